@@ -1,0 +1,299 @@
+--- The command line: parse, build the policy, and hand it to the core.
+-- Exit codes: the command's own; 128+N when it was killed by signal N;
+-- 126 when the sandbox could not be set up (the command never ran); 127 when
+-- the command could not be executed; 2 for usage errors.
+local core = require "nono.core"
+local json = require "nono.json"
+local policy = require "nono.policy"
+
+local M = {}
+
+local EXIT_USAGE, EXIT_SETUP, EXIT_NOEXEC = 2, 126, 127
+
+local function say(fmt, ...)
+  io.stderr:write("nono: ", string.format(fmt, ...), "\n")
+end
+
+local function usage_error(cmd, fmt, ...)
+  say(fmt, ...)
+  say("see 'nono help %s'", cmd or "")
+  return EXIT_USAGE
+end
+
+local HELP = {}
+
+HELP.main = [[
+nono — run a command in a kernel-enforced sandbox (Landlock)
+
+Usage:
+  nono run [options] [--] COMMAND [ARGS...]   run COMMAND sandboxed
+  nono why --path PATH [--op OP] [options]     explain the sandbox's verdict
+  nono help [run|why]                          show help for a command
+  nono --version
+
+Nothing is reachable in the sandbox but what you grant and a small system set
+(programs, libraries, the /etc files programs need, /proc, /dev/null and the
+terminal).  Run 'nono help run' for the options.
+]]
+
+HELP.run = [[
+Usage: nono run [options] [--] COMMAND [ARGS...]
+
+Runs COMMAND under a Landlock ruleset built from the grants below plus the
+built-in system set.  The ruleset is applied in a child process with
+no_new_privs set; it cannot be lifted by the command or its children.
+
+Grants (each may be repeated; '~' and relative paths are expanded, symlinks
+are resolved once, and a path that does not exist is an error):
+  --allow DIR        read, write and create beneath DIR
+  --read DIR         read (and execute) beneath DIR
+  --write DIR        write and create beneath DIR, without reading
+  --allow-file FILE  read and write one file
+  --read-file FILE   read (and execute) one file
+  --write-file FILE  write one file
+Directory removal and device-node creation are never granted; files can be
+removed only inside write grants.
+
+Output:
+  --dry-run          print the policy and the enforcement report; run nothing
+  -v, --verbose      print the enforcement report to stderr before running
+  -h, --help         this help
+
+Exit status: COMMAND's own; 128+N if it was killed by signal N; 126 if the
+sandbox could not be set up (COMMAND was not run); 127 if COMMAND could not
+be executed; 2 for a usage error.
+]]
+
+HELP.why = [[
+Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [grants]
+
+Answers whether the sandbox that 'nono run' would build with the same grants
+allows OP on PATH, from the same rules the kernel is given: ALLOWED or
+DENIED, the reason, the grant responsible, and the flag that would change it.
+The grant options are those of 'nono run' (see 'nono help run').
+
+  --path PATH   the path to ask about (need not exist: write then means create)
+  --op OP       read (default), write, readwrite or exec
+  --json        answer as one JSON object
+]]
+
+-- Grant options shared by `run` and `why`.
+local GRANTS = {
+  ["--allow"] = { access = "read,write", kind = "dir" },
+  ["--read"] = { access = "read", kind = "dir" },
+  ["--write"] = { access = "write", kind = "dir" },
+  ["--allow-file"] = { access = "read,write", kind = "file" },
+  ["--read-file"] = { access = "read", kind = "file" },
+  ["--write-file"] = { access = "write", kind = "file" },
+}
+
+-- Flags without a value, per command.
+local FLAGS = {
+  run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
+          ["-h"] = "help", ["--help"] = "help" },
+  why = { ["--json"] = "json", ["-h"] = "help", ["--help"] = "help" },
+}
+-- Options with a value, besides the grants.
+local VALUES = { run = {}, why = { ["--path"] = "path", ["--op"] = "op" } }
+
+--- Parse `args` from index `i` for command `cmd`.  Options end at "--" or at
+-- the first argument that is not an option (the command, for `run`).
+-- Returns opts, or nil and a usage message.
+local function parse(cmd, args, i)
+  local opts = { grants = {}, command = {} }
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      i = i + 1
+      break
+    end
+    if a:sub(1, 1) ~= "-" or a == "-" then break end
+    local name, inline = a:match("^(%-%-[^=]+)=(.*)$")
+    name = name or a
+    if FLAGS[cmd][name] then
+      if inline then return nil, "option " .. name .. " takes no value" end
+      opts[FLAGS[cmd][name]] = true
+      i = i + 1
+    elseif GRANTS[name] or VALUES[cmd][name] then
+      local value = inline
+      if not value then
+        value = args[i + 1]
+        i = i + 1
+      end
+      if value == nil or value == "" then return nil, "option " .. name .. " needs a value" end
+      if GRANTS[name] then
+        opts.grants[#opts.grants + 1] = { option = name, path = value }
+      else
+        opts[VALUES[cmd][name]] = value
+      end
+      i = i + 1
+    else
+      return nil, "unknown option '" .. a .. "'"
+    end
+  end
+  for j = i, #args do opts.command[#opts.command + 1] = args[j] end
+  return opts
+end
+
+--- Build and resolve the policy for parsed options.  Returns the policy,
+-- or nil, message, exit status.
+local function build_policy(opts)
+  local cwd = core.realpath(".")
+  local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
+  for _, g in ipairs(opts.grants) do
+    local spec = GRANTS[g.option]
+    local ok, msg = p:grant(g.path, spec.access, { kind = spec.kind, source = g.option .. " " .. g.path })
+    if not ok then return nil, msg, EXIT_USAGE end
+  end
+  local ok, msg = p:resolve()
+  if not ok then return nil, msg, EXIT_SETUP end
+  return p
+end
+
+local function landlock_hint(errno)
+  if errno == 95 then -- EOPNOTSUPP
+    return "Landlock is built into this kernel but not enabled: add 'landlock' to the lsm= kernel boot parameter"
+  end
+  return "Landlock needs Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK=y and enabled in lsm="
+end
+
+local function format_report(p, command)
+  local r = p:report()
+  local out = {}
+  local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+  line("policy:")
+  for _, rule in ipairs(p:rules()) do
+    line("  %-16s %-36s %s", rule.grant.access, rule.path, rule.grant.source)
+  end
+  for _, g in ipairs(p.skipped or {}) do
+    line("  %-16s %-36s %s (not present here, skipped)", g.access, g.path, g.source)
+  end
+  if command then line("command: %s", table.concat(command, " ")) end
+  line("enforcement:")
+  if r.landlock.available then
+    line("  landlock      ABI %d, %d rules; handles %s", r.landlock.abi, r.landlock.rules or 0,
+      table.concat(r.landlock.handled_fs, " "))
+    for _, gap in ipairs(r.landlock.unhandled_fs) do
+      line("  not enforced  %s (needs Landlock ABI %s; this kernel has %d)", gap.right,
+        tostring(gap.needs_abi), r.landlock.abi)
+    end
+  else
+    line("  landlock      UNAVAILABLE (%s): nono run refuses to run", r.landlock.error)
+  end
+  line("  no_new_privs  on")
+  for _, gap in ipairs(r.not_yet) do line("  not yet       %s", gap) end
+  return table.concat(out, "\n") .. "\n"
+end
+
+local function run(args, i)
+  local opts, err = parse("run", args, i)
+  if not opts then return usage_error("run", "%s", err) end
+  if opts.help then
+    io.stdout:write(HELP.run)
+    return 0
+  end
+  if #opts.command == 0 and not opts.dry_run then
+    return usage_error("run", "no command given (nono run [options] -- COMMAND [ARGS...])")
+  end
+  local p, msg, status = build_policy(opts)
+  if not p then
+    say("%s", msg)
+    say("the command was not run")
+    return status
+  end
+  if opts.dry_run then
+    io.stdout:write(format_report(p, #opts.command > 0 and opts.command or nil))
+    return p.abi and 0 or EXIT_SETUP
+  end
+  if not p.abi then
+    say("cannot sandbox: Landlock is not available (%s)", p.abi_error)
+    say("hint: %s", landlock_hint(p.abi_errno))
+    say("nono never runs a command unsandboxed; the command was not run")
+    return EXIT_SETUP
+  end
+  if opts.verbose then io.stderr:write(format_report(p, opts.command)) end
+
+  local plan <close> = core.policy(p:handled())
+  for _, rule in ipairs(p:rules()) do
+    local ok, emsg = plan:add_path(rule.path, rule.mask)
+    if not ok then
+      say("cannot set up the sandbox: %s (from %s)", emsg, rule.grant.source)
+      say("the command was not run")
+      return EXIT_SETUP
+    end
+  end
+  io.stdout:flush()
+  io.stderr:flush()
+  local result = plan:spawn(opts.command)
+  if result.kind == "exited" then
+    return result.code
+  elseif result.kind == "signaled" then
+    return 128 + result.code
+  elseif result.kind == "not_executed" then
+    say("cannot execute '%s': %s", opts.command[1], result.message)
+    if result.code == 13 then -- EACCES
+      say("hint: the sandbox may not grant execute on it: nono why --path %s --op exec",
+        opts.command[1])
+    elseif result.code == 2 then -- ENOENT
+      say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
+    end
+    return EXIT_NOEXEC
+  end
+  say("sandbox setup failed at %s: %s", result.stage, result.message)
+  say("the command was not run")
+  return EXIT_SETUP
+end
+
+local function why(args, i)
+  local opts, err = parse("why", args, i)
+  if not opts then return usage_error("why", "%s", err) end
+  if opts.help then
+    io.stdout:write(HELP.why)
+    return 0
+  end
+  if #opts.command > 0 then
+    return usage_error("why", "unexpected argument '%s'", opts.command[1])
+  end
+  if not opts.path then return usage_error("why", "--path PATH is required") end
+  local p, msg, status = build_policy(opts)
+  if not p then
+    say("%s", msg)
+    return status
+  end
+  local answer, werr = p:why(opts.path, opts.op or "read")
+  if not answer then return usage_error("why", "%s", werr) end
+  if opts.json then
+    answer.grants = json.array(answer.grants)
+    answer.needed = json.array(answer.needed)
+    answer.missing = json.array(answer.missing)
+    io.stdout:write(json.encode(answer), "\n")
+  else
+    io.stdout:write(string.format("%s %s %s\n  reason: %s\n", answer.verdict:upper(), answer.op,
+      answer.canonical, answer.reason))
+    if answer.hint then io.stdout:write("  hint: ", answer.hint, "\n") end
+    if answer.note then io.stdout:write("  note: ", answer.note, "\n") end
+  end
+  return 0
+end
+
+function M.main(args)
+  local cmd = args[1]
+  if cmd == "run" then
+    return run(args, 2)
+  elseif cmd == "why" then
+    return why(args, 2)
+  elseif cmd == "--version" or cmd == "version" then
+    local abi = core.landlock_abi()
+    io.stdout:write(string.format("nono %s (%s; Landlock ABI %s on this kernel, up to %d known)\n",
+      core.version, _VERSION, abi and tostring(abi) or "unavailable", core.landlock_abi_known))
+    return 0
+  elseif cmd == "help" or cmd == "--help" or cmd == "-h" or cmd == nil then
+    local topic = cmd == "help" and args[2] or "main"
+    if not HELP[topic] then return usage_error(nil, "no help for '%s'", topic) end
+    io.stdout:write(HELP[topic])
+    return cmd == nil and EXIT_USAGE or 0
+  end
+  return usage_error(nil, "unknown command '%s'", cmd)
+end
+
+return M

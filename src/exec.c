@@ -1,0 +1,198 @@
+#define _GNU_SOURCE
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "landlock.h"
+
+extern char **environ;
+
+/* What the child reports through the close-on-exec pipe when a step fails.
+ * End of file on the pipe means execve succeeded. */
+enum stage {
+	STAGE_PDEATHSIG,
+	STAGE_SIGNALS,
+	STAGE_NO_NEW_PRIVS,
+	STAGE_LANDLOCK,
+	STAGE_EXEC,
+};
+
+static const char *const stage_names[] = {
+	[STAGE_PDEATHSIG] = "parent-death signal",
+	[STAGE_SIGNALS] = "signal dispositions",
+	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
+	[STAGE_LANDLOCK] = "Landlock restrict_self",
+	[STAGE_EXEC] = "execve",
+};
+
+struct report {
+	int stage;
+	int err;
+};
+
+/* Signals the supervisor passes on to the sandboxed command. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	/* A terminal sends SIGINT/SIGQUIT/SIGHUP to the whole foreground
+	 * process group (si_code SI_KERNEL): the child got its own copy, and
+	 * passing it on again would deliver it twice.  Signals sent by a
+	 * process (kill, timeout, systemd) reach only us and are passed on. */
+	if (info->si_code == SI_KERNEL)
+		return;
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+static void set_forwarding(struct sigaction *saved)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &sa, &saved[i]);
+}
+
+static void restore_signals(const struct sigaction *saved)
+{
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &saved[i], NULL);
+}
+
+static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
+{
+	struct report r = { .stage = stage, .err = err };
+	ssize_t n = write(pipe_fd, &r, sizeof(r));
+	(void)n;
+	_exit(stage == STAGE_EXEC ? 127 : 126);
+}
+
+/* Runs in the forked child: only async-signal-safe calls until execve. */
+static _Noreturn void child_apply_and_exec(int ruleset, int pipe_fd,
+					    pid_t supervisor, char *const argv[],
+					    char *const envp[],
+					    const sigset_t *oldmask)
+{
+	struct sigaction dfl;
+
+	/* Nothing outlives the supervisor: if it dies, so does the command. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
+	if (getppid() != supervisor)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, ESRCH);
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (sigaction(forwarded[i], &dfl, NULL) < 0)
+			child_fail(pipe_fd, STAGE_SIGNALS, errno);
+	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0)
+		child_fail(pipe_fd, STAGE_SIGNALS, errno);
+
+	/* Setuid binaries must not regain what the sandbox takes away; it is
+	 * also what lets an unprivileged process call restrict_self. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		child_fail(pipe_fd, STAGE_NO_NEW_PRIVS, errno);
+
+	int err = landlock_restrict(ruleset);
+	if (err < 0)
+		child_fail(pipe_fd, STAGE_LANDLOCK, -err);
+
+	execvpe(argv[0], argv, envp ? envp : environ);
+	child_fail(pipe_fd, STAGE_EXEC, errno);
+}
+
+int exec_spawn(const struct nono_policy *p, char *const argv[],
+	       char *const envp[], struct exec_outcome *out)
+{
+	struct sigaction saved[NFORWARDED];
+	sigset_t all, oldmask;
+	struct report r;
+	int pipefd[2], ruleset, status;
+	pid_t pid, self = getpid();
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = EXEC_SETUP_FAILED;
+
+	ruleset = policy_build_ruleset(p);
+	if (ruleset < 0) {
+		out->stage = "Landlock ruleset";
+		out->code = -ruleset;
+		return ruleset;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		out->stage = "pipe";
+		out->code = errno;
+		close(ruleset);
+		return -out->code;
+	}
+
+	/* Block signals across fork so a forwarded signal cannot reach a
+	 * child that has not yet reset its handlers. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &oldmask);
+	child_pid = 0;
+	set_forwarding(saved);
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_apply_and_exec(ruleset, pipefd[1], self, argv, envp, &oldmask);
+	}
+	if (pid < 0) {
+		out->stage = "fork";
+		out->code = errno;
+		restore_signals(saved);
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		close(ruleset);
+		return -out->code;
+	}
+	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	close(pipefd[1]);
+	close(ruleset);
+
+	do
+		n = read(pipefd[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = 0;
+			break;
+		}
+	}
+	child_pid = 0;
+	restore_signals(saved);
+
+	if (n == (ssize_t)sizeof(r) && r.stage >= 0 && r.stage <= STAGE_EXEC) {
+		out->kind = r.stage == STAGE_EXEC ? EXEC_NOT_EXECUTED
+						  : EXEC_SETUP_FAILED;
+		out->stage = stage_names[r.stage];
+		out->code = r.err;
+	} else if (WIFSIGNALED(status)) {
+		out->kind = EXEC_SIGNALED;
+		out->code = WTERMSIG(status);
+	} else {
+		out->kind = EXEC_EXITED;
+		out->code = WEXITSTATUS(status);
+	}
+	return 0;
+}

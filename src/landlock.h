@@ -1,0 +1,31 @@
+/* landlock.c — the Landlock LSM: ABI probe, rulesets, restrict_self.
+ * Every function returns a negative errno on failure and never exits. */
+#ifndef NONO_LANDLOCK_H
+#define NONO_LANDLOCK_H
+
+#include <stdint.h>
+
+/* The running kernel's Landlock ABI (>= 1), or -ENOSYS (not built in),
+ * -EOPNOTSUPP (built in but disabled at boot). */
+int landlock_abi(void);
+
+/* Every filesystem right the given ABI knows: the set a ruleset handles so
+ * that nothing the kernel can restrict is left unrestricted. */
+uint64_t landlock_fs_rights_for_abi(int abi);
+
+/* The subset of filesystem rights that a rule on a non-directory may carry. */
+uint64_t landlock_fs_file_rights(void);
+
+/* A new ruleset handling `handled_fs`: an O_CLOEXEC fd, or -errno
+ * (-EINVAL when a right is unknown to the kernel). */
+int landlock_ruleset_create(uint64_t handled_fs);
+
+/* Allow `access` beneath the file or directory open as `path_fd`.
+ * 0, or -errno (-EINVAL: a directory right on a file, -EBADF, ...). */
+int landlock_ruleset_add_path(int ruleset_fd, int path_fd, uint64_t access);
+
+/* Enforce the ruleset on the calling thread and its future children.
+ * Needs no_new_privs (or CAP_SYS_ADMIN); -EPERM otherwise. */
+int landlock_restrict(int ruleset_fd);
+
+#endif

@@ -1,0 +1,243 @@
+/* Bindings follow one shape: check arguments, call the C function, map a
+ * negative errno to `nil, message, errno`.  Misuse (wrong argument types,
+ * a closed policy) raises; failures of the operating system return. */
+#define _GNU_SOURCE
+#include "lnono.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "../vendor/landlock_uapi.h"
+#include "exec.h"
+#include "landlock.h"
+#include "policy.h"
+
+#define POLICY_MT "nono.core.policy"
+
+static int push_error(lua_State *L, int err, const char *what)
+{
+	lua_pushnil(L);
+	if (what)
+		lua_pushfstring(L, "%s: %s", what, strerror(err));
+	else
+		lua_pushstring(L, strerror(err));
+	lua_pushinteger(L, err);
+	return 3;
+}
+
+static int l_landlock_abi(lua_State *L)
+{
+	int abi = landlock_abi();
+	if (abi < 0)
+		return push_error(L, -abi, "landlock_create_ruleset");
+	lua_pushinteger(L, abi);
+	return 1;
+}
+
+static int l_fs_rights_for_abi(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)landlock_fs_rights_for_abi(
+				   (int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int l_fs_file_rights(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)landlock_fs_file_rights());
+	return 1;
+}
+
+static int l_realpath(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	char *real = realpath(path, NULL);
+	if (!real)
+		return push_error(L, errno, path);
+	lua_pushstring(L, real);
+	free(real);
+	return 1;
+}
+
+static int l_strerror(lua_State *L)
+{
+	lua_pushstring(L, strerror((int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+/* -- policy userdata: created closed, then acquired (as liolib does) -- */
+
+static struct nono_policy **policy_box(lua_State *L)
+{
+	return (struct nono_policy **)luaL_checkudata(L, 1, POLICY_MT);
+}
+
+static struct nono_policy *policy_check(lua_State *L)
+{
+	struct nono_policy **box = policy_box(L);
+	if (!*box)
+		luaL_error(L, "nono.core: policy is closed");
+	return *box;
+}
+
+static int l_policy_new(lua_State *L)
+{
+	uint64_t handled = (uint64_t)luaL_checkinteger(L, 1);
+	struct nono_policy **box = lua_newuserdatauv(L, sizeof(*box), 0);
+	*box = NULL;
+	luaL_setmetatable(L, POLICY_MT);
+	*box = policy_new(handled);
+	if (!*box)
+		return luaL_error(L, "nono.core: out of memory");
+	return 1;
+}
+
+static int l_policy_add_path(lua_State *L)
+{
+	struct nono_policy *p = policy_check(L);
+	const char *path = luaL_checkstring(L, 2);
+	uint64_t access = (uint64_t)luaL_checkinteger(L, 3);
+	int err = policy_add_path(p, path, access);
+	if (err < 0)
+		return push_error(L, -err, path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Copy a Lua sequence of strings into a NULL-terminated array kept alive as
+ * a userdata on the stack (freed by the GC even if an error unwinds). */
+static char **checkstrings(lua_State *L, int idx, int allow_empty)
+{
+	lua_Integer n;
+	char **v;
+
+	luaL_checktype(L, idx, LUA_TTABLE);
+	n = luaL_len(L, idx);
+	luaL_argcheck(L, allow_empty || n > 0, idx, "empty list");
+	luaL_argcheck(L, n >= 0 && n < 65536, idx, "too many entries");
+	v = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(char *), 1);
+	lua_pushvalue(L, idx);
+	lua_setiuservalue(L, -2, 1); /* keeps the strings alive */
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, idx, i);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_argerror(L, idx, "expected a list of strings");
+		v[i - 1] = (char *)lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	v[n] = NULL;
+	return v;
+}
+
+static int l_policy_spawn(lua_State *L)
+{
+	static const char *const kinds[] = {
+		[EXEC_EXITED] = "exited",
+		[EXEC_SIGNALED] = "signaled",
+		[EXEC_SETUP_FAILED] = "setup_failed",
+		[EXEC_NOT_EXECUTED] = "not_executed",
+	};
+	struct nono_policy *p = policy_check(L);
+	lua_settop(L, 3); /* the arrays below are pushed above the arguments */
+	char **argv = checkstrings(L, 2, 0);
+	char **envp = lua_isnoneornil(L, 3) ? NULL : checkstrings(L, 3, 1);
+	struct exec_outcome out;
+
+	exec_spawn(p, argv, envp, &out);
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, kinds[out.kind]);
+	lua_setfield(L, -2, "kind");
+	lua_pushinteger(L, out.code);
+	lua_setfield(L, -2, "code");
+	if (out.stage) {
+		lua_pushstring(L, out.stage);
+		lua_setfield(L, -2, "stage");
+		lua_pushstring(L, strerror(out.code));
+		lua_setfield(L, -2, "message");
+	}
+	return 1;
+}
+
+static int l_policy_close(lua_State *L)
+{
+	struct nono_policy **box = policy_box(L);
+	policy_free(*box);
+	*box = NULL;
+	return 0;
+}
+
+static const luaL_Reg policy_methods[] = {
+	{ "add_path", l_policy_add_path },
+	{ "spawn", l_policy_spawn },
+	{ "close", l_policy_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg policy_meta[] = {
+	{ "__gc", l_policy_close },
+	{ "__close", l_policy_close },
+	{ "__index", NULL },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg core_funcs[] = {
+	{ "landlock_abi", l_landlock_abi },
+	{ "fs_rights_for_abi", l_fs_rights_for_abi },
+	{ "fs_file_rights", l_fs_file_rights },
+	{ "realpath", l_realpath },
+	{ "strerror", l_strerror },
+	{ "policy", l_policy_new },
+	{ NULL, NULL },
+};
+
+static void push_access_constants(lua_State *L)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} rights[] = {
+		{ "execute", LANDLOCK_ACCESS_FS_EXECUTE },
+		{ "write_file", LANDLOCK_ACCESS_FS_WRITE_FILE },
+		{ "read_file", LANDLOCK_ACCESS_FS_READ_FILE },
+		{ "read_dir", LANDLOCK_ACCESS_FS_READ_DIR },
+		{ "remove_dir", LANDLOCK_ACCESS_FS_REMOVE_DIR },
+		{ "remove_file", LANDLOCK_ACCESS_FS_REMOVE_FILE },
+		{ "make_char", LANDLOCK_ACCESS_FS_MAKE_CHAR },
+		{ "make_dir", LANDLOCK_ACCESS_FS_MAKE_DIR },
+		{ "make_reg", LANDLOCK_ACCESS_FS_MAKE_REG },
+		{ "make_sock", LANDLOCK_ACCESS_FS_MAKE_SOCK },
+		{ "make_fifo", LANDLOCK_ACCESS_FS_MAKE_FIFO },
+		{ "make_block", LANDLOCK_ACCESS_FS_MAKE_BLOCK },
+		{ "make_sym", LANDLOCK_ACCESS_FS_MAKE_SYM },
+		{ "refer", LANDLOCK_ACCESS_FS_REFER },
+		{ "truncate", LANDLOCK_ACCESS_FS_TRUNCATE },
+		{ "ioctl_dev", LANDLOCK_ACCESS_FS_IOCTL_DEV },
+		{ "resolve_unix", LANDLOCK_ACCESS_FS_RESOLVE_UNIX },
+	};
+	lua_createtable(L, 0, (int)(sizeof(rights) / sizeof(rights[0])));
+	for (size_t i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
+		lua_pushinteger(L, (lua_Integer)rights[i].bit);
+		lua_setfield(L, -2, rights[i].name);
+	}
+}
+
+int luaopen_nono_core(lua_State *L)
+{
+	if (luaL_newmetatable(L, POLICY_MT)) {
+		luaL_setfuncs(L, policy_meta, 0);
+		luaL_newlib(L, policy_methods);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
+	luaL_newlib(L, core_funcs);          /* core */
+	push_access_constants(L);            /* core access */
+	lua_setfield(L, -2, "access");       /* core */
+	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);
+	lua_setfield(L, -2, "landlock_abi_known");
+	lua_pushliteral(L, NONO_VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}
