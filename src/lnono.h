@@ -5,8 +5,12 @@
 
 #include <lua.h>
 
+/* Everything else is built with hidden visibility; this is the module's
+ * one entry point for `require`. */
+#define NONO_EXPORT __attribute__((visibility("default")))
+
 /* Push the module table.  Used by the host's preload and by
  * `require "nono.core"` from a Lua interpreter. */
-int luaopen_nono_core(lua_State *L);
+NONO_EXPORT int luaopen_nono_core(lua_State *L);
 
 #endif

@@ -208,12 +208,12 @@ function Policy:why(path, op)
 
   local need = required(op, exists, isdir)
   local handled = self:handled()
-  local granted, by = 0, {}
+  local granted, by, covering = 0, {}, {}
   for _, rule in ipairs(self:rules()) do
     if rule.path == canonical or (rule.grant.isdir and paths.is_beneath(canonical, rule.path)) then
-      if rule.mask & need ~= 0 then
-        by[#by + 1] = { path = rule.path, source = rule.grant.source, access = rule.grant.access }
-      end
+      local g = { path = rule.path, source = rule.grant.source, access = rule.grant.access }
+      covering[#covering + 1] = g
+      if rule.mask & need ~= 0 then by[#by + 1] = g end
       granted = granted | rule.mask
     end
   end
@@ -234,8 +234,10 @@ function Policy:why(path, op)
     end
   else
     answer.verdict = "denied"
-    if #by > 0 or granted & need ~= 0 then
-      answer.reason = "the grants covering this path lack " .. table.concat(answer.missing, ", ")
+    if #covering > 0 then
+      local c = covering[#covering]
+      answer.reason = string.format("%s (%s on %s) covers this path but lacks %s",
+        c.source, c.access, c.path, table.concat(answer.missing, ", "))
     else
       answer.reason = "no grant covers this path"
     end

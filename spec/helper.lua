@@ -1,0 +1,152 @@
+--- Shared by every spec: where the binaries are, a throw-away "world" (a
+-- project, a home with fake secrets, a place outside every grant), and a
+-- way to run `nono` as root and as an unprivileged user.
+local H = {}
+
+-- lua/nono/init.lua is `require "nono"`; busted's --lpath holds one pattern.
+package.path = "lua/?/init.lua;" .. package.path
+
+H.source = os.getenv("NONO_SOURCE_DIR") or "."
+H.built_nono = os.getenv("NONO_BIN") or (H.source .. "/build/nono")
+H.built_probe = os.getenv("NONO_PROBE") or (H.source .. "/build/nono-probe")
+H.is_root = io.popen("id -u"):read("l") == "0"
+H.in_ci = (os.getenv("CI") or "") ~= ""
+
+--- Quote one word for /bin/sh.
+function H.q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+H.slurp = slurp
+
+--- Run a shell command line; returns stdout, stderr, exit status.
+function H.sh(cmdline)
+  local errfile = os.tmpname()
+  local p = io.popen(cmdline .. " 2>" .. H.q(errfile), "r")
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local err = slurp(errfile)
+  os.remove(errfile)
+  return out, err, code
+end
+
+local function must(cmdline)
+  local out, err, code = H.sh(cmdline)
+  assert(code == 0, cmdline .. " failed: " .. err)
+  return out
+end
+
+--- The users every integration spec runs as.  Switching to uid 65534 needs
+-- root; elsewhere those runs are pending with that reason.
+H.users = { "root", "nobody" }
+
+--- Prefix a command line so it runs as `user`.
+function H.as(user, cmdline)
+  if user == "nobody" then
+    return "setpriv --reuid=65534 --regid=65534 --clear-groups " .. cmdline
+  end
+  return cmdline
+end
+
+--- Mark the running test pending (with the reason) when it cannot run here.
+-- Returns true when the test should go on.
+function H.can_run_as(user)
+  if user == "nobody" and not H.is_root then
+    pending("running as uid 65534 needs root (setpriv); this run is uid " .. io.popen("id -u"):read("l"))
+    return false
+  end
+  return true
+end
+
+--- Landlock must be live to test enforcement.  In CI its absence fails the
+-- suite; elsewhere the test is marked pending with the reason.
+function H.require_landlock()
+  local out = H.sh(H.q(H.built_nono) .. " --version")
+  if out:find("Landlock ABI %d") then return true end
+  local reason = "Landlock is unavailable on this kernel: " .. out
+  if H.in_ci then error(reason .. " (CI must run where Landlock works)") end
+  pending(reason)
+  return false
+end
+
+--- A fresh world in /tmp, readable by everyone so that uid 65534 is stopped
+-- by Landlock and not by file permissions:
+--   bin/nono, bin/nono-probe  copies of the built binaries
+--   home/.ssh/id_rsa          a fake secret (0644), home/.bashrc
+--   project/                  the directory the specs grant (0777)
+--     file.txt, sub/          an existing file and directory
+--   outside/                  never granted (0777), outside/file.txt (0666)
+function H.world()
+  local root = must("mktemp -d /tmp/nono-spec.XXXXXX"):gsub("%s+$", "")
+  local w = {
+    root = root, bin = root .. "/bin", home = root .. "/home",
+    project = root .. "/project", outside = root .. "/outside",
+  }
+  w.nono, w.probe = w.bin .. "/nono", w.bin .. "/nono-probe"
+  w.secret = w.home .. "/.ssh/id_rsa"
+  must(table.concat({
+    "set -e",
+    "chmod 0755 " .. H.q(root),
+    "mkdir -p " .. H.q(w.bin) .. " " .. H.q(w.home .. "/.ssh") .. " " .. H.q(w.project .. "/sub") .. " " .. H.q(w.outside),
+    "cp " .. H.q(H.built_nono) .. " " .. H.q(w.nono),
+    "cp " .. H.q(H.built_probe) .. " " .. H.q(w.probe),
+    "printf 'FAKE PRIVATE KEY\\n' > " .. H.q(w.secret),
+    "printf '# rc\\n' > " .. H.q(w.home .. "/.bashrc"),
+    "printf 'project\\n' > " .. H.q(w.project .. "/file.txt"),
+    "printf 'outside\\n' > " .. H.q(w.outside .. "/file.txt"),
+    "chmod -R a+rX " .. H.q(root),
+    "chmod 0777 " .. H.q(w.project) .. " " .. H.q(w.project .. "/sub") .. " " .. H.q(w.outside),
+    "chmod 0666 " .. H.q(w.project .. "/file.txt") .. " " .. H.q(w.outside .. "/file.txt"),
+  }, "\n"))
+  return w
+end
+
+function H.destroy(w)
+  if w and w.root:match("^/tmp/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
+end
+
+--- Run `nono ARGS...` in world `w` as `user`, from the project directory
+-- with HOME pointing at the fixture home.  Returns stdout, stderr, status.
+function H.nono(w, user, args, opts)
+  opts = opts or {}
+  local words = {}
+  for i, a in ipairs(args) do words[i] = H.q(a) end
+  local cmd = string.format("cd %s && env HOME=%s %s %s %s",
+    H.q(opts.cwd or w.project), H.q(w.home), opts.env or "",
+    H.as(user, H.q(w.nono)), table.concat(words, " "))
+  return H.sh(cmd)
+end
+
+--- Concatenate lists of words.
+function H.args(...)
+  local out = {}
+  for _, list in ipairs({ ... }) do
+    for _, a in ipairs(list) do out[#out + 1] = a end
+  end
+  return out
+end
+
+--- Run the probe inside the sandbox: `nono run GRANTS -- probe OP A [B]`.
+-- Returns what the kernel answered ("ok", "EACCES", ...) and the status.
+function H.probe(w, user, grants, op, a, b)
+  local args = H.args({ "run" }, grants, { "--read-file", w.probe, "--", w.probe, op, a, b })
+  local out, err, code = H.nono(w, user, args)
+  return (out:gsub("%s+$", "")), code, err
+end
+
+--- The same operation without any sandbox, as `user`: the control that
+-- shows a denial comes from Landlock and not from file permissions.
+function H.probe_bare(w, user, op, a, b)
+  local cmd = H.as(user, H.q(w.probe) .. " " .. op .. " " .. H.q(a) .. (b and (" " .. H.q(b)) or ""))
+  local out = H.sh("cd " .. H.q(w.project) .. " && " .. cmd)
+  return (out:gsub("%s+$", ""))
+end
+
+return H

@@ -1,0 +1,127 @@
+-- The policy is the one place grants become Landlock rights; `why` reads the
+-- same masks.  These specs pin the rights each grant gives.
+local H = require "spec.helper"
+local core = require "nono.core"
+local policy = require "nono.policy"
+local A = core.access
+
+describe("nono.policy", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local function new(abi)
+    return policy.new { abi = abi or 7, home = w.home, cwd = w.project, system = false }
+  end
+
+  it("never gives remove_dir or device-node creation, even with read+write", function()
+    local p = new()
+    assert(p:grant(".", "read,write", { kind = "dir" }))
+    assert(p:resolve())
+    local rules = p:rules()
+    assert.equal(1, #rules)
+    assert.equal(w.project, rules[1].path)
+    assert.equal(0, rules[1].mask & (A.remove_dir | A.make_char | A.make_block))
+    assert.equal(A.remove_file, rules[1].mask & A.remove_file)
+  end)
+
+  it("limits a grant on a file to file rights", function()
+    local p = new()
+    assert(p:grant("file.txt", "read,write", { kind = "file" }))
+    assert(p:resolve())
+    local m = p:rules()[1].mask
+    assert.equal(0, m & ~core.fs_file_rights())
+    assert.equal(A.read_file | A.write_file, m & (A.read_file | A.write_file))
+  end)
+
+  it("handles every right the ABI knows, and masks rules to it", function()
+    assert.equal(0, core.fs_rights_for_abi(1) & (A.refer | A.truncate | A.ioctl_dev))
+    assert.equal(A.refer, core.fs_rights_for_abi(2) & A.refer)
+    assert.equal(0, core.fs_rights_for_abi(7) & A.resolve_unix)
+    assert.equal(A.resolve_unix, core.fs_rights_for_abi(9) & A.resolve_unix)
+    assert.equal(core.fs_rights_for_abi(9), core.fs_rights_for_abi(42))
+    local p = new(1)
+    assert(p:grant(".", "read,write"))
+    assert(p:resolve())
+    assert.equal(0, p:rules()[1].mask & (A.refer | A.truncate))
+    local gaps = {}
+    for _, gap in ipairs(p:report().landlock.unhandled_fs) do gaps[gap.right] = gap.needs_abi end
+    assert.same({ refer = 2, truncate = 3, ioctl_dev = 5, resolve_unix = 9 }, gaps)
+  end)
+
+  it("merges two names for one directory into one rule", function()
+    assert(os.execute("ln -s project " .. H.q(w.root .. "/alias")))
+    local p = new()
+    assert(p:grant(".", "read"))
+    assert(p:grant(w.root .. "/alias", "write", { source = "--write alias" }))
+    assert(p:resolve())
+    assert.equal(1, #p:rules())
+    assert.equal(policy.classes.read | policy.classes.write, p:rules()[1].mask)
+  end)
+
+  it("fails on a missing user grant, naming it; skips missing optional ones", function()
+    local p = new()
+    assert(p:grant("nope", "read", { source = "--read nope" }))
+    local ok, err = p:resolve()
+    assert.is_nil(ok)
+    assert.matches("^%-%-read nope: .*/project/nope does not exist", err)
+    p = new()
+    assert(p:grant("/no/such/system/dir", "read", { optional = true }))
+    assert.is_true(p:resolve())
+    assert.equal(0, #p:rules())
+    assert.equal(1, #p.skipped)
+  end)
+
+  it("rejects unknown access words", function()
+    local ok, err = new():grant(".", "read,exec-everything", { source = "--x ." })
+    assert.is_nil(ok)
+    assert.equal("--x .: unknown access 'exec-everything' (expected read, write or ioctl)", err)
+  end)
+
+  describe("why", function()
+    local p
+    before_each(function()
+      p = new()
+      assert(p:grant(".", "read,write", { source = "--allow ." }))
+      assert(p:grant(w.outside .. "/file.txt", "read", { source = "--read-file f", kind = "file" }))
+    end)
+
+    it("allows what a grant covers and names the grant", function()
+      local a = assert(p:why("file.txt", "write"))
+      assert.equal("allowed", a.verdict)
+      assert.equal(w.project .. "/file.txt", a.canonical)
+      assert.same({ "write_file" }, a.needed)
+      assert.equal("--allow .", a.grants[1].source)
+    end)
+
+    it("treats writing a missing name as creating it in its directory", function()
+      local a = assert(p:why("sub/new.txt", "write"))
+      assert.equal("allowed", a.verdict)
+      assert.same({ "make_reg" }, a.needed)
+      a = assert(p:why(w.outside .. "/new.txt", "write"))
+      assert.equal("denied", a.verdict)
+      assert.equal("add --write " .. w.outside, a.hint)
+    end)
+
+    it("denies what no grant covers, with the flag that would change it", function()
+      local a = assert(p:why(w.secret, "read"))
+      assert.equal("denied", a.verdict)
+      assert.equal("no grant covers this path", a.reason)
+      assert.equal("add --read-file " .. w.secret, a.hint)
+    end)
+
+    it("denies a right the covering grant lacks", function()
+      local a = assert(p:why(w.outside .. "/file.txt", "write"))
+      assert.equal("denied", a.verdict)
+      assert.same({ "write_file" }, a.missing)
+      assert.matches("lack write_file", a.reason)
+      assert.equal("add --write-file " .. w.outside .. "/file.txt", a.hint)
+    end)
+
+    it("rejects an unknown operation", function()
+      local a, err = p:why("file.txt", "delete")
+      assert.is_nil(a)
+      assert.matches("unknown operation 'delete'", err)
+    end)
+  end)
+end)
