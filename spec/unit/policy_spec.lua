@@ -114,7 +114,7 @@ describe("nono.policy", function()
       local a = assert(p:why(w.outside .. "/file.txt", "write"))
       assert.equal("denied", a.verdict)
       assert.same({ "write_file" }, a.missing)
-      assert.matches("lack write_file", a.reason)
+      assert.matches("%-%-read%-file f %(read on .*%) covers this path but lacks write_file", a.reason)
       assert.equal("add --write-file " .. w.outside .. "/file.txt", a.hint)
     end)
 
