@@ -157,15 +157,22 @@ local function landlock_hint(errno)
   return "Landlock needs Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK=y and enabled in lsm="
 end
 
-local function format_report(p, command)
+--- The policy and enforcement report.  `brief` (for -v) folds the system
+-- set into one line; --dry-run lists every rule.
+local function format_report(p, command, brief)
   local r = p:report()
-  local out = {}
+  local out, system = {}, 0
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
   line("policy:")
   for _, rule in ipairs(p:rules()) do
-    line("  %-16s %-36s %s", rule.grant.access, rule.path, rule.grant.source)
+    if brief and rule.grant.source == "system" then
+      system = system + 1
+    else
+      line("  %-16s %-36s %s", rule.grant.access, rule.path, rule.grant.source)
+    end
   end
-  for _, g in ipairs(p.skipped or {}) do
+  if system > 0 then line("  (and %d rules of the system set: nono run --dry-run lists them)", system) end
+  for _, g in ipairs(brief and {} or p.skipped or {}) do
     line("  %-16s %-36s %s (not present here, skipped)", g.access, g.path, g.source)
   end
   if command then line("command: %s", table.concat(command, " ")) end
@@ -211,7 +218,7 @@ local function run(args, i)
     say("nono never runs a command unsandboxed; the command was not run")
     return EXIT_SETUP
   end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command)) end
+  if opts.verbose then io.stderr:write(format_report(p, opts.command, true)) end
 
   local plan <close> = core.policy(p:handled())
   for _, rule in ipairs(p:rules()) do

@@ -1,0 +1,32 @@
+#!/bin/sh
+# `make run`: a shell sandboxed by nono that may write its project, and is
+# denied a (fake) SSH key in its home and any write to /etc.
+set -u
+NONO=$(realpath "${1:-build/nono}")
+demo=$(mktemp -d /tmp/nono-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
+mkdir -p "$demo/project/src" "$demo/home/.ssh"
+printf 'FAKE PRIVATE KEY\n' > "$demo/home/.ssh/id_rsa"
+cd "$demo/project" || exit 1
+
+echo "== nono run -v --allow . -- sh -c '...'   (project: $demo/project)"
+HOME="$demo/home" "$NONO" run -v --allow . -- sh -c '
+  try() { label=$1; shift; if "$@" 2>/dev/null; then echo "  allowed  $label"; else echo "  DENIED   $label"; fi; }
+  try "write ./notes.txt in the project"   sh -c "echo hello > notes.txt"
+  try "read ./notes.txt"                   grep -q hello notes.txt
+  try "remove ./notes.txt"                 rm notes.txt
+  try "read ~/.ssh/id_rsa"                 cat "$HOME/.ssh/id_rsa"
+  try "create /etc/nono-demo"              touch /etc/nono-demo
+  try "append to ~/.bashrc"                sh -c "echo evil >> \$HOME/.bashrc"
+  try "remove the directory ./src"         rmdir src
+'
+status=$?
+echo "== the sandboxed shell exited with status $status"
+echo
+echo "== nono why --allow . --path ~/.ssh/id_rsa"
+HOME="$demo/home" "$NONO" why --allow . --path "~/.ssh/id_rsa"
+echo "== nono why --allow . --path notes.txt --op write"
+HOME="$demo/home" "$NONO" why --allow . --path notes.txt --op write
+
+# The demo fails if the sandbox did not hold.
+[ ! -e /etc/nono-demo ] && [ ! -e "$demo/home/.bashrc" ] && [ -d src ]
