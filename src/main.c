@@ -151,6 +151,11 @@ static void open_libraries(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_register(L, "require", host_require);
+	/* Nothing of ours loads code from disk. */
+	lua_pushnil(L);
+	lua_setglobal(L, "dofile");
+	lua_pushnil(L);
+	lua_setglobal(L, "loadfile");
 }
 
 static int msghandler(lua_State *L)

@@ -38,6 +38,13 @@ for _, user in ipairs(H.users) do
       assert.equal(1, code)
     end)
 
+    it("runs an ordinary dynamic program with only the system set: ls", function()
+      ready()
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "ls", "-l" })
+      assert.equal(0, code, err)
+      assert.matches("file%.txt", out)
+    end)
+
     it("denies writes and creation outside every grant", function()
       ready()
       assert.equal("ok", H.probe_bare(w, user, "write", w.outside .. "/file.txt"))
