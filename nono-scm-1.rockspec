@@ -12,7 +12,7 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c" },
+      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

@@ -6,10 +6,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "landlock.h"
 
 extern char **environ;
@@ -19,6 +23,9 @@ extern char **environ;
 enum stage {
 	STAGE_PDEATHSIG,
 	STAGE_SIGNALS,
+	STAGE_CLOSE_FDS,
+	STAGE_RLIMITS,
+	STAGE_CAPS,
 	STAGE_NO_NEW_PRIVS,
 	STAGE_LANDLOCK,
 	STAGE_EXEC,
@@ -27,6 +34,9 @@ enum stage {
 static const char *const stage_names[] = {
 	[STAGE_PDEATHSIG] = "parent-death signal",
 	[STAGE_SIGNALS] = "signal dispositions",
+	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
+	[STAGE_RLIMITS] = "RLIMIT_CORE",
+	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
 	[STAGE_LANDLOCK] = "Landlock restrict_self",
 	[STAGE_EXEC] = "execve",
@@ -102,6 +112,23 @@ static _Noreturn void child_apply_and_exec(int ruleset, int pipe_fd,
 			child_fail(pipe_fd, STAGE_SIGNALS, errno);
 	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0)
 		child_fail(pipe_fd, STAGE_SIGNALS, errno);
+
+	/* Threat row 4: no descriptor but stdin, stdout and stderr reaches the
+	 * command, whoever opened it (our launcher's or its parent's).  Marked
+	 * close-on-exec rather than closed so the report pipe still works. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
+
+	/* Row 21: no core dump, so no core_pattern helper runs on our behalf
+	 * outside the sandbox and no memory image lands on disk. */
+	struct rlimit nocore = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &nocore) < 0)
+		child_fail(pipe_fd, STAGE_RLIMITS, errno);
+
+	/* Row 17: launched as root, the command keeps no capability. */
+	int cerr = caps_drop_all();
+	if (cerr < 0)
+		child_fail(pipe_fd, STAGE_CAPS, -cerr);
 
 	/* Setuid binaries must not regain what the sandbox takes away; it is
 	 * also what lets an unprivileged process call restrict_self. */

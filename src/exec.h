@@ -21,8 +21,9 @@ struct exec_outcome {
 };
 
 /* Build the ruleset from `p`, fork, and in the child apply, in this order:
- * parent-death signal, default signal dispositions, no_new_privs, Landlock
- * restrict_self, then execvp(argv[0]) with `envp` (NULL: the current
+ * parent-death signal, default signal dispositions, close-on-exec for every
+ * fd above 2, RLIMIT_CORE=0, drop all capabilities (caps.c), no_new_privs,
+ * Landlock restrict_self, then execvp(argv[0]) with `envp` (NULL: the current
  * environment).  The parent waits for the child and fills `out`.
  * Any failure before execve ends the child before the command runs and is
  * reported as EXEC_SETUP_FAILED.  Returns 0, or -errno when the parent
