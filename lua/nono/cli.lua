@@ -188,6 +188,7 @@ local function format_report(p, command, brief)
     line("  landlock      UNAVAILABLE (%s): nono run refuses to run", r.landlock.error)
   end
   line("  no_new_privs  on")
+  for _, item in ipairs(r.hygiene) do line("  hygiene       %s", item) end
   for _, gap in ipairs(r.not_yet) do line("  not yet       %s", gap) end
   return table.concat(out, "\n") .. "\n"
 end

@@ -267,12 +267,17 @@ function Policy:report()
       rules = self.resolved and #self:rules() or nil,
     },
     no_new_privs = true,
+    hygiene = {
+      "file descriptors above 2 are closed at exec, inherited ones too",
+      "RLIMIT_CORE is 0 (no core dumps)",
+      "capabilities: all cleared; with any held (root), bounding and ambient sets emptied and securebits locked",
+      "parent-death signal: the command is killed if nono dies",
+    },
     not_yet = {
       "network: not restricted (seccomp socket filter and Landlock TCP rules are not built yet)",
       "seccomp: not installed yet (ptrace, io_uring, TIOCSTI, keyctl ... are not filtered)",
       "sensitive paths inside a granted directory (e.g. ~/.ssh under --allow ~) are not yet excluded",
       "environment: passed through unchanged (LD_PRELOAD etc. are not stripped yet)",
-      "file descriptors: only those nono opened are close-on-exec; inherited ones pass through",
     },
   }
 end
