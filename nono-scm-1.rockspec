@@ -18,6 +18,7 @@ build = {
     },
     ["nono.cli"] = "lua/nono/cli.lua",
     ["nono.defaults"] = "lua/nono/defaults.lua",
+    ["nono.env"] = "lua/nono/env.lua",
     ["nono.json"] = "lua/nono/json.lua",
     ["nono.paths"] = "lua/nono/paths.lua",
     ["nono.policy"] = "lua/nono/policy.lua",

@@ -62,6 +62,20 @@ static int l_realpath(lua_State *L)
 	return 1;
 }
 
+extern char **environ;
+
+/* The launcher's environment as a list of "NAME=value" strings. */
+static int l_environ(lua_State *L)
+{
+	lua_Integer n = 0;
+	lua_newtable(L);
+	for (char **e = environ; e && *e; e++) {
+		lua_pushstring(L, *e);
+		lua_rawseti(L, -2, ++n);
+	}
+	return 1;
+}
+
 static int l_strerror(lua_State *L)
 {
 	lua_pushstring(L, strerror((int)luaL_checkinteger(L, 1)));
@@ -189,6 +203,7 @@ static const luaL_Reg core_funcs[] = {
 	{ "fs_file_rights", l_fs_file_rights },
 	{ "realpath", l_realpath },
 	{ "strerror", l_strerror },
+	{ "environ", l_environ },
 	{ "policy", l_policy_new },
 	{ NULL, NULL },
 };

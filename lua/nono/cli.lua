@@ -3,6 +3,7 @@
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
 -- the command could not be executed; 2 for usage errors.
 local core = require "nono.core"
+local env = require "nono.env"
 local json = require "nono.json"
 local policy = require "nono.policy"
 
@@ -54,6 +55,11 @@ are resolved once, and a path that does not exist is an error):
 Directory removal and device-node creation are never granted; files can be
 removed only inside write grants.
 
+Environment: variables that make programs load code (LD_*, BASH_ENV, ENV,
+BASH_FUNC_*, PROMPT_COMMAND, NODE_OPTIONS, PYTHONSTARTUP, PERL5OPT, RUBYOPT,
+JAVA_TOOL_OPTIONS, LUA_INIT, ...) are removed; the rest is passed on.
+  --keep-env NAME    pass NAME on even if it is one of those (repeatable)
+
 Output:
   --dry-run          print the policy and the enforcement report; run nothing
   -v, --verbose      print the enforcement report to stderr before running
@@ -94,7 +100,9 @@ local FLAGS = {
   why = { ["--json"] = "json", ["-h"] = "help", ["--help"] = "help" },
 }
 -- Options with a value, besides the grants.
-local VALUES = { run = {}, why = { ["--path"] = "path", ["--op"] = "op" } }
+local VALUES = { run = { ["--keep-env"] = "keep_env" }, why = { ["--path"] = "path", ["--op"] = "op" } }
+-- Of those, the ones that may be repeated (collected in a list).
+local LISTS = { keep_env = true }
 
 --- Parse `args` from index `i` for command `cmd`.  Options end at "--" or at
 -- the first argument that is not an option (the command, for `run`).
@@ -121,10 +129,14 @@ local function parse(cmd, args, i)
         i = i + 1
       end
       if value == nil or value == "" then return nil, "option " .. name .. " needs a value" end
+      local key = VALUES[cmd][name]
       if GRANTS[name] then
         opts.grants[#opts.grants + 1] = { option = name, path = value }
+      elseif LISTS[key] then
+        opts[key] = opts[key] or {}
+        opts[key][value] = true
       else
-        opts[VALUES[cmd][name]] = value
+        opts[key] = value
       end
       i = i + 1
     else
@@ -159,7 +171,7 @@ end
 
 --- The policy and enforcement report.  `brief` (for -v) folds the system
 -- set into one line; --dry-run lists every rule.
-local function format_report(p, command, brief)
+local function format_report(p, command, brief, dropped)
   local r = p:report()
   local out, system = {}, 0
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
@@ -189,6 +201,9 @@ local function format_report(p, command, brief)
   end
   line("  no_new_privs  on")
   for _, item in ipairs(r.hygiene) do line("  hygiene       %s", item) end
+  if dropped then
+    line("  environment   removed: %s", #dropped > 0 and table.concat(dropped, " ") or "(none set)")
+  end
   for _, gap in ipairs(r.not_yet) do line("  not yet       %s", gap) end
   return table.concat(out, "\n") .. "\n"
 end
@@ -209,8 +224,9 @@ local function run(args, i)
     say("the command was not run")
     return status
   end
+  local environ, dropped = env.filter(core.environ(), opts.keep_env)
   if opts.dry_run then
-    io.stdout:write(format_report(p, #opts.command > 0 and opts.command or nil))
+    io.stdout:write(format_report(p, #opts.command > 0 and opts.command or nil, false, dropped))
     return p.abi and 0 or EXIT_SETUP
   end
   if not p.abi then
@@ -219,7 +235,7 @@ local function run(args, i)
     say("nono never runs a command unsandboxed; the command was not run")
     return EXIT_SETUP
   end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command, true)) end
+  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped)) end
 
   local plan <close> = core.policy(p:handled())
   for _, rule in ipairs(p:rules()) do
@@ -232,7 +248,7 @@ local function run(args, i)
   end
   io.stdout:flush()
   io.stderr:flush()
-  local result = plan:spawn(opts.command)
+  local result = plan:spawn(opts.command, environ)
   if result.kind == "exited" then
     return result.code
   elseif result.kind == "signaled" then

@@ -277,7 +277,6 @@ function Policy:report()
       "network: not restricted (seccomp socket filter and Landlock TCP rules are not built yet)",
       "seccomp: not installed yet (ptrace, io_uring, TIOCSTI, keyctl ... are not filtered)",
       "sensitive paths inside a granted directory (e.g. ~/.ssh under --allow ~) are not yet excluded",
-      "environment: passed through unchanged (LD_PRELOAD etc. are not stripped yet)",
     },
   }
 end

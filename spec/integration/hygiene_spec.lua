@@ -60,3 +60,28 @@ for _, user in ipairs(H.users) do
     end)
   end)
 end
+
+for _, user in ipairs(H.users) do
+  describe("environment as " .. user .. " #hygiene", function()
+    local w
+    before_each(function() w = H.world() end)
+    after_each(function() H.destroy(w) end)
+
+    it("removes code-loading variables unless kept (row 18)", function()
+      H.can_run_as(user)
+      H.require_landlock()
+      local poison = "LD_PRELOAD=/nonexistent.so BASH_ENV=/tmp/x NODE_OPTIONS=--require=/tmp/x "
+        .. "PERL5OPT=-Mx NONO_SPEC_FOO=bar"
+      local out, err, code = H.nono(w, user, { "run", "-v", "--", "env" }, { env = poison })
+      assert.equal(0, code, err)
+      assert.matches("NONO_SPEC_FOO=bar", out)
+      for _, name in ipairs { "LD_PRELOAD", "BASH_ENV", "NODE_OPTIONS", "PERL5OPT" } do
+        assert.not_matches("\n" .. name .. "=", "\n" .. out)
+      end
+      assert.matches("environment%s+removed: BASH_ENV LD_PRELOAD NODE_OPTIONS PERL5OPT", err)
+      out = H.nono(w, user, { "run", "--keep-env", "NODE_OPTIONS", "--", "env" }, { env = poison })
+      assert.matches("\nNODE_OPTIONS=%-%-require=/tmp/x", "\n" .. out)
+      assert.not_matches("\nLD_PRELOAD=", "\n" .. out)
+    end)
+  end)
+end
