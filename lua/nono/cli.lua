@@ -147,6 +147,18 @@ local function parse(cmd, args, i)
   return opts
 end
 
+--- Parse a command's options.  Returns opts, or nil and the exit status
+-- once help or a usage error has been printed.
+local function parse_command(cmd, args, i)
+  local opts, err = parse(cmd, args, i)
+  if not opts then return nil, usage_error(cmd, "%s", err) end
+  if opts.help then
+    io.stdout:write(HELP[cmd])
+    return nil, 0
+  end
+  return opts
+end
+
 --- Build and resolve the policy for parsed options.  Returns the policy,
 -- or nil, message, exit status.
 local function build_policy(opts)
@@ -209,12 +221,8 @@ local function format_report(p, command, brief, dropped)
 end
 
 local function run(args, i)
-  local opts, err = parse("run", args, i)
-  if not opts then return usage_error("run", "%s", err) end
-  if opts.help then
-    io.stdout:write(HELP.run)
-    return 0
-  end
+  local opts, status = parse_command("run", args, i)
+  if not opts then return status end
   if #opts.command == 0 and not opts.dry_run then
     return usage_error("run", "no command given (nono run [options] -- COMMAND [ARGS...])")
   end
@@ -269,12 +277,8 @@ local function run(args, i)
 end
 
 local function why(args, i)
-  local opts, err = parse("why", args, i)
-  if not opts then return usage_error("why", "%s", err) end
-  if opts.help then
-    io.stdout:write(HELP.why)
-    return 0
-  end
+  local opts, status = parse_command("why", args, i)
+  if not opts then return status end
   if #opts.command > 0 then
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
