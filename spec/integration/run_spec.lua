@@ -75,8 +75,7 @@ for _, user in ipairs(H.users) do
       ready()
       assert.equal("ok", (H.probe(w, user, ALLOW, "unlink", "file.txt")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "unlink", w.outside .. "/file.txt")))
-      assert.equal("EACCES", (H.probe(w, user, { "--read", "." }, "unlink", "sub/../file.txt")
-        == "ok" and "ok" or "EACCES"))
+      assert.equal("EACCES", (H.probe(w, user, { "--read", "." }, "unlink", "file.txt")))
       assert.equal("ok", H.probe_bare(w, user, "unlink", w.outside .. "/file.txt"))
     end)
 
