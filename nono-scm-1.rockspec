@@ -12,7 +12,8 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c" },
+      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+                  "src/seccomp.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "seccomp.h"
 
 extern char **environ;
 
@@ -24,10 +26,13 @@ enum stage {
 	STAGE_PDEATHSIG,
 	STAGE_SIGNALS,
 	STAGE_CLOSE_FDS,
+	STAGE_SESSION,
+	STAGE_KEYRING,
 	STAGE_RLIMITS,
 	STAGE_CAPS,
 	STAGE_NO_NEW_PRIVS,
 	STAGE_LANDLOCK,
+	STAGE_SECCOMP,
 	STAGE_EXEC,
 };
 
@@ -35,10 +40,13 @@ static const char *const stage_names[] = {
 	[STAGE_PDEATHSIG] = "parent-death signal",
 	[STAGE_SIGNALS] = "signal dispositions",
 	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
+	[STAGE_SESSION] = "setsid",
+	[STAGE_KEYRING] = "joining a new session keyring",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
 	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
 	[STAGE_LANDLOCK] = "Landlock restrict_self",
+	[STAGE_SECCOMP] = "installing the seccomp filter",
 	[STAGE_EXEC] = "execve",
 };
 
@@ -52,15 +60,17 @@ static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGU
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_in_own_session;
 
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
 	(void)ctx;
 	/* A terminal sends SIGINT/SIGQUIT/SIGHUP to the whole foreground
-	 * process group (si_code SI_KERNEL): the child got its own copy, and
-	 * passing it on again would deliver it twice.  Signals sent by a
-	 * process (kill, timeout, systemd) reach only us and are passed on. */
-	if (info->si_code == SI_KERNEL)
+	 * process group (si_code SI_KERNEL): a child in our session got its
+	 * own copy, and passing it on again would deliver it twice.  Signals
+	 * sent by a process (kill, timeout, systemd) reach only us and are
+	 * passed on, as is everything once the child has its own session. */
+	if (info->si_code == SI_KERNEL && !child_in_own_session)
 		return;
 	if (child_pid > 0)
 		kill((pid_t)child_pid, sig);
@@ -92,8 +102,11 @@ static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
 }
 
 /* Runs in the forked child: only async-signal-safe calls until execve. */
-static _Noreturn void child_apply_and_exec(int ruleset, int pipe_fd,
-					    pid_t supervisor, char *const argv[],
+static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
+					    int ruleset,
+					    const struct sock_fprog *filter,
+					    int pipe_fd, pid_t supervisor,
+					    char *const argv[],
 					    char *const envp[],
 					    const sigset_t *oldmask)
 {
@@ -119,6 +132,20 @@ static _Noreturn void child_apply_and_exec(int ruleset, int pipe_fd,
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
 
+	/* Row 5: without a controlling terminal, TIOCSTI cannot reach the
+	 * user's terminal even through an inherited descriptor (the kernel
+	 * allows it only on the caller's own controlling terminal).  Kept
+	 * when the command is interactive; the filter then refuses TIOCSTI. */
+	if (policy_session(p) == POLICY_SESSION_NEW && setsid() < 0)
+		child_fail(pipe_fd, STAGE_SESSION, errno);
+
+	/* Row 13: the session keyring is inherited, and with it whatever the
+	 * user's login put there.  A new, empty, anonymous one replaces it
+	 * (a kernel without keys support has nothing to hide). */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+	    errno != ENOSYS)
+		child_fail(pipe_fd, STAGE_KEYRING, errno);
+
 	/* Row 21: no core dump, so no core_pattern helper runs on our behalf
 	 * outside the sandbox and no memory image lands on disk. */
 	struct rlimit nocore = { 0, 0 };
@@ -139,14 +166,22 @@ static _Noreturn void child_apply_and_exec(int ruleset, int pipe_fd,
 	if (err < 0)
 		child_fail(pipe_fd, STAGE_LANDLOCK, -err);
 
+	/* Last, so that nothing above is filtered: from here the only call
+	 * left is execve, which the filter allows. */
+	err = seccomp_install(filter);
+	if (err < 0)
+		child_fail(pipe_fd, STAGE_SECCOMP, -err);
+
 	execvpe(argv[0], argv, envp ? envp : environ);
 	child_fail(pipe_fd, STAGE_EXEC, errno);
 }
 
-int exec_spawn(const struct nono_policy *p, char *const argv[],
+int exec_spawn(struct nono_policy *p, char *const argv[],
 	       char *const envp[], struct exec_outcome *out)
 {
 	struct sigaction saved[NFORWARDED];
+	struct sock_filter insns[SECCOMP_MAX_INSNS];
+	struct sock_fprog filter;
 	sigset_t all, oldmask;
 	struct report r;
 	int pipefd[2], ruleset, status;
@@ -156,6 +191,13 @@ int exec_spawn(const struct nono_policy *p, char *const argv[],
 	memset(out, 0, sizeof(*out));
 	out->kind = EXEC_SETUP_FAILED;
 
+	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
+				       SECCOMP_MAX_INSNS, &filter);
+	if (err < 0) {
+		out->stage = "seccomp filter";
+		out->code = -err;
+		return err;
+	}
 	ruleset = policy_build_ruleset(p);
 	if (ruleset < 0) {
 		out->stage = "Landlock ruleset";
@@ -174,11 +216,13 @@ int exec_spawn(const struct nono_policy *p, char *const argv[],
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &oldmask);
 	child_pid = 0;
+	child_in_own_session = policy_session(p) == POLICY_SESSION_NEW;
 	set_forwarding(saved);
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_apply_and_exec(ruleset, pipefd[1], self, argv, envp, &oldmask);
+		child_apply_and_exec(p, ruleset, &filter, pipefd[1], self, argv,
+				     envp, &oldmask);
 	}
 	if (pid < 0) {
 		out->stage = "fork";

@@ -28,7 +28,7 @@ struct exec_outcome {
  * Any failure before execve ends the child before the command runs and is
  * reported as EXEC_SETUP_FAILED.  Returns 0, or -errno when the parent
  * itself failed (out->stage names what), in which case nothing ran. */
-int exec_spawn(const struct nono_policy *p, char *const argv[],
+int exec_spawn(struct nono_policy *p, char *const argv[],
 	       char *const envp[], struct exec_outcome *out);
 
 #endif

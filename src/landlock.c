@@ -7,6 +7,7 @@
 #include "landlock.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,13 +69,33 @@ uint64_t landlock_fs_file_rights(void)
 	       LANDLOCK_ACCESS_FS_IOCTL_DEV;
 }
 
-int landlock_ruleset_create(uint64_t handled_fs)
+uint64_t landlock_net_rights_for_abi(int abi)
 {
-	/* Only the first field: network rights and scopes are not handled
-	 * yet, and a smaller size keeps this valid on every ABI. */
-	struct landlock_ruleset_attr attr = { .handled_access_fs = handled_fs };
-	long fd = syscall(__NR_landlock_create_ruleset, &attr,
-			  sizeof(attr.handled_access_fs), 0U);
+	/* ABI 4 added TCP bind and connect. */
+	return abi >= 4 ? LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP : 0;
+}
+
+uint64_t landlock_scopes_for_abi(int abi)
+{
+	/* ABI 6 added IPC scoping: no signals to, and no connecting to
+	 * abstract unix sockets of, processes outside the sandbox. */
+	return abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0;
+}
+
+int landlock_ruleset_create(uint64_t handled_fs, uint64_t handled_net,
+			    uint64_t scoped)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = handled_fs,
+		.handled_access_net = handled_net,
+		.scoped = scoped,
+	};
+	/* Pass only the fields in use: an older kernel rejects a larger
+	 * struct (E2BIG) even when the fields it does not know are zero. */
+	size_t size = scoped ? sizeof(attr)
+		      : handled_net ? offsetof(struct landlock_ruleset_attr, scoped)
+				    : offsetof(struct landlock_ruleset_attr, handled_access_net);
+	long fd = syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
 	if (fd < 0)
 		return -errno;
 	return (int)fd;

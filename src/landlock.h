@@ -16,9 +16,17 @@ uint64_t landlock_fs_rights_for_abi(int abi);
 /* The subset of filesystem rights that a rule on a non-directory may carry. */
 uint64_t landlock_fs_file_rights(void);
 
-/* A new ruleset handling `handled_fs`: an O_CLOEXEC fd, or -errno
- * (-EINVAL when a right is unknown to the kernel). */
-int landlock_ruleset_create(uint64_t handled_fs);
+/* The network rights (TCP bind/connect, ABI 4) and IPC scopes (signals,
+ * abstract unix sockets, ABI 6) the given ABI knows; 0 below those ABIs. */
+uint64_t landlock_net_rights_for_abi(int abi);
+uint64_t landlock_scopes_for_abi(int abi);
+
+/* A new ruleset handling `handled_fs` and `handled_net` (denied unless a
+ * rule allows them) and confined to `scoped`: an O_CLOEXEC fd, or -errno
+ * (-EINVAL when a right is unknown to the kernel, -E2BIG when the kernel
+ * predates network rights or scopes and one is asked for). */
+int landlock_ruleset_create(uint64_t handled_fs, uint64_t handled_net,
+			    uint64_t scoped);
 
 /* Allow `access` beneath the file or directory open as `path_fd`.
  * 0, or -errno (-EINVAL: a directory right on a file, -EBADF, ...). */

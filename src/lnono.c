@@ -8,6 +8,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 
@@ -15,6 +19,7 @@
 #include "exec.h"
 #include "landlock.h"
 #include "policy.h"
+#include "seccomp.h"
 
 #define POLICY_MT "nono.core.policy"
 
@@ -41,6 +46,20 @@ static int l_landlock_abi(lua_State *L)
 static int l_fs_rights_for_abi(lua_State *L)
 {
 	lua_pushinteger(L, (lua_Integer)landlock_fs_rights_for_abi(
+				   (int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int l_net_rights_for_abi(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)landlock_net_rights_for_abi(
+				   (int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int l_scopes_for_abi(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)landlock_scopes_for_abi(
 				   (int)luaL_checkinteger(L, 1)));
 	return 1;
 }
@@ -73,6 +92,55 @@ static int l_environ(lua_State *L)
 		lua_pushstring(L, *e);
 		lua_rawseti(L, -2, ++n);
 	}
+	return 1;
+}
+
+/* core.entries(dir) -> { name = "directory"|"link"|"file"|"other", ... }
+ * or nil, msg, errno.  From readdir's d_type (lstat only where the file
+ * system does not fill it in): narrowing a grant lists large directories
+ * (/usr/bin, a home), and one stat per entry was most of the cost. */
+static int l_entries(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d)
+		return push_error(L, errno, path);
+	lua_newtable(L);
+	errno = 0;
+	while ((e = readdir(d))) {
+		const char *kind = "other";
+		unsigned char type = e->d_type;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue; /* gone since readdir */
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
+				: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
+		if (type == DT_DIR)
+			kind = "directory";
+		else if (type == DT_LNK)
+			kind = "link";
+		else if (type == DT_REG)
+			kind = "file";
+		lua_pushstring(L, kind);
+		lua_setfield(L, -2, e->d_name);
+		errno = 0;
+	}
+	int err = errno;
+	closedir(d);
+	if (err)
+		return push_error(L, err, path);
+	return 1;
+}
+
+static int l_isatty(lua_State *L)
+{
+	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
 	return 1;
 }
 
@@ -119,6 +187,38 @@ static int l_policy_add_path(lua_State *L)
 		return push_error(L, -err, path);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+static int l_policy_set_net(lua_State *L)
+{
+	if (policy_set_net(policy_check(L), (uint64_t)luaL_checkinteger(L, 2)) < 0)
+		return luaL_error(L, "nono.core: set_net after add_path");
+	return 0;
+}
+
+static int l_policy_set_scoped(lua_State *L)
+{
+	if (policy_set_scoped(policy_check(L), (uint64_t)luaL_checkinteger(L, 2)) < 0)
+		return luaL_error(L, "nono.core: set_scoped after add_path");
+	return 0;
+}
+
+static int l_policy_set_seccomp(lua_State *L)
+{
+	struct nono_policy *p = policy_check(L);
+	lua_Integer opts = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, opts >= 0 && policy_set_seccomp(p, (unsigned)opts) == 0,
+		      2, "unknown seccomp option");
+	return 0;
+}
+
+static int l_policy_set_session(lua_State *L)
+{
+	static const char *const names[] = { "keep", "new", NULL };
+	static const int values[] = { POLICY_SESSION_KEEP, POLICY_SESSION_NEW };
+	struct nono_policy *p = policy_check(L);
+	policy_set_session(p, values[luaL_checkoption(L, 2, NULL, names)]);
+	return 0;
 }
 
 /* Copy a Lua sequence of strings into a NULL-terminated array kept alive as
@@ -185,6 +285,10 @@ static int l_policy_close(lua_State *L)
 
 static const luaL_Reg policy_methods[] = {
 	{ "add_path", l_policy_add_path },
+	{ "set_net", l_policy_set_net },
+	{ "set_scoped", l_policy_set_scoped },
+	{ "set_seccomp", l_policy_set_seccomp },
+	{ "set_session", l_policy_set_session },
 	{ "spawn", l_policy_spawn },
 	{ "close", l_policy_close },
 	{ NULL, NULL },
@@ -201,19 +305,40 @@ static const luaL_Reg core_funcs[] = {
 	{ "landlock_abi", l_landlock_abi },
 	{ "fs_rights_for_abi", l_fs_rights_for_abi },
 	{ "fs_file_rights", l_fs_file_rights },
+	{ "net_rights_for_abi", l_net_rights_for_abi },
+	{ "scopes_for_abi", l_scopes_for_abi },
 	{ "realpath", l_realpath },
 	{ "strerror", l_strerror },
+	{ "isatty", l_isatty },
+	{ "entries", l_entries },
 	{ "environ", l_environ },
 	{ "policy", l_policy_new },
 	{ NULL, NULL },
 };
 
-static void push_access_constants(lua_State *L)
+struct constant {
+	const char *name;
+	uint64_t value;
+};
+
+/* Set core[field] to a table of the `n` constants. */
+static void set_constants(lua_State *L, const char *field,
+			  const struct constant *c, size_t n)
 {
-	static const struct {
-		const char *name;
-		uint64_t bit;
-	} rights[] = {
+	lua_createtable(L, 0, (int)n);       /* core t */
+	for (size_t i = 0; i < n; i++) {
+		lua_pushinteger(L, (lua_Integer)c[i].value);
+		lua_setfield(L, -2, c[i].name);
+	}
+	lua_setfield(L, -2, field);          /* core */
+}
+
+#define SET_CONSTANTS(L, field, array)                                     \
+	set_constants(L, field, array, sizeof(array) / sizeof(array[0]))
+
+static void push_constants(lua_State *L)
+{
+	static const struct constant rights[] = {
 		{ "execute", LANDLOCK_ACCESS_FS_EXECUTE },
 		{ "write_file", LANDLOCK_ACCESS_FS_WRITE_FILE },
 		{ "read_file", LANDLOCK_ACCESS_FS_READ_FILE },
@@ -232,11 +357,21 @@ static void push_access_constants(lua_State *L)
 		{ "ioctl_dev", LANDLOCK_ACCESS_FS_IOCTL_DEV },
 		{ "resolve_unix", LANDLOCK_ACCESS_FS_RESOLVE_UNIX },
 	};
-	lua_createtable(L, 0, (int)(sizeof(rights) / sizeof(rights[0])));
-	for (size_t i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
-		lua_pushinteger(L, (lua_Integer)rights[i].bit);
-		lua_setfield(L, -2, rights[i].name);
-	}
+	static const struct constant net[] = {
+		{ "bind_tcp", LANDLOCK_ACCESS_NET_BIND_TCP },
+		{ "connect_tcp", LANDLOCK_ACCESS_NET_CONNECT_TCP },
+	};
+	static const struct constant scopes[] = {
+		{ "abstract_unix_socket", LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET },
+		{ "signal", LANDLOCK_SCOPE_SIGNAL },
+	};
+	static const struct constant seccomp[] = {
+		{ "net_block", SECCOMP_OPT_NET_BLOCK },
+	};
+	SET_CONSTANTS(L, "access", rights);
+	SET_CONSTANTS(L, "net_access", net);
+	SET_CONSTANTS(L, "scope", scopes);
+	SET_CONSTANTS(L, "seccomp", seccomp);
 }
 
 int luaopen_nono_core(lua_State *L)
@@ -248,8 +383,7 @@ int luaopen_nono_core(lua_State *L)
 	}
 	lua_pop(L, 1);
 	luaL_newlib(L, core_funcs);          /* core */
-	push_access_constants(L);            /* core access */
-	lua_setfield(L, -2, "access");       /* core */
+	push_constants(L);
 	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);
 	lua_setfield(L, -2, "landlock_abi_known");
 	lua_pushliteral(L, NONO_VERSION);

@@ -10,29 +10,85 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "seccomp.h"
 
-struct rule {
-	int fd;
-	uint64_t access;
-};
-
+/* Rules go into the kernel's ruleset as they are added, each path fd
+ * closed right after: a policy of thousands of rules (a home directory
+ * narrowed entry by entry) must not hold thousands of descriptors. */
 struct nono_policy {
-	uint64_t handled_fs;
-	struct rule *rules;
-	size_t nrules, cap;
+	uint64_t handled_fs, handled_net, scoped;
+	unsigned seccomp_opts;
+	int session;
+	int ruleset; /* -1 until the first rule */
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
 {
 	struct nono_policy *p = calloc(1, sizeof(*p));
-	if (p)
+	if (p) {
 		p->handled_fs = handled_fs;
+		p->ruleset = -1;
+	}
 	return p;
 }
 
 uint64_t policy_handled_fs(const struct nono_policy *p)
 {
 	return p->handled_fs;
+}
+
+int policy_set_net(struct nono_policy *p, uint64_t handled_net)
+{
+	if (p->ruleset >= 0)
+		return -EBUSY;
+	p->handled_net = handled_net;
+	return 0;
+}
+
+int policy_set_scoped(struct nono_policy *p, uint64_t scoped)
+{
+	if (p->ruleset >= 0)
+		return -EBUSY;
+	p->scoped = scoped;
+	return 0;
+}
+
+static int ensure_ruleset(struct nono_policy *p)
+{
+	if (p->ruleset < 0) {
+		int fd = landlock_ruleset_create(p->handled_fs, p->handled_net,
+						 p->scoped);
+		if (fd < 0)
+			return fd;
+		p->ruleset = fd;
+	}
+	return 0;
+}
+
+int policy_set_seccomp(struct nono_policy *p, unsigned opts)
+{
+	if (opts & ~(unsigned)SECCOMP_OPT_NET_BLOCK)
+		return -EINVAL;
+	p->seccomp_opts = opts;
+	return 0;
+}
+
+unsigned policy_seccomp_opts(const struct nono_policy *p)
+{
+	return p->seccomp_opts;
+}
+
+int policy_set_session(struct nono_policy *p, int session)
+{
+	if (session != POLICY_SESSION_KEEP && session != POLICY_SESSION_NEW)
+		return -EINVAL;
+	p->session = session;
+	return 0;
+}
+
+int policy_session(const struct nono_policy *p)
+{
+	return p->session;
 }
 
 /* Row 24 of the threat model: the path was canonicalised by the caller; if a
@@ -54,56 +110,40 @@ int policy_add_path(struct nono_policy *p, const char *canonical_path,
 		    uint64_t access)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (canonical_path[0] != '/' || (access & ~p->handled_fs))
 		return -EINVAL;
-	if (p->nrules == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 32;
-		struct rule *r = realloc(p->rules, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		p->rules = r;
-		p->cap = cap;
-	}
+	err = ensure_ruleset(p);
+	if (err < 0)
+		return err;
 	fd = open_no_symlinks(canonical_path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	if (!S_ISDIR(st.st_mode) && (access & ~landlock_fs_file_rights())) {
-		close(fd);
-		return -ENOTDIR;
-	}
-	p->rules[p->nrules++] = (struct rule){ .fd = fd, .access = access };
-	return 0;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else if (!S_ISDIR(st.st_mode) && (access & ~landlock_fs_file_rights()))
+		err = -ENOTDIR;
+	else
+		err = landlock_ruleset_add_path(p->ruleset, fd, access);
+	close(fd);
+	return err;
 }
 
-int policy_build_ruleset(const struct nono_policy *p)
+int policy_build_ruleset(struct nono_policy *p)
 {
-	int ruleset = landlock_ruleset_create(p->handled_fs);
-	if (ruleset < 0)
-		return ruleset;
-	for (size_t i = 0; i < p->nrules; i++) {
-		int err = landlock_ruleset_add_path(ruleset, p->rules[i].fd,
-						    p->rules[i].access);
-		if (err < 0) {
-			close(ruleset);
-			return err;
-		}
-	}
-	return ruleset;
+	int err = ensure_ruleset(p);
+	if (err < 0)
+		return err;
+	int fd = fcntl(p->ruleset, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
 }
 
 void policy_free(struct nono_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nrules; i++)
-		close(p->rules[i].fd);
-	free(p->rules);
+	if (p->ruleset >= 0)
+		close(p->ruleset);
 	free(p);
 }

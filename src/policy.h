@@ -17,19 +17,42 @@ struct nono_policy *policy_new(uint64_t handled_fs);
 /* Grant `access` beneath `canonical_path`, which must be absolute and free
  * of symlinks (the caller canonicalised it once).  The path is opened here
  * with RESOLVE_NO_SYMLINKS, so a symlink swapped in since is refused, not
- * followed.  Returns 0, or:
+ * followed, and that fd is handed to Landlock (the first call creates the
+ * ruleset).  Returns 0, or:
  *   -EINVAL   a right the ruleset does not handle, or a relative path
  *   -ENOTDIR  a directory right (list, create, remove) on a non-directory
  *   -ELOOP    a component of the path is (now) a symlink
- *   -ENOMEM, or the errno of openat2(2) (-ENOENT, -EACCES, ...) */
+ *   the errno of openat2(2) (-ENOENT, -EACCES, ...), or of Landlock's
+ *   ruleset calls (-ENOSYS, -EOPNOTSUPP: no Landlock) */
 int policy_add_path(struct nono_policy *p, const char *canonical_path,
 		    uint64_t access);
 
 uint64_t policy_handled_fs(const struct nono_policy *p);
 
-/* Create the Landlock ruleset holding every rule: an O_CLOEXEC fd, or
- * -errno from landlock_ruleset_create/landlock_ruleset_add_path. */
-int policy_build_ruleset(const struct nono_policy *p);
+/* Network rights the ruleset handles (Landlock ABI 4: TCP bind and
+ * connect).  There are no port rules: every handled right is denied.
+ * Before the first policy_add_path; -EBUSY after it. */
+int policy_set_net(struct nono_policy *p, uint64_t handled_net);
+
+/* IPC scopes (Landlock ABI 6): signals and abstract unix sockets reach
+ * only processes inside the same sandbox.  Before the first
+ * policy_add_path; -EBUSY after it. */
+int policy_set_scoped(struct nono_policy *p, uint64_t scoped);
+
+/* Options of the seccomp filter (SECCOMP_OPT_*, seccomp.h); the filter
+ * itself is always installed.  0, or -EINVAL for an unknown option. */
+int policy_set_seccomp(struct nono_policy *p, unsigned opts);
+unsigned policy_seccomp_opts(const struct nono_policy *p);
+
+/* Whether the command keeps the launcher's session (and so its
+ * controlling terminal) or gets a new one with setsid(2).  0, or -EINVAL. */
+enum { POLICY_SESSION_KEEP, POLICY_SESSION_NEW };
+int policy_set_session(struct nono_policy *p, int session);
+int policy_session(const struct nono_policy *p);
+
+/* The Landlock ruleset holding every rule, as a new O_CLOEXEC fd the
+ * caller closes; or -errno (from landlock_ruleset_create, -EMFILE). */
+int policy_build_ruleset(struct nono_policy *p);
 
 /* Close every fd the plan holds and free it.  NULL is fine. */
 void policy_free(struct nono_policy *p);

@@ -83,7 +83,8 @@ The grant options are those of 'nono run' (see 'nono help run').
   --json        answer as one JSON object
 ]]
 
--- Grant options shared by `run` and `why`.
+-- Options that shape the policy, shared by `run` and `why` (so that `why`
+-- answers for exactly the sandbox `run` would build).  Applied in order.
 local GRANTS = {
   ["--allow"] = { access = "read,write", kind = "dir" },
   ["--read"] = { access = "read", kind = "dir" },
@@ -92,23 +93,36 @@ local GRANTS = {
   ["--read-file"] = { access = "read", kind = "file" },
   ["--write-file"] = { access = "write", kind = "file" },
 }
+local POLICY = {
+  ["--bypass"] = function(p, v, src) return p:bypass(v, src) end,
+  ["--allow-command"] = function(p, v, src) return p:allow_command(v, src) end,
+  ["--block-command"] = function(p, v, src) return p:block_command(v, src) end,
+  ["--abi-min"] = function(p, v, src) return p:set_abi_min(v, src) end,
+}
+for name, spec in pairs(GRANTS) do
+  POLICY[name] = function(p, v, src)
+    return p:grant(v, spec.access, { kind = spec.kind, source = src })
+  end
+end
 
 -- Flags without a value, per command.
 local FLAGS = {
   run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
+          ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
           ["-h"] = "help", ["--help"] = "help" },
-  why = { ["--json"] = "json", ["-h"] = "help", ["--help"] = "help" },
+  why = { ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
+          ["-h"] = "help", ["--help"] = "help" },
 }
--- Options with a value, besides the grants.
+-- Options with a value, besides the policy options.
 local VALUES = { run = { ["--keep-env"] = "keep_env" }, why = { ["--path"] = "path", ["--op"] = "op" } }
--- Of those, the ones that may be repeated (collected in a list).
-local LISTS = { keep_env = true }
+-- Of those, the ones that may be repeated (collected in a set).
+local SETS = { keep_env = true }
 
 --- Parse `args` from index `i` for command `cmd`.  Options end at "--" or at
 -- the first argument that is not an option (the command, for `run`).
 -- Returns opts, or nil and a usage message.
 local function parse(cmd, args, i)
-  local opts = { grants = {}, command = {} }
+  local opts = { policy = {}, command = {} }
   while i <= #args do
     local a = args[i]
     if a == "--" then
@@ -122,7 +136,7 @@ local function parse(cmd, args, i)
       if inline then return nil, "option " .. name .. " takes no value" end
       opts[FLAGS[cmd][name]] = true
       i = i + 1
-    elseif GRANTS[name] or VALUES[cmd][name] then
+    elseif POLICY[name] or VALUES[cmd][name] then
       local value = inline
       if not value then
         value = args[i + 1]
@@ -130,9 +144,9 @@ local function parse(cmd, args, i)
       end
       if value == nil or value == "" then return nil, "option " .. name .. " needs a value" end
       local key = VALUES[cmd][name]
-      if GRANTS[name] then
-        opts.grants[#opts.grants + 1] = { option = name, path = value }
-      elseif LISTS[key] then
+      if POLICY[name] then
+        opts.policy[#opts.policy + 1] = { option = name, value = value }
+      elseif SETS[key] then
         opts[key] = opts[key] or {}
         opts[key][value] = true
       else
@@ -164,11 +178,12 @@ end
 local function build_policy(opts)
   local cwd = core.realpath(".")
   local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
-  for _, g in ipairs(opts.grants) do
-    local spec = GRANTS[g.option]
-    local ok, msg = p:grant(g.path, spec.access, { kind = spec.kind, source = g.option .. " " .. g.path })
+  for _, o in ipairs(opts.policy) do
+    local ok, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
     if not ok then return nil, msg, EXIT_USAGE end
   end
+  p:set_net_block(opts.net_block)
+  p:set_best_effort(opts.best_effort)
   local ok, msg = p:resolve()
   if not ok then return nil, msg, EXIT_SETUP end
   return p
@@ -182,42 +197,89 @@ local function landlock_hint(errno)
 end
 
 --- The policy and enforcement report.  `brief` (for -v) folds the system
--- set into one line; --dry-run lists every rule.
+-- set and the entries of narrowed grants into one line each; --dry-run
+-- lists every rule.
 local function format_report(p, command, brief, dropped)
   local r = p:report()
-  local out, system = {}, 0
+  local out, folded = {}, {}
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
   line("policy:")
   for _, rule in ipairs(p:rules()) do
-    if brief and rule.grant.source == "system" then
-      system = system + 1
+    local fold = brief and (rule.grant.source == "system" or rule.protection)
+    if fold then
+      folded[rule.grant.source] = (folded[rule.grant.source] or 0) + 1
     else
-      line("  %-16s %-36s %s", rule.grant.access, rule.path, rule.grant.source)
+      line("  %-16s %-36s %s%s", table.concat(policy.names_of(rule.mask) , ",") == "" and "-"
+        or rule.grant.access, rule.path, rule.grant.source,
+        rule.protection and " (narrowed: " .. rule.protection.canonical .. " is protected)" or "")
     end
   end
-  if system > 0 then line("  (and %d rules of the system set: nono run --dry-run lists them)", system) end
+  for source, n in pairs(folded) do
+    line("  (and %d rules from %s: nono run --dry-run lists them)", n, source)
+  end
   for _, g in ipairs(brief and {} or p.skipped or {}) do
     line("  %-16s %-36s %s (not present here, skipped)", g.access, g.path, g.source)
   end
   if command then line("command: %s", table.concat(command, " ")) end
   line("enforcement:")
-  if r.landlock.available then
-    line("  landlock      ABI %d, %d rules; handles %s", r.landlock.abi, r.landlock.rules or 0,
-      table.concat(r.landlock.handled_fs, " "))
-    for _, gap in ipairs(r.landlock.unhandled_fs) do
+  local ll = r.landlock
+  if ll.available then
+    line("  landlock      ABI %d, %d rules; handles %s", ll.abi, ll.rules or 0,
+      table.concat(ll.handled_fs, " "))
+    for _, gap in ipairs(ll.unhandled_fs) do
       line("  not enforced  %s (needs Landlock ABI %s; this kernel has %d)", gap.right,
-        tostring(gap.needs_abi), r.landlock.abi)
+        tostring(gap.needs_abi), ll.abi)
+    end
+    line("  scopes        %s", #ll.scoped > 0 and table.concat(ll.scoped, " ") or "none (need Landlock ABI 6)")
+    if r.seccomp.net_block then
+      line("  network       blocked: seccomp allows unix sockets only; Landlock TCP %s",
+        #ll.handled_net > 0 and "bind and connect denied too" or "rules unavailable (ABI < 4)")
+    else
+      line("  network       open (--net-block closes it)")
+    end
+    for _, f in ipairs(ll.best_effort_missing) do
+      line("  BEST EFFORT   missing %s (ABI %d; --abi-min %d asked for it)", f.what, f.abi, ll.abi_min)
     end
   else
-    line("  landlock      UNAVAILABLE (%s): nono run refuses to run", r.landlock.error)
+    line("  landlock      UNAVAILABLE (%s): nono run refuses to run", ll.error)
   end
+  line("  seccomp       denies %s", r.seccomp.denied)
+  line("  sockets       %s", r.seccomp.sockets)
+  local pr = r.protections
+  line("  protected     %d paths kept out of reach or read-only inside grants; %d directories narrowed",
+    pr.active, pr.narrowed)
+  for _, b in ipairs(pr.bypassed) do line("  bypassed      %s (%s)", b.path, b.by) end
+  if #pr.commands_blocked > 0 then
+    line("  commands      blocked: %s", table.concat(pr.commands_blocked, " "))
+  end
+  if r.session then line("  session       %s", r.session) end
   line("  no_new_privs  on")
   for _, item in ipairs(r.hygiene) do line("  hygiene       %s", item) end
   if dropped then
     line("  environment   removed: %s", #dropped > 0 and table.concat(dropped, " ") or "(none set)")
   end
-  for _, gap in ipairs(r.not_yet) do line("  not yet       %s", gap) end
+  for _, gap in ipairs(r.not_yet) do line("  not enforced  %s", gap) end
   return table.concat(out, "\n") .. "\n"
+end
+
+--- The report as JSON (`nono run --dry-run --json`).
+local function json_report(p, command, dropped)
+  local r = p:report()
+  local rules = {}
+  for i, rule in ipairs(p:rules()) do
+    rules[i] = { path = rule.path, access = json.array(policy.names_of(rule.mask)),
+      source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical }
+  end
+  for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
+    json.array(r.landlock[key])
+  end
+  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent" } do
+    json.array(r.protections[key])
+  end
+  return json.encode {
+    rules = json.array(rules), command = command and json.array(command),
+    environment_removed = dropped and json.array(dropped), enforcement = r,
+  } .. "\n"
 end
 
 local function run(args, i)
@@ -226,16 +288,27 @@ local function run(args, i)
   if #opts.command == 0 and not opts.dry_run then
     return usage_error("run", "no command given (nono run [options] -- COMMAND [ARGS...])")
   end
+  if opts.json and not opts.dry_run then
+    return usage_error("run", "--json goes with --dry-run")
+  end
   local p, msg, status = build_policy(opts)
   if not p then
     say("%s", msg)
     say("the command was not run")
     return status
   end
+  -- Row 5: with no terminal on stdin the command needs no controlling
+  -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
+  p.session = core.isatty(0) and "kept: stdin is a terminal (TIOCSTI is refused by seccomp)"
+    or "new (setsid): no controlling terminal"
   local environ, dropped = env.filter(core.environ(), opts.keep_env)
+  local floor_ok, floor_msg = p:check_floor()
   if opts.dry_run then
-    io.stdout:write(format_report(p, #opts.command > 0 and opts.command or nil, false, dropped))
-    return p.abi and 0 or EXIT_SETUP
+    local command = #opts.command > 0 and opts.command or nil
+    io.stdout:write(opts.json and json_report(p, command, dropped)
+      or format_report(p, command, false, dropped))
+    if not floor_ok then say("%s", floor_msg) end
+    return (p.abi and floor_ok) and 0 or EXIT_SETUP
   end
   if not p.abi then
     say("cannot sandbox: Landlock is not available (%s)", p.abi_error)
@@ -243,9 +316,18 @@ local function run(args, i)
     say("nono never runs a command unsandboxed; the command was not run")
     return EXIT_SETUP
   end
+  if not floor_ok then
+    say("%s", floor_msg)
+    say("the command was not run")
+    return EXIT_SETUP
+  end
   if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped)) end
 
   local plan <close> = core.policy(p:handled())
+  plan:set_net(p:handled_net())
+  plan:set_scoped(p:scoped())
+  plan:set_seccomp(p:seccomp_options())
+  plan:set_session(core.isatty(0) and "keep" or "new")
   for _, rule in ipairs(p:rules()) do
     local ok, emsg = plan:add_path(rule.path, rule.mask)
     if not ok then
@@ -264,14 +346,17 @@ local function run(args, i)
   elseif result.kind == "not_executed" then
     say("cannot execute '%s': %s", opts.command[1], result.message)
     if result.code == 13 then -- EACCES
-      say("hint: the sandbox may not grant execute on it: nono why --path %s --op exec",
-        opts.command[1])
+      say("hint: the sandbox may not grant execute on it, or it is a blocked command: "
+        .. "nono why --path %s --op exec", opts.command[1])
     elseif result.code == 2 then -- ENOENT
       say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
     end
     return EXIT_NOEXEC
   end
   say("sandbox setup failed at %s: %s", result.stage, result.message)
+  if result.stage == "installing the seccomp filter" then
+    say("hint: nono needs a kernel with CONFIG_SECCOMP_FILTER; it never runs a command without its filter")
+  end
   say("the command was not run")
   return EXIT_SETUP
 end

@@ -51,4 +51,80 @@ M.system = {
   { path = "/dev/ptmx", access = "read,write,ioctl" },
 }
 
+--- Protected names: kept out of reach even when a grant covers them
+-- (`--allow ~`), including names that do not exist yet (they cannot be
+-- created).  `deny`: no access at all (credentials, histories).  `readonly`:
+-- what runs code outside the sandbox later (threat row 19): shell start-up
+-- files, git's global config, editors' config, user services, nono's own
+-- config and profiles.  `--bypass PATH` lifts one.
+M.protected = {
+  -- credentials and keys
+  { path = "~/.ssh", mode = "deny", why = "SSH keys and config" },
+  { path = "~/.gnupg", mode = "deny", why = "GnuPG keys" },
+  { path = "~/.aws", mode = "deny", why = "AWS credentials" },
+  { path = "~/.azure", mode = "deny", why = "Azure credentials" },
+  { path = "~/.config/gcloud", mode = "deny", why = "Google Cloud credentials" },
+  { path = "~/.kube", mode = "deny", why = "Kubernetes credentials" },
+  { path = "~/.docker", mode = "deny", why = "Docker registry credentials" },
+  { path = "~/.npmrc", mode = "deny", why = "npm tokens" },
+  { path = "~/.pypirc", mode = "deny", why = "PyPI tokens" },
+  { path = "~/.netrc", mode = "deny", why = "login credentials" },
+  { path = "~/.git-credentials", mode = "deny", why = "git credentials" },
+  { path = "~/.config/gh", mode = "deny", why = "GitHub CLI tokens" },
+  { path = "~/.cargo/credentials", mode = "deny", why = "crates.io token" },
+  { path = "~/.cargo/credentials.toml", mode = "deny", why = "crates.io token" },
+  { path = "~/.password-store", mode = "deny", why = "pass password store" },
+  { path = "~/.local/share/keyrings", mode = "deny", why = "desktop keyrings" },
+  -- histories
+  { path = "~/.bash_history", mode = "deny", why = "shell history" },
+  { path = "~/.zsh_history", mode = "deny", why = "shell history" },
+  { path = "~/.local/share/fish/fish_history", mode = "deny", why = "shell history" },
+  { path = "~/.python_history", mode = "deny", why = "Python history" },
+  { path = "~/.node_repl_history", mode = "deny", why = "Node history" },
+  { path = "~/.psql_history", mode = "deny", why = "psql history" },
+  { path = "~/.mysql_history", mode = "deny", why = "MySQL history" },
+  { path = "~/.sqlite_history", mode = "deny", why = "SQLite history" },
+  -- code that runs outside the sandbox later
+  { path = "~/.bashrc", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.bash_profile", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.bash_login", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.bash_logout", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.profile", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.zshrc", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.zshenv", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.zprofile", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.zlogin", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.config/fish", mode = "readonly", why = "shell start-up files" },
+  { path = "~/.inputrc", mode = "readonly", why = "readline start-up file" },
+  { path = "~/.pam_environment", mode = "readonly", why = "login environment" },
+  { path = "~/.config/environment.d", mode = "readonly", why = "login environment" },
+  { path = "~/.config/systemd", mode = "readonly", why = "user services" },
+  { path = "~/.config/autostart", mode = "readonly", why = "desktop autostart" },
+  { path = "~/.gitconfig", mode = "readonly", why = "git config (hooksPath, fsmonitor, filters)" },
+  { path = "~/.config/git", mode = "readonly", why = "git config (hooksPath, fsmonitor, filters)" },
+  { path = "~/.vimrc", mode = "readonly", why = "editor start-up file" },
+  { path = "~/.config/nvim", mode = "readonly", why = "editor start-up files" },
+  { path = "~/.config/nono", mode = "readonly", why = "nono's own config and profiles" },
+}
+
+--- The default command blocklist, by category.  A blocked command cannot be
+-- executed by the command or any of its children (Landlock EXECUTE withheld
+-- on that file); reading it stays allowed.  This is a seat belt, not a
+-- boundary: a copy of the binary, an interpreter or ld.so reach the same
+-- system calls, and what a command may delete is decided by the grants.
+M.blocked_commands = {
+  { category = "deletion", names = { "rm", "rmdir", "shred", "srm" } },
+  { category = "disks", names = { "dd", "mkfs", "fdisk", "parted", "wipefs" } },
+  { category = "permissions", names = { "chmod", "chown", "chgrp", "chattr" } },
+  { category = "system", names = { "shutdown", "reboot", "halt", "systemctl" } },
+  { category = "packages", names = { "apt", "brew", "pip", "yum", "pacman" } },
+  { category = "moving", names = { "mv", "cp", "truncate" } },
+  { category = "privilege", names = { "sudo", "su", "doas", "pkexec" } },
+  { category = "transfer", names = { "scp", "rsync", "sftp", "ftp" } },
+}
+
+--- Where blocked commands are looked up (not $PATH: the blocklist must not
+-- depend on the environment the sandbox is launched from).
+M.command_dirs = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
+
 return M

@@ -3,6 +3,7 @@
 -- answer from the very same grants and masks, so an explanation cannot drift
 -- from what is enforced.
 local core = require "nono.core"
+local lfs = require "lfs"
 local paths = require "nono.paths"
 local defaults = require "nono.defaults"
 
@@ -58,7 +59,10 @@ Policy.__index = Policy
 -- system (default true: include the built-in system set).
 function M.new(opts)
   opts = opts or {}
-  local self = setmetatable({ grants = {}, home = opts.home, cwd = opts.cwd }, Policy)
+  local self = setmetatable({
+    grants = {}, protections = {}, bypasses = {}, blocked = {},
+    home = opts.home, cwd = opts.cwd, net_block = false,
+  }, Policy)
   if opts.abi then
     self.abi = opts.abi
   else
@@ -70,7 +74,84 @@ function M.new(opts)
       assert(self:grant(entry.path, entry.access, { source = "system", optional = true }))
     end
   end
+  if opts.protect ~= false and self.home then
+    for _, entry in ipairs(defaults.protected) do
+      assert(self:protect(entry.path, entry.mode, { source = "protected", why = entry.why }))
+    end
+  end
+  if opts.commands ~= false then
+    for _, group in ipairs(defaults.blocked_commands) do
+      for _, name in ipairs(group.names) do
+        self.blocked[name] = { source = "blocklist", why = group.category }
+      end
+    end
+  end
   return self
+end
+
+local MODES = { deny = true, readonly = true, noexec = true }
+
+--- What a protection leaves of a grant's rights.  Landlock rights flow down
+-- a hierarchy, so this also bounds every directory above the protected
+-- entry up to the grant: `deny` leaves nothing, `readonly` leaves reading,
+-- `noexec` (a blocked command) everything but executing.
+local function allowed_under(mode)
+  if mode == "deny" then return 0 end
+  if mode == "readonly" then return M.classes.read end
+  return ~A.execute
+end
+
+--- Keep `path` out of reach (`deny`) or unwritable (`readonly`) even inside
+-- a grant that covers it.  opts: source, why.  Returns true or nil, message.
+function Policy:protect(path, mode, opts)
+  opts = opts or {}
+  if not MODES[mode] then
+    return nil, "unknown protection '" .. tostring(mode) .. "' (expected deny or readonly)"
+  end
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (opts.source or path) .. ": " .. msg end
+  self.protections[#self.protections + 1] = {
+    path = expanded, given = path, mode = mode, source = opts.source or "protect " .. path,
+    why = opts.why, name = opts.name,
+  }
+  return true
+end
+
+--- Lift the protection of `path` (it must be protected).
+function Policy:bypass(path, source)
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (source or path) .. ": " .. msg end
+  self.bypasses[#self.bypasses + 1] = { path = expanded, source = source or "--bypass " .. path }
+  return true
+end
+
+local function check_command(name)
+  if type(name) ~= "string" or not name:match("^[%w][%w%._+-]*$") then
+    return nil, "'" .. tostring(name) .. "' is not a command name"
+  end
+  return true
+end
+
+--- Forbid executing the command `name` (looked up in defaults.command_dirs).
+function Policy:block_command(name, source)
+  local ok, msg = check_command(name)
+  if not ok then return nil, msg end
+  self.blocked[name] = { source = source or "--block-command " .. name, why = "blocked" }
+  return true
+end
+
+--- Take `name` off the blocklist.
+function Policy:allow_command(name, source)
+  local ok, msg = check_command(name)
+  if not ok then return nil, msg end
+  self.blocked[name] = nil
+  return true
+end
+
+--- --net-block: no TCP/UDP/netlink sockets (seccomp) and, where the ABI has
+-- them, Landlock's TCP rights handled with no port allowed.
+function Policy:set_net_block(on)
+  self.net_block = on and true or false
 end
 
 --- Record a grant.  opts: kind ("dir", "file" or nil for either), source
@@ -105,7 +186,7 @@ function Policy:resolve()
       end
       self.skipped[#self.skipped + 1] = g
     else
-      local attrs = require("lfs").attributes(real)
+      local attrs = lfs.attributes(real)
       local isdir = attrs and attrs.mode == "directory"
       if g.kind == "dir" and not isdir then
         return nil, string.format("%s: %s is not a directory (use the -file form of the option)",
@@ -128,8 +209,161 @@ function Policy:resolve()
     end
   end
   self.grants = kept
+  local ok, msg = self:resolve_protections()
+  if not ok then return nil, msg end
+  local built, err = pcall(self.build_rules, self)
+  if not built then return nil, err end
   self.resolved = true
   return true
+end
+
+--- Blocked commands become `noexec` protections of the files they name.
+function Policy:command_protections()
+  local names, out, seen = {}, {}, {}
+  for name in pairs(self.blocked) do names[#names + 1] = name end
+  table.sort(names)
+  self.commands_missing = {}
+  for _, name in ipairs(names) do
+    local found = false
+    for _, dir in ipairs(defaults.command_dirs) do
+      local real = core.realpath(dir .. "/" .. name)
+      local attrs = real and lfs.attributes(real)
+      if attrs and attrs.mode == "file" then
+        found = true
+        if not seen[real] then
+          seen[real] = true
+          out[#out + 1] = { path = real, given = name, mode = "noexec", name = name,
+            source = self.blocked[name].source, why = "blocked command (" .. self.blocked[name].why .. ")" }
+        end
+      end
+    end
+    if not found then self.commands_missing[#self.commands_missing + 1] = name end
+  end
+  return out
+end
+
+local function covers(dir, path)
+  return path == dir or paths.is_beneath(path, dir)
+end
+
+--- Canonicalise protections and bypasses; refuse a grant that would give a
+-- protected path more than its protection leaves.
+function Policy:resolve_protections()
+  local all = {}
+  for _, p in ipairs(self.protections) do all[#all + 1] = p end
+  for _, p in ipairs(self:command_protections()) do all[#all + 1] = p end
+  for _, p in ipairs(all) do
+    local canonical, exists = paths.canonical(p.path)
+    p.canonical, p.exists = canonical or p.path, canonical and exists or false
+  end
+  for _, b in ipairs(self.bypasses) do
+    local canonical = paths.canonical(b.path) or b.path
+    local hit = false
+    for _, p in ipairs(all) do
+      if p.canonical == canonical then p.bypassed, hit = b.source, true end
+    end
+    if not hit then
+      return nil, string.format("%s: %s is not protected (nono why --path %s explains a verdict)",
+        b.source, b.path, b.path)
+    end
+  end
+  self.active = {}
+  for _, p in ipairs(all) do
+    if not p.bypassed then self.active[#self.active + 1] = p end
+  end
+  self.all_protections = all
+  for _, g in ipairs(self.grants) do
+    for _, p in ipairs(self.active) do
+      if covers(p.canonical, g.canonical) and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+        local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
+        return nil, string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
+          g.source, p.canonical, p.why or p.source, p.mode, lift)
+      end
+    end
+  end
+  return true
+end
+
+local function join(dir, name)
+  return (dir == "/" and "" or dir) .. "/" .. name
+end
+
+--- Add the rule for `path` to `out`, masked to what the kernel handles and,
+-- for a non-directory, to file rights.  Rules with no right are dropped.
+function Policy:add_rule(out, path, mask, isdir, g, by)
+  local m = mask & self:handled()
+  if not isdir then m = m & core.fs_file_rights() end
+  if m ~= 0 then out[#out + 1] = { path = path, mask = m, grant = g, isdir = isdir, protection = by } end
+end
+
+--- Row 3: Landlock can only allow, and a right on a directory holds for
+-- everything beneath it.  So a grant whose tree holds a protected entry is
+-- replaced by rules on the entries beside the way down to it: each
+-- directory on the way keeps only what every protection beneath it leaves,
+-- each sibling gets the grant's full rights.  Names created later directly
+-- in such a directory are covered by that narrowed rule only (the cost).
+function Policy:expand(g, dir, mask, prots, out)
+  local own = mask
+  for _, p in ipairs(prots) do own = own & allowed_under(p.mode) end
+  self:add_rule(out, dir, own, true, g, prots[1])
+  self.narrowed[#self.narrowed + 1] = { path = dir, grant = g, mask = own, protections = prots }
+  local entries, msg = core.entries(dir)
+  if not entries then
+    error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
+      prots[1].canonical, msg), 0)
+  end
+  local names = {}
+  for name in pairs(entries) do names[#names + 1] = name end
+  -- Sort the protections by the entry of `dir` they lie in.
+  local exact, under = {}, {}
+  local prefix = #(dir == "/" and "" or dir) + 2
+  for _, p in ipairs(prots) do
+    local name, rest = p.canonical:match("^([^/]+)(.*)$", prefix)
+    if rest == "" then
+      exact[name] = p
+    else
+      under[name] = under[name] or {}
+      table.insert(under[name], p)
+    end
+  end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local child = join(dir, name)
+    local mode = entries[name]
+    -- A symlink gets no rule: opening through it is decided at its target.
+    if mode ~= "link" then
+      local isdir = mode == "directory"
+      local m = exact[name] and mask & allowed_under(exact[name].mode) or mask
+      if isdir and under[name] then
+        self:expand(g, child, m, under[name], out)
+      else
+        self:add_rule(out, child, m, isdir, g, exact[name])
+      end
+    end
+  end
+end
+
+--- Build the Landlock rules from the grants and protections, once.
+function Policy:build_rules()
+  local out = {}
+  self.narrowed = {}
+  for _, g in ipairs(self.grants) do
+    local prots = {}
+    if g.isdir then
+      for _, p in ipairs(self.active) do
+        if p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
+            and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+          prots[#prots + 1] = p
+        end
+      end
+    end
+    if #prots > 0 then
+      self:expand(g, g.canonical, g.mask, prots, out)
+    else
+      self:add_rule(out, g.canonical, g.mask, g.isdir, g)
+    end
+  end
+  self._rules = out
 end
 
 --- Every filesystem right the kernel will handle (deny unless granted).
@@ -145,15 +379,26 @@ function Policy:mask(g)
   return m
 end
 
---- The Landlock rules: { path = canonical, mask = rights, grant = g }.
+--- The Landlock rules: { path = canonical, mask = rights, grant = g,
+-- isdir, protection = the protection that narrowed it, if any }.
 function Policy:rules()
   assert(self.resolved, "policy: resolve() first")
-  local out = {}
-  for _, g in ipairs(self.grants) do
-    local m = self:mask(g)
-    if m ~= 0 then out[#out + 1] = { path = g.canonical, mask = m, grant = g } end
-  end
-  return out
+  return self._rules
+end
+
+--- Landlock network rights handled (all denied: there are no port rules).
+function Policy:handled_net()
+  return self.net_block and core.net_rights_for_abi(self.abi or 0) or 0
+end
+
+--- Landlock IPC scopes: always every scope the ABI has.
+function Policy:scoped()
+  return core.scopes_for_abi(self.abi or 0)
+end
+
+--- Options of the seccomp filter.
+function Policy:seccomp_options()
+  return self.net_block and core.seccomp.net_block or 0
 end
 
 local OPS = { read = true, write = true, readwrite = true, exec = true }
@@ -186,6 +431,20 @@ local function hint_for(op, path, isdir, exists, missing)
   return string.format("add %s-file %s", dir_flag[op], path)
 end
 
+--- The active protection covering `canonical`, if any.
+function Policy:protection_of(canonical)
+  for _, p in ipairs(self.active or {}) do
+    if canonical == p.canonical or paths.is_beneath(canonical, p.canonical) then return p end
+  end
+end
+
+--- The directory narrowed for a protection at exactly `dir`, if any.
+function Policy:narrowed_at(dir)
+  for _, n in ipairs(self.narrowed or {}) do
+    if n.path == dir then return n end
+  end
+end
+
 --- Explain the kernel's verdict for `op` on `path`, from the same masks the
 -- rules are built from.  Returns a table:
 --   { path, canonical, op, verdict = "allowed"|"denied", reason, grants = {…},
@@ -203,14 +462,14 @@ function Policy:why(path, op)
   if not expanded then return nil, msg end
   local canonical, exists = paths.canonical(expanded)
   if not canonical then return nil, exists end
-  local attrs = exists and require("lfs").attributes(canonical)
+  local attrs = exists and lfs.attributes(canonical)
   local isdir = attrs and attrs.mode == "directory" or false
 
   local need = required(op, exists, isdir)
   local handled = self:handled()
   local granted, by, covering = 0, {}, {}
   for _, rule in ipairs(self:rules()) do
-    if rule.path == canonical or (rule.grant.isdir and paths.is_beneath(canonical, rule.path)) then
+    if rule.path == canonical or (rule.isdir and paths.is_beneath(canonical, rule.path)) then
       local g = { path = rule.path, source = rule.grant.source, access = rule.grant.access }
       covering[#covering + 1] = g
       if rule.mask & need ~= 0 then by[#by + 1] = g end
@@ -242,6 +501,38 @@ function Policy:why(path, op)
       answer.reason = "no grant covers this path"
     end
     answer.hint = hint_for(op, canonical, isdir, exists, missing)
+    local p = self:protection_of(canonical)
+    local narrowed = self:narrowed_at(exists and not isdir and paths.parent(canonical) or canonical)
+    if not exists then narrowed = narrowed or self:narrowed_at(paths.parent(canonical)) end
+    local granted_tree = false
+    for _, g in ipairs(self.grants) do
+      if g.canonical == canonical or (g.isdir and paths.is_beneath(canonical, g.canonical)) then
+        granted_tree = true
+      end
+    end
+    local lift = p and (p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given)
+    if p and not granted_tree then
+      answer.protection = { path = p.canonical, mode = p.mode, why = p.why, source = p.source }
+      answer.hint = answer.hint .. " and " .. lift .. " (" .. p.canonical .. " is protected: " .. (p.why or p.source) .. ")"
+    elseif p then
+      answer.protection = { path = p.canonical, mode = p.mode, why = p.why, source = p.source }
+      answer.reason = string.format("%s is protected (%s): nono keeps it %s even inside a grant",
+        p.canonical, p.why or p.source, p.mode == "noexec" and "unexecutable" or
+        p.mode == "deny" and "out of reach" or "read-only")
+      answer.hint = "add " .. lift .. " to lift the protection"
+    elseif narrowed and #covering == 0 or narrowed and canonical == narrowed.path then
+      answer.reason = string.format("%s grants %s entry by entry to keep %s protected, "
+        .. "so %s itself gets only %s", narrowed.grant.source, narrowed.path,
+        narrowed.protections[1].canonical, narrowed.path,
+        narrowed.mask ~= 0 and table.concat(M.names_of(narrowed.mask & handled), ", ") or "no right")
+      answer.hint = "grant the entry you need directly, e.g. " .. answer.hint:gsub("^add ", "")
+    end
+  end
+  for _, p in ipairs(self.all_protections or {}) do
+    if p.bypassed and (canonical == p.canonical or paths.is_beneath(canonical, p.canonical)) then
+      answer.note = string.format("the protection of %s (%s) is lifted by %s", p.canonical,
+        p.why or p.source, p.bypassed)
+    end
   end
   if not self.abi then
     answer.note = "Landlock is unavailable here, so nono run refuses to run anything"
@@ -249,7 +540,57 @@ function Policy:why(path, op)
   return answer
 end
 
+--- What each Landlock ABI added, for the report and the ABI floor.
+M.abi_features = {
+  { abi = 2, what = "refer: moving and linking files between directories" },
+  { abi = 3, what = "truncate" },
+  { abi = 4, what = "TCP bind and connect rules" },
+  { abi = 5, what = "ioctl on device files" },
+  { abi = 6, what = "scopes: signals and abstract unix sockets stay inside the sandbox" },
+  { abi = 7, what = "audit logging of denials" },
+  { abi = 8, what = "restricting every thread at once" },
+  { abi = 9, what = "resolve_unix: connecting to pathname unix sockets" },
+}
+
+--- Require Landlock ABI `n` at least (--abi-min, a profile's abi_min).
+function Policy:set_abi_min(n, source)
+  n = math.tointeger(tonumber(n))
+  if not n or n < 1 then return nil, (source or "abi_min") .. ": expected a positive integer" end
+  if not self.abi_min or n > self.abi_min then self.abi_min, self.abi_min_source = n, source end
+  return true
+end
+
+--- --best-effort: run even when the kernel is below the floor, and say so.
+function Policy:set_best_effort(on)
+  self.best_effort = on and true or false
+end
+
+--- The features the running kernel lacks, newest ABI we know first.
+function Policy:missing_features()
+  local out = {}
+  for _, f in ipairs(M.abi_features) do
+    if not self.abi or f.abi > self.abi then out[#out + 1] = f end
+  end
+  return out
+end
+
+--- Check the ABI floor.  Returns true, or nil and a message with a hint.
+function Policy:check_floor()
+  if not self.abi_min or (self.abi and self.abi >= self.abi_min) or self.best_effort then
+    return true
+  end
+  local lacking = {}
+  for _, f in ipairs(self:missing_features()) do
+    if f.abi <= self.abi_min then lacking[#lacking + 1] = f.what .. " (ABI " .. f.abi .. ")" end
+  end
+  return nil, string.format("%s requires Landlock ABI %d; this kernel has %s, without: %s\n"
+    .. "hint: run on a newer kernel, or add --best-effort to run with what this kernel enforces",
+    self.abi_min_source or "the policy", self.abi_min, tostring(self.abi or "none"),
+    table.concat(lacking, "; "))
+end
+
 --- What the kernel will enforce for this policy, and what it will not.
+-- The same fields feed `--dry-run`, `-v` and `--json`.
 function Policy:report()
   local handled = self:handled()
   local known = core.fs_rights_for_abi(core.landlock_abi_known)
@@ -257,27 +598,77 @@ function Policy:report()
   for _, name in ipairs(M.names_of(known & ~handled)) do
     gaps[#gaps + 1] = { right = name, needs_abi = M.right_abi[name] }
   end
+  local scope_names, net_names = {}, {}
+  for name, bit in pairs(core.scope) do
+    if self:scoped() & bit ~= 0 then scope_names[#scope_names + 1] = name end
+  end
+  for name, bit in pairs(core.net_access) do
+    if self:handled_net() & bit ~= 0 then net_names[#net_names + 1] = name end
+  end
+  table.sort(scope_names)
+  table.sort(net_names)
+  local bypassed, blocked = {}, {}
+  for _, p in ipairs(self.all_protections or {}) do
+    if p.bypassed then bypassed[#bypassed + 1] = { path = p.canonical, by = p.bypassed } end
+    if p.mode == "noexec" and not p.bypassed then blocked[p.name] = true end
+  end
+  local blocked_names = {}
+  for name in pairs(blocked) do blocked_names[#blocked_names + 1] = name end
+  table.sort(blocked_names)
+  local not_yet = {
+    "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
+  }
+  if not self.abi or self.abi < 9 then
+    table.insert(not_yet, 1, "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
+      .. "beneath a read grant can be connected to: that needs Landlock ABI 9 (threat row 9)")
+  end
+  if not self.abi or self.abi < 6 then
+    table.insert(not_yet, 1, "signals to and abstract unix sockets of outside processes: need Landlock ABI 6")
+  end
+  local missing = {}
+  if self.abi_min and self.best_effort and (not self.abi or self.abi < self.abi_min) then
+    for _, f in ipairs(self:missing_features()) do
+      if f.abi <= self.abi_min then missing[#missing + 1] = f end
+    end
+  end
   return {
     landlock = {
       available = self.abi ~= nil,
       abi = self.abi,
+      abi_min = self.abi_min,
       error = self.abi_error,
       handled_fs = M.names_of(handled),
       unhandled_fs = gaps,
+      handled_net = net_names,
+      scoped = scope_names,
       rules = self.resolved and #self:rules() or nil,
+      best_effort_missing = missing,
     },
+    seccomp = {
+      net_block = self.net_block,
+      denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
+        .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
+        .. "TIOCSTI/TIOCLINUX; io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
+      sockets = self.net_block and "unix only"
+        or "unix; IPv4/IPv6 stream (TCP) and datagram (UDP); netlink route",
+    },
+    protections = {
+      active = self.active and #self.active or 0,
+      narrowed = self.narrowed and #self.narrowed or 0,
+      bypassed = bypassed,
+      commands_blocked = blocked_names,
+      commands_absent = self.commands_missing or {},
+    },
+    session = self.session,
     no_new_privs = true,
     hygiene = {
       "file descriptors above 2 are closed at exec, inherited ones too",
       "RLIMIT_CORE is 0 (no core dumps)",
       "capabilities: all cleared; with any held (root), bounding and ambient sets emptied and securebits locked",
+      "a new, empty session keyring",
       "parent-death signal: the command is killed if nono dies",
     },
-    not_yet = {
-      "network: not restricted (seccomp socket filter and Landlock TCP rules are not built yet)",
-      "seccomp: not installed yet (ptrace, io_uring, TIOCSTI, keyctl ... are not filtered)",
-      "sensitive paths inside a granted directory (e.g. ~/.ssh under --allow ~) are not yet excluded",
-    },
+    not_yet = not_yet,
   }
 end
 

@@ -53,7 +53,8 @@ for _, user in ipairs(H.users) do
         assert.matches("CapBnd:%s+0000000000000000", out)
         -- control: root outside may chown; inside, without CAP_CHOWN, it may not
         assert(os.execute("chown 65534 " .. H.q(w.project .. "/file.txt")))
-        local _, cerr, ccode = nono_sh("", { "run", "--allow", ".", "--", "chown", "0", "file.txt" })
+        local _, cerr, ccode = nono_sh("", { "run", "--allow", ".", "--allow-command", "chown", "--",
+          "chown", "0", "file.txt" })
         assert.are_not.equal(0, ccode)
         assert.matches("Operation not permitted", cerr)
       end

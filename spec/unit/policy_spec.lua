@@ -107,7 +107,9 @@ describe("nono.policy", function()
       local a = assert(p:why(w.secret, "read"))
       assert.equal("denied", a.verdict)
       assert.equal("no grant covers this path", a.reason)
-      assert.equal("add --read-file " .. w.secret, a.hint)
+      -- ~/.ssh is protected, so the grant alone would be refused
+      assert.equal("add --read-file " .. w.secret .. " and --bypass ~/.ssh ("
+        .. w.home .. "/.ssh is protected: SSH keys and config)", a.hint)
     end)
 
     it("denies a right the covering grant lacks", function()

@@ -1,0 +1,323 @@
+/* seccomp.c — the syscall filter, written as classic BPF by hand.
+ *
+ * Why not libseccomp: the filter is small and fixed (one per option set),
+ * it must be auditable line by line by people judging a sandbox, and it must
+ * be installable after fork without allocating.  A hand-written program with
+ * named labels does all three and adds no dependency to a static binary.
+ *
+ * Argument checks compare the low 32 bits only, on purpose: ioctl's request,
+ * socket's family/type/protocol and the namespace flags are `int`s or
+ * `unsigned int`s to the kernel, which drops the upper half.  A filter that
+ * compared all 64 bits could be walked past by setting the upper half
+ * (CVE-2019-10063, TIOCSTI with a high bit set). */
+#define _GNU_SOURCE
+#include "seccomp.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+
+#if defined(__x86_64__)
+#define NONO_AUDIT_ARCH AUDIT_ARCH_X86_64
+/* x32 syscalls are x86_64 numbers with this bit set, under the same arch
+ * value: without this check every rule below could be walked around. */
+#define NONO_X32_BIT 0x40000000U
+#elif defined(__aarch64__)
+#define NONO_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "nono's seccomp filter knows x86_64 and aarch64 only"
+#endif
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Namespace flags of clone(2).  CLONE_NEWTIME is absent: in clone's flags
+ * that bit is part of the exit signal; clone3 and unshare carry it. */
+#define NS_FLAGS_CLONE                                                     \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |     \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+#define NS_FLAGS_UNSHARE (NS_FLAGS_CLONE | CLONE_NEWTIME)
+
+/* Refused with EPERM, whatever the arguments.  Each is a way out of the
+ * sandbox, into another process, or into the kernel's attack surface. */
+static const int denied[] = {
+	/* row 6: other processes' memory and descriptors */
+	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
+	SYS_pidfd_getfd,
+	/* row 13: the launcher's keyrings (a new session keyring is joined
+	 * before the filter; the filter keeps the command off keyctl) */
+	SYS_keyctl, SYS_add_key, SYS_request_key,
+	/* row 14: kernel attack surface and capability-less escapes */
+	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd, SYS_kexec_load,
+	SYS_kexec_file_load, SYS_init_module, SYS_finit_module,
+	SYS_delete_module,
+	/* open_by_handle_at opens any inode by number, around every path
+	 * check (the "shocker" container escape) */
+	SYS_open_by_handle_at,
+	/* row 15: namespaces and mounts (unshare and clone: below, by flag) */
+	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
+	SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree,
+	SYS_move_mount, SYS_mount_setattr,
+	/* privileged housekeeping nobody in a sandbox needs */
+	SYS_swapon, SYS_swapoff, SYS_reboot, SYS_acct, SYS_syslog,
+	SYS_quotactl, SYS_vhangup,
+#ifdef SYS_quotactl_fd
+	SYS_quotactl_fd,
+#endif
+#if defined(__x86_64__)
+	SYS_iopl, SYS_ioperm, SYS_uselib,
+#endif
+};
+
+/* Refused with ENOSYS, so that callers fall back to what the filter can
+ * inspect.  io_uring (row 11): its operations (IORING_OP_SOCKET, ...) run
+ * without passing this filter.  clone3 (row 15): its flags sit in memory
+ * BPF cannot read; glibc and others retry with clone on ENOSYS. */
+static const int unimplemented[] = {
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+	SYS_clone3,
+};
+
+enum label {
+	L_ALLOW,
+	L_KILL,
+	L_EPERM,
+	L_ENOSYS,
+	L_EACCES,
+	L_EAFNOSUPPORT,
+	L_ESOCKTNOSUPPORT,
+	L_EPROTONOSUPPORT,
+	L_IOCTL,
+	L_CLONE,
+	L_UNSHARE,
+	L_SOCKET,
+	L_SOCKETPAIR,
+	L_INET,
+	L_INET_STREAM,
+	L_INET_DGRAM,
+	L_NETLINK,
+	L_COUNT
+};
+
+#define NEXT (-1) /* a jump target: the following instruction */
+
+/* A program under construction: jumps name labels, resolved at the end. */
+struct bpf {
+	struct sock_filter *insn;
+	size_t cap, n;
+	int err;
+	signed char jt[SECCOMP_MAX_INSNS], jf[SECCOMP_MAX_INSNS];
+	long at[L_COUNT];
+};
+
+static void emit(struct bpf *b, uint16_t code, uint32_t k, int jt, int jf)
+{
+	if (b->n >= b->cap) {
+		b->err = -E2BIG;
+		return;
+	}
+	b->insn[b->n] = (struct sock_filter){ .code = code, .k = k };
+	b->jt[b->n] = (signed char)jt;
+	b->jf[b->n] = (signed char)jf;
+	b->n++;
+}
+
+static void label(struct bpf *b, enum label l)
+{
+	b->at[l] = (long)b->n;
+}
+
+static void load_nr(struct bpf *b)
+{
+	emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr),
+	     NEXT, NEXT);
+}
+
+/* Load the low 32 bits of syscall argument `i` (see the top comment). */
+static void load_arg(struct bpf *b, int i)
+{
+	uint32_t off = (uint32_t)offsetof(struct seccomp_data, args[i]);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	off += 4;
+#endif
+	emit(b, BPF_LD | BPF_W | BPF_ABS, off, NEXT, NEXT);
+}
+
+/* if (A op k) goto t; else goto f; */
+static void jump(struct bpf *b, uint16_t op, uint32_t k, int t, int f)
+{
+	emit(b, BPF_JMP | op | BPF_K, k, t, f);
+}
+
+static void ret(struct bpf *b, uint32_t action)
+{
+	emit(b, BPF_RET | BPF_K, action, NEXT, NEXT);
+}
+
+/* Replace label numbers by the offsets BPF wants (from the next insn). */
+static int resolve(struct bpf *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct sock_filter *ins = &b->insn[i];
+		if (BPF_CLASS(ins->code) != BPF_JMP)
+			continue;
+		int targets[2] = { b->jt[i], b->jf[i] };
+		for (int t = 0; t < 2; t++) {
+			long off = 0;
+			if (targets[t] != NEXT) {
+				if (b->at[targets[t]] < 0)
+					return -EINVAL;
+				off = b->at[targets[t]] - (long)i - 1;
+			}
+			if (off < 0 || off > 255)
+				return -E2BIG;
+			if (t == 0)
+				ins->jt = (uint8_t)off;
+			else
+				ins->jf = (uint8_t)off;
+		}
+	}
+	return 0;
+}
+
+int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
+			 struct sock_fprog *prog)
+{
+	struct bpf b = { .insn = insns, .cap = cap };
+	const int net_block = (opts & SECCOMP_OPT_NET_BLOCK) != 0;
+
+	if (opts & ~(unsigned)SECCOMP_OPT_NET_BLOCK)
+		return -EINVAL;
+	if (cap > SECCOMP_MAX_INSNS)
+		b.cap = SECCOMP_MAX_INSNS;
+	for (int l = 0; l < L_COUNT; l++)
+		b.at[l] = -1;
+
+	/* Row 12: a syscall made through another entry point (int 0x80 is
+	 * i386, with its own numbers: socketcall) or as x32 is not judged by
+	 * the table below.  Kill the process rather than guess. */
+	emit(&b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch),
+	     NEXT, NEXT);
+	jump(&b, BPF_JEQ, NONO_AUDIT_ARCH, NEXT, L_KILL);
+	load_nr(&b);
+#ifdef NONO_X32_BIT
+	jump(&b, BPF_JGE, NONO_X32_BIT, L_KILL, NEXT);
+#endif
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		jump(&b, BPF_JEQ, (uint32_t)denied[i], L_EPERM, NEXT);
+	for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++)
+		jump(&b, BPF_JEQ, (uint32_t)unimplemented[i], L_ENOSYS, NEXT);
+	jump(&b, BPF_JEQ, SYS_ioctl, L_IOCTL, NEXT);
+	jump(&b, BPF_JEQ, SYS_clone, L_CLONE, NEXT);
+	jump(&b, BPF_JEQ, SYS_unshare, L_UNSHARE, NEXT);
+	jump(&b, BPF_JEQ, SYS_socket, L_SOCKET, NEXT);
+	jump(&b, BPF_JEQ, SYS_socketpair, L_SOCKETPAIR, NEXT);
+	ret(&b, SECCOMP_RET_ALLOW);
+
+	/* Row 5: pushing keystrokes into the terminal's input (TIOCSTI) or
+	 * the console's selection (TIOCLINUX) would make the user's shell
+	 * run them outside the sandbox once the command exits. */
+	label(&b, L_IOCTL);
+	load_arg(&b, 1);
+	jump(&b, BPF_JEQ, TIOCSTI, L_EPERM, NEXT);
+	jump(&b, BPF_JEQ, TIOCLINUX, L_EPERM, L_ALLOW);
+
+	/* Row 15: a new user namespace gives back every capability (inside
+	 * it), and with it mount and the kernel code behind it. */
+	label(&b, L_CLONE);
+#if defined(__x86_64__) || defined(__aarch64__)
+	load_arg(&b, 0); /* clone's flags come first on both */
+#endif
+	jump(&b, BPF_JSET, NS_FLAGS_CLONE, L_EPERM, L_ALLOW);
+	label(&b, L_UNSHARE);
+	load_arg(&b, 0);
+	jump(&b, BPF_JSET, NS_FLAGS_UNSHARE, L_EPERM, L_ALLOW);
+
+	/* Row 10: sockets by allow-list.  Landlock (ABI 4+) rules govern TCP
+	 * bind and connect only; UDP, raw, packet, vsock, SCTP and MPTCP
+	 * (IPPROTO_MPTCP walks past the TCP rules) are stopped here. */
+	label(&b, L_SOCKETPAIR);
+	load_arg(&b, 0);
+	jump(&b, BPF_JEQ, AF_UNIX, L_ALLOW, L_EAFNOSUPPORT);
+
+	label(&b, L_SOCKET);
+	load_arg(&b, 0);
+	jump(&b, BPF_JEQ, AF_UNIX, L_ALLOW, NEXT);
+	if (net_block) {
+		jump(&b, BPF_JEQ, AF_INET, L_EACCES, NEXT);
+		jump(&b, BPF_JEQ, AF_INET6, L_EACCES, NEXT);
+		jump(&b, BPF_JEQ, AF_NETLINK, L_EACCES, L_EAFNOSUPPORT);
+	} else {
+		jump(&b, BPF_JEQ, AF_INET, L_INET, NEXT);
+		jump(&b, BPF_JEQ, AF_INET6, L_INET, NEXT);
+		jump(&b, BPF_JEQ, AF_NETLINK, L_NETLINK, L_EAFNOSUPPORT);
+
+		label(&b, L_INET);
+		load_arg(&b, 1);
+		/* SOCK_NONBLOCK and SOCK_CLOEXEC ride in the type's high bits */
+		emit(&b, BPF_ALU | BPF_AND | BPF_K, 0xf, NEXT, NEXT);
+		jump(&b, BPF_JEQ, SOCK_STREAM, L_INET_STREAM, NEXT);
+		jump(&b, BPF_JEQ, SOCK_DGRAM, L_INET_DGRAM, L_ESOCKTNOSUPPORT);
+		label(&b, L_INET_STREAM);
+		load_arg(&b, 2);
+		jump(&b, BPF_JEQ, 0, L_ALLOW, NEXT);
+		jump(&b, BPF_JEQ, IPPROTO_TCP, L_ALLOW, L_EPROTONOSUPPORT);
+		label(&b, L_INET_DGRAM);
+		load_arg(&b, 2);
+		jump(&b, BPF_JEQ, 0, L_ALLOW, NEXT);
+		jump(&b, BPF_JEQ, IPPROTO_UDP, L_ALLOW, L_EPROTONOSUPPORT);
+
+		/* Routing information only (getaddrinfo's AI_ADDRCONFIG, `ip
+		 * addr`); audit, netfilter, uevents and the rest stay out. */
+		label(&b, L_NETLINK);
+		load_arg(&b, 2);
+		jump(&b, BPF_JEQ, NETLINK_ROUTE, L_ALLOW, L_EPROTONOSUPPORT);
+	}
+
+	label(&b, L_ALLOW);
+	ret(&b, SECCOMP_RET_ALLOW);
+	label(&b, L_KILL);
+	ret(&b, SECCOMP_RET_KILL_PROCESS);
+	label(&b, L_EPERM);
+	ret(&b, SECCOMP_RET_ERRNO | EPERM);
+	label(&b, L_ENOSYS);
+	ret(&b, SECCOMP_RET_ERRNO | ENOSYS);
+	label(&b, L_EACCES);
+	ret(&b, SECCOMP_RET_ERRNO | EACCES);
+	label(&b, L_EAFNOSUPPORT);
+	ret(&b, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+	label(&b, L_ESOCKTNOSUPPORT);
+	ret(&b, SECCOMP_RET_ERRNO | ESOCKTNOSUPPORT);
+	label(&b, L_EPROTONOSUPPORT);
+	ret(&b, SECCOMP_RET_ERRNO | EPROTONOSUPPORT);
+
+	if (b.err)
+		return b.err;
+	int err = resolve(&b);
+	if (err)
+		return err;
+	prog->len = (unsigned short)b.n;
+	prog->filter = insns;
+	return 0;
+}
+
+int seccomp_install(const struct sock_fprog *prog)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* seccomp.c — the syscall filter every sandboxed command runs under.
+ *
+ * Landlock decides which files and ports a process reaches; the filter
+ * closes what Landlock does not cover (threat rows 5, 6, 10–15): foreign
+ * architectures and x32, ptrace and cross-process memory, keyrings, bpf,
+ * perf, userfaultfd, kexec, modules, file handles, namespaces and mounts,
+ * io_uring, terminal injection, and every socket family but a few.
+ *
+ * The filter is built once, in the supervisor, into caller-owned memory; the
+ * child only installs it (no allocation after fork). */
+#ifndef NONO_SECCOMP_H
+#define NONO_SECCOMP_H
+
+#include <stddef.h>
+
+#include <linux/filter.h>
+
+/* Options of the filter. */
+enum {
+	/* --net-block: no AF_INET/AF_INET6/AF_NETLINK sockets at all
+	 * (EACCES); only AF_UNIX remains. */
+	SECCOMP_OPT_NET_BLOCK = 1 << 0,
+};
+
+/* Room for the largest filter seccomp_build_filter writes. */
+#define SECCOMP_MAX_INSNS 160
+
+/* Write the filter for `opts` into `insns` (room for `cap` instructions)
+ * and point `prog` at it.  0, or -E2BIG when `cap` is too small (a bug),
+ * -EINVAL for an unknown option. */
+int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
+			 struct sock_fprog *prog);
+
+/* Install `prog` on the calling thread.  Needs no_new_privs (or
+ * CAP_SYS_ADMIN).  0, or -errno: -EINVAL when the kernel has no seccomp
+ * filter support, -EACCES without no_new_privs, -EFAULT. */
+int seccomp_install(const struct sock_fprog *prog);
+
+#endif
