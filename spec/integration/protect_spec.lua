@@ -1,0 +1,159 @@
+-- Threat rows 3 and 19: a secret under a granted parent stays out of reach,
+-- and files that run code outside the sandbox later stay read-only, even
+-- with `--allow ~` — including names that do not exist yet.  Row 23: the
+-- command blocklist withholds EXECUTE on the blocked files, so a child
+-- process (`sh -c 'rm x'`) is refused too.  Tried as root and as uid 65534;
+-- each denial has an unsandboxed control.
+local H = require "spec.helper"
+
+local HOME = { "--allow", "~" }
+
+--- Make the fixture home writable by everyone (as a real home is by its
+-- owner), with an ordinary subdirectory to show siblings keep full rights.
+local function writable_home(w)
+  assert(os.execute(table.concat({
+    "mkdir -p " .. H.q(w.home .. "/work"),
+    "printf 'notes\\n' > " .. H.q(w.home .. "/notes.txt"),
+    "chmod 0777 " .. H.q(w.home) .. " " .. H.q(w.home .. "/work") .. " " .. H.q(w.home .. "/.ssh"),
+    "chmod 0666 " .. H.q(w.home .. "/.bashrc") .. " " .. H.q(w.home .. "/notes.txt"),
+  }, " && ")))
+end
+
+for _, user in ipairs(H.users) do
+  describe("protected paths as " .. user .. " #landlock #protect", function()
+    local w
+    before_each(function()
+      w = H.world()
+      writable_home(w)
+    end)
+    after_each(function() H.destroy(w) end)
+
+    local function ready()
+      H.can_run_as(user)
+      H.require_landlock()
+    end
+
+    it("keeps ~/.ssh out of reach under --allow ~ (row 3)", function()
+      ready()
+      assert.equal("ok", H.probe_bare(w, user, "read", w.secret))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "read", w.secret)))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "list", w.home .. "/.ssh")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "create", w.home .. "/.ssh/authorized_keys")))
+      -- the rest of the home keeps what --allow gives
+      assert.equal("ok", (H.probe(w, user, HOME, "read", w.home .. "/notes.txt")))
+      assert.equal("ok", (H.probe(w, user, HOME, "write", w.home .. "/notes.txt")))
+      assert.equal("ok", (H.probe(w, user, HOME, "create", w.home .. "/work/new.txt")))
+      assert.equal("ok", (H.probe(w, user, HOME, "mkdir", w.home .. "/work/d")))
+    end)
+
+    it("cannot move the protected directory away or a file into it", function()
+      ready()
+      assert.equal("EACCES", (H.probe(w, user, HOME, "rename", w.home .. "/.ssh", w.home .. "/work/ssh")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "rename", w.home .. "/notes.txt",
+        w.home .. "/.ssh/notes.txt")))
+      -- a hard link of the key out of .ssh: Landlock answers EXDEV (refer);
+      -- for uid 65534 fs.protected_hardlinks already answers EPERM
+      local answer = H.probe(w, user, HOME, "link", w.secret, w.home .. "/work/key")
+      assert.equal(user == "root" and "EXDEV" or "EPERM", answer)
+      assert.is_nil(io.open(w.home .. "/work/key", "r"))
+    end)
+
+    it("keeps ~/.bashrc readable and unwritable (row 19)", function()
+      ready()
+      assert.equal("ok", H.probe_bare(w, user, "write", w.home .. "/.bashrc"))
+      assert.equal("ok", (H.probe(w, user, HOME, "read", w.home .. "/.bashrc")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "write", w.home .. "/.bashrc")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "truncate", w.home .. "/.bashrc")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "unlink", w.home .. "/.bashrc")))
+    end)
+
+    it("cannot create a protected name that does not exist yet", function()
+      ready()
+      assert.equal("ok", H.probe_bare(w, user, "create", w.home .. "/.npmrc"))
+      os.remove(w.home .. "/.npmrc")
+      assert.equal("EACCES", (H.probe(w, user, HOME, "create", w.home .. "/.npmrc")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "create", w.home .. "/.zshrc")))
+      assert.equal("EACCES", (H.probe(w, user, HOME, "mkdir", w.home .. "/.aws")))
+      assert.is_nil(io.open(w.home .. "/.npmrc", "r"))
+      -- the documented cost: no new names directly in a narrowed directory
+      assert.equal("EACCES", (H.probe(w, user, HOME, "create", w.home .. "/new.txt")))
+    end)
+
+    it("lifts one protection with --bypass, and only that one", function()
+      ready()
+      local grants = H.args(HOME, { "--bypass", "~/.ssh" })
+      assert.equal("ok", (H.probe(w, user, grants, "read", w.secret)))
+      assert.equal("EACCES", (H.probe(w, user, grants, "write", w.home .. "/.bashrc")))
+      local out = H.nono(w, user, H.args({ "why" }, grants, { "--path", "~/.ssh/id_rsa" }))
+      assert.matches("^ALLOWED read", out)
+      assert.matches("lifted by %-%-bypass ~/%.ssh", out)
+    end)
+
+    it("refuses a grant inside a protected path, naming the flag", function()
+      ready()
+      local _, err, code = H.nono(w, user, { "run", "--read", "~/.ssh", "--", "true" })
+      assert.equal(126, code)
+      assert.matches("is protected %(SSH keys and config", err)
+      assert.matches("add %-%-bypass ~/%.ssh", err)
+      _, err, code = H.nono(w, user, { "run", "--bypass", "~/work", "--", "true" })
+      assert.equal(126, code)
+      assert.matches("is not protected", err)
+    end)
+
+    it("explains the protection in why, from the same rules", function()
+      ready()
+      local out = H.nono(w, user, H.args({ "why" }, HOME, { "--path", "~/.ssh/id_rsa" }))
+      assert.matches("^DENIED read", out)
+      assert.matches("%.ssh is protected %(SSH keys and config%)", out)
+      assert.matches("hint: add %-%-bypass ~/%.ssh", out)
+      out = H.nono(w, user, H.args({ "why" }, HOME, { "--path", "~/new.txt", "--op", "write" }))
+      assert.matches("^DENIED write", out)
+      assert.matches("entry by entry", out)
+      out = H.nono(w, user, H.args({ "why" }, HOME, { "--path", "~/work/x", "--op", "write" }))
+      assert.matches("^ALLOWED write", out)
+    end)
+  end)
+
+  describe("the command blocklist as " .. user .. " #landlock #commands", function()
+    local w
+    before_each(function() w = H.world() end)
+    after_each(function() H.destroy(w) end)
+
+    local function ready()
+      H.can_run_as(user)
+      H.require_landlock()
+    end
+
+    it("refuses a blocked command as argv[0] and from a child shell (row 23)", function()
+      ready()
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "rm", "file.txt" })
+      assert.equal(127, code)
+      assert.matches("cannot execute 'rm': Permission denied", err)
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", "rm file.txt" })
+      assert.are_not.equal(0, code)
+      assert.matches("Permission denied", err)
+      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
+      assert.equal("EACCES", (H.probe(w, user, { "--allow", "." }, "exec", "/usr/bin/rm")))
+    end)
+
+    it("still lets the blocked file be read (a seat belt, not a boundary)", function()
+      ready()
+      assert.equal("ok", (H.probe(w, user, { "--allow", "." }, "read", "/usr/bin/rm")))
+    end)
+
+    it("runs it after --allow-command, and blocks more with --block-command", function()
+      ready()
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow-command", "rm",
+        "--", "rm", "file.txt" })
+      assert.equal(0, code, err)
+      assert.is_nil(io.open(w.project .. "/file.txt", "r"))
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--block-command", "ls",
+        "--", "sh", "-c", "ls" })
+      assert.are_not.equal(0, code)
+      assert.matches("Permission denied", err)
+      local out = H.nono(w, user, { "why", "--path", "/usr/bin/rm", "--op", "exec" })
+      assert.matches("^DENIED exec", out)
+      assert.matches("hint: add %-%-allow%-command rm", out)
+    end)
+  end)
+end
