@@ -2,8 +2,9 @@
  * that appears to have no Landlock.  A seccomp filter makes the three
  * Landlock syscalls fail with ENOSYS (as when the kernel lacks
  * CONFIG_SECURITY_LANDLOCK) or EOPNOTSUPP (as when Landlock is built in but
- * left out of lsm=).  The specs run `nono` under it to show that nono
- * refuses to run a command it cannot sandbox.
+ * left out of lsm=).  With NOSECCOMP instead, seccomp(2) fails with EINVAL
+ * (as on a kernel without CONFIG_SECCOMP_FILTER).  The specs run `nono`
+ * under it to show that nono refuses to run a command it cannot sandbox.
  *
  * This is a test helper, not a security boundary: a process of another
  * architecture (or an x32 syscall) gets through the filter untouched.
@@ -29,6 +30,7 @@
 #define NR_LANDLOCK_CREATE_RULESET 444
 #define NR_LANDLOCK_ADD_RULE 445
 #define NR_LANDLOCK_RESTRICT_SELF 446
+#define NR_SECCOMP 317
 
 #if defined(__x86_64__) && defined(__NR_landlock_create_ruleset)
 _Static_assert(__NR_landlock_create_ruleset == NR_LANDLOCK_CREATE_RULESET,
@@ -42,11 +44,13 @@ _Static_assert(__NR_landlock_restrict_self == NR_LANDLOCK_RESTRICT_SELF,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: nono-no-landlock ENOSYS|EOPNOTSUPP COMMAND [ARGS...]\n"
-		"Runs COMMAND with Landlock's syscalls failing with that errno.\n");
+		"usage: nono-no-landlock ENOSYS|EOPNOTSUPP|NOSECCOMP COMMAND [ARGS...]\n"
+		"Runs COMMAND with Landlock's syscalls failing with that errno,\n"
+		"or (NOSECCOMP) with seccomp(2) failing with EINVAL.\n");
 }
 
-static int install_filter(unsigned int err)
+/* Fail the syscalls numbered `nr[0..2]` with `err`. */
+static int install_filter(const unsigned int nr[3], unsigned int err)
 {
 	/* Instruction indices, so each jump below can name its target:
 	 * a conditional jump's offsets count from the next instruction. */
@@ -70,13 +74,13 @@ static int install_filter(unsigned int err)
 		[I_LOAD_NR] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 				       offsetof(struct seccomp_data, nr)),
 		[I_IS_CREATE] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-					 NR_LANDLOCK_CREATE_RULESET,
+					 nr[0],
 					 I_DENY - I_IS_CREATE - 1, 0),
 		[I_IS_ADD] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				      NR_LANDLOCK_ADD_RULE,
+				      nr[1],
 				      I_DENY - I_IS_ADD - 1, 0),
 		[I_IS_RESTRICT] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-					   NR_LANDLOCK_RESTRICT_SELF,
+					   nr[2],
 					   I_DENY - I_IS_RESTRICT - 1,
 					   I_ALLOW - I_IS_RESTRICT - 1),
 		[I_DENY] = BPF_STMT(BPF_RET | BPF_K,
@@ -105,6 +109,12 @@ static int install_filter(unsigned int err)
 
 int main(int argc, char **argv)
 {
+	static const unsigned int landlock[3] = { NR_LANDLOCK_CREATE_RULESET,
+						  NR_LANDLOCK_ADD_RULE,
+						  NR_LANDLOCK_RESTRICT_SELF };
+	static const unsigned int seccomp[3] = { NR_SECCOMP, NR_SECCOMP,
+						 NR_SECCOMP };
+	const unsigned int *nr = landlock;
 	unsigned int err;
 
 	if (argc < 3) {
@@ -115,6 +125,9 @@ int main(int argc, char **argv)
 		err = ENOSYS;
 	} else if (strcmp(argv[1], "EOPNOTSUPP") == 0) {
 		err = EOPNOTSUPP;
+	} else if (strcmp(argv[1], "NOSECCOMP") == 0) {
+		nr = seccomp;
+		err = EINVAL;
 	} else {
 		fprintf(stderr, "nono-no-landlock: unknown errno name '%s'\n",
 			argv[1]);
@@ -122,7 +135,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (install_filter(err) != 0)
+	if (install_filter(nr, err) != 0)
 		return EXIT_FAILED;
 
 	execvp(argv[2], &argv[2]);

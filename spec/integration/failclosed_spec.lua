@@ -75,6 +75,43 @@ for _, user in ipairs(H.users) do
       assert.matches("Landlock ABI unavailable", out, 1, true)
     end)
 
+    it("refuses to run the command when the seccomp filter cannot be installed", function()
+      if not H.can_run_as(user) then return end
+      if not H.require_landlock() then return end
+      local _, err, code = nono_without_landlock(w, user, "NOSECCOMP", RUN_ECHO)
+      assert.equal(126, code)
+      assert.matches("sandbox setup failed at installing the seccomp filter: Invalid argument", err, 1, true)
+      assert.matches("CONFIG_SECCOMP_FILTER", err, 1, true)
+      assert.matches("the command was not run", err, 1, true)
+      assert.is_nil(io.open(w.project .. "/ran.txt", "r"))
+    end)
+
+    it("refuses a Landlock ABI floor above the kernel's, unless --best-effort", function()
+      if not H.can_run_as(user) then return end
+      if not H.require_landlock() then return end
+      local abi = tonumber(H.sh(H.q(w.nono) .. " --version"):match("Landlock ABI (%d+)"))
+      local floor = tostring(abi + 1)
+      local _, err, code = H.nono(w, user, { "run", "--abi-min", floor, "--allow", ".", "--",
+        "sh", "-c", "echo RAN > ran.txt" })
+      assert.equal(126, code)
+      assert.matches("requires Landlock ABI " .. floor, err, 1, true)
+      assert.matches("--best-effort", err, 1, true)
+      assert.is_nil(io.open(w.project .. "/ran.txt", "r"))
+      local out
+      out, err, code = H.nono(w, user, { "run", "-v", "--abi-min", floor, "--best-effort",
+        "--allow", ".", "--", "sh", "-c", "echo RAN > ran.txt" })
+      assert.equal(0, code, err)
+      assert.matches("BEST EFFORT   missing", err, 1, true)
+      assert.equal("RAN\n", H.slurp(w.project .. "/ran.txt"))
+      -- a floor the kernel meets runs without --best-effort
+      os.remove(w.project .. "/ran.txt")
+      out, err, code = H.nono(w, user, { "run", "--abi-min", tostring(abi), "--allow", ".", "--",
+        "sh", "-c", "echo RAN > ran.txt" })
+      assert.equal(0, code, err)
+      assert.equal("RAN\n", H.slurp(w.project .. "/ran.txt"))
+      assert.equal("", out)
+    end)
+
     it("control: runs the same command when Landlock is available", function()
       if not H.can_run_as(user) then return end
       if not H.require_landlock() then return end
