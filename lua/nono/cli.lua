@@ -3,6 +3,7 @@
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
 -- the command could not be executed; 2 for usage errors.
 local core = require "nono.core"
+local defaults = require "nono.defaults"
 local env = require "nono.env"
 local json = require "nono.json"
 local policy = require "nono.policy"
@@ -41,8 +42,9 @@ HELP.run = [[
 Usage: nono run [options] [--] COMMAND [ARGS...]
 
 Runs COMMAND under a Landlock ruleset built from the grants below plus the
-built-in system set.  The ruleset is applied in a child process with
-no_new_privs set; it cannot be lifted by the command or its children.
+built-in system set, and a seccomp filter.  Both are applied in a child
+process with no_new_privs set; neither can be lifted by the command or its
+children.
 
 Grants (each may be repeated; '~' and relative paths are expanded, symlinks
 are resolved once, and a path that does not exist is an error):
@@ -55,6 +57,28 @@ are resolved once, and a path that does not exist is an error):
 Directory removal and device-node creation are never granted; files can be
 removed only inside write grants.
 
+Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
+shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
+~/.config/nono, ...) even inside a grant such as --allow ~, and cannot be
+created where they do not exist.  Such a grant is narrowed: its directories
+on the way to a protected name get rules entry by entry, so new names
+directly in them cannot be created.  'nono run --dry-run' lists them all.
+  --bypass PATH      lift the protection of PATH (as listed; repeatable)
+
+@BLOCKED@
+  --allow-command NAME   take NAME off the blocklist (repeatable)
+  --block-command NAME   add NAME to it (repeatable)
+
+Network: TCP and UDP over IPv4/IPv6, unix sockets and netlink routing
+information are allowed; every other socket family, raw sockets, MPTCP and
+SCTP are refused.
+  --net-block        unix sockets only (seccomp), and Landlock's TCP bind and
+                     connect denied too (kernels with Landlock ABI 4+)
+
+Kernel:
+  --abi-min N        refuse to run on a kernel with Landlock ABI below N
+  --best-effort      run below --abi-min anyway; the report says what is missing
+
 Environment: variables that make programs load code (LD_*, BASH_ENV, ENV,
 BASH_FUNC_*, PROMPT_COMMAND, NODE_OPTIONS, PYTHONSTARTUP, PERL5OPT, RUBYOPT,
 JAVA_TOOL_OPTIONS, LUA_INIT, ...) are removed; the rest is passed on.
@@ -62,21 +86,48 @@ JAVA_TOOL_OPTIONS, LUA_INIT, ...) are removed; the rest is passed on.
 
 Output:
   --dry-run          print the policy and the enforcement report; run nothing
+  --json             with --dry-run: the same as one JSON object
   -v, --verbose      print the enforcement report to stderr before running
   -h, --help         this help
 
-Exit status: COMMAND's own; 128+N if it was killed by signal N; 126 if the
-sandbox could not be set up (COMMAND was not run); 127 if COMMAND could not
-be executed; 2 for a usage error.
+Exit status: COMMAND's own; 128+N if it was killed by signal N (31, SIGSYS,
+when it made a system call from another architecture); 126 if the sandbox
+could not be set up (COMMAND was not run); 127 if COMMAND could not be
+executed (not found, or blocked); 2 for a usage error.
 ]]
 
-HELP.why = [[
-Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [grants]
+-- The blocklist in the help comes from the list the policy uses.
+do
+  local words, lines, line = {}, {}, "Commands:"
+  for _, group in ipairs(defaults.blocked_commands) do
+    for _, name in ipairs(group.names) do words[#words + 1] = name end
+  end
+  for word in ("cannot be executed (by COMMAND or its children).  A seat belt, not a "
+      .. "boundary: a copy, an interpreter or ld.so reaches the same system calls; "
+      .. "the grants decide what can be deleted."):gmatch("%S+%s*") do
+    words[#words + 1] = word:gsub("%s+$", function(sp) return #sp > 1 and " " or "" end)
+  end
+  for _, word in ipairs(words) do
+    if #line + #word + 1 > 76 then
+      lines[#lines + 1] = line
+      line = word
+    else
+      line = line .. " " .. word
+    end
+  end
+  lines[#lines + 1] = line
+  HELP.run = HELP.run:gsub("@BLOCKED@", function() return table.concat(lines, "\n") end)
+end
 
-Answers whether the sandbox that 'nono run' would build with the same grants
-allows OP on PATH, from the same rules the kernel is given: ALLOWED or
-DENIED, the reason, the grant responsible, and the flag that would change it.
-The grant options are those of 'nono run' (see 'nono help run').
+HELP.why = [[
+Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [options]
+
+Answers whether the sandbox that 'nono run' would build with the same
+options allows OP on PATH, from the same rules the kernel is given: ALLOWED
+or DENIED, the reason, the grant or protection responsible, and the flag
+that would change it.  The grant, --bypass, --allow-command,
+--block-command, --net-block, --abi-min and --best-effort options are those
+of 'nono run' (see 'nono help run').
 
   --path PATH   the path to ask about (need not exist: write then means create)
   --op OP       read (default), write, readwrite or exec
