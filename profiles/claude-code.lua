@@ -1,0 +1,67 @@
+-- Claude Code (`claude`, @anthropic-ai/claude-code).  Paths checked against
+-- the 2.1.x binary: the config directory is $CLAUDE_CONFIG_DIR or ~/.claude;
+-- the global state file is ~/.claude.json (inside $CLAUDE_CONFIG_DIR when
+-- that is set); native installs live in $XDG_DATA_HOME/claude/versions,
+-- with staging in $XDG_CACHE_HOME/claude and locks in $XDG_STATE_HOME/claude.
+description "Claude Code (claude): the project, ~/.claude and ~/.claude.json; its settings, hooks and plugins read-only"
+
+extends { "base", "node" }
+
+local config_dir = getenv("CLAUDE_CONFIG_DIR")
+local state_file
+if config_dir == nil or config_dir == "" then
+  config_dir = path.join(home(), ".claude")
+  state_file = path.join(home(), ".claude.json")
+else
+  state_file = path.join(config_dir, ".claude.json")
+end
+
+-- Sessions, history, todos, shell snapshots, backups of .claude.json.
+allow(config_dir, { optional = true })
+
+-- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
+-- which proper-lockfile creates with mkdir and removes with rmdir, then via
+-- a temp file `~/.claude.json.tmp.<pid>.<hex>` renamed over it.  Landlock
+-- cannot grant "names starting with .claude.json" in a directory: creating
+-- either would need write on all of ~, and rmdir is never granted.  So only
+-- the file itself is granted.  Claude then logs "Failed to save config with
+-- lock", falls back to an unlocked save, and when the temp file is refused
+-- (EACCES) on an existing file it writes the file in place (checked in the
+-- 2.1.x source).  Costs: no locking between concurrent Claude instances, and
+-- a missing ~/.claude.json cannot be created inside the sandbox (run
+-- `claude` once outside, or `touch ~/.claude.json`).  Setting
+-- CLAUDE_CONFIG_DIR moves the file into the config directory and avoids all
+-- of this.
+allow_file(state_file, { optional = true })
+
+-- What runs later without asking, possibly outside any sandbox (row 19):
+-- settings (hooks, permissions.allow, statusLine, apiKeyHelper), hook
+-- scripts, plugins (they bring hooks and MCP servers) and the old local
+-- install's binary.  "Always allow" answers therefore do not persist.
+-- Not protectable: the mcpServers entries in ~/.claude.json, which Claude
+-- rewrites all the time; see docs/profiles.md.
+readonly {
+  path.join(config_dir, "settings.json"),
+  path.join(config_dir, "settings.local.json"),
+  path.join(config_dir, "hooks"),
+  path.join(config_dir, "plugins"),
+  path.join(config_dir, "local"),
+}
+
+-- The same files in the project.
+local root = project_root()
+readonly {
+  path.join(root, ".claude/settings.json"),
+  path.join(root, ".claude/settings.local.json"),
+  path.join(root, ".claude/hooks"),
+  path.join(root, ".mcp.json"),
+}
+
+-- The native install: ~/.local/bin/claude is a symlink into
+-- ~/.local/share/claude/versions/; the kernel checks execute on the target,
+-- so the link itself needs no grant.  Read (and execute) only: a writable
+-- install is a binary the user runs unsandboxed next time, so the
+-- auto-updater cannot update from inside the sandbox.
+read(xdg.data("claude"), { optional = true })
+allow(xdg.cache("claude"), { optional = true })
+allow(xdg.state("claude"), { optional = true })

@@ -1,0 +1,27 @@
+-- OpenAI Codex CLI (`codex`, @openai/codex).  Paths checked against the
+-- 0.169 binary: everything lives in $CODEX_HOME (default ~/.codex): config.toml,
+-- auth.json, sessions/, history.jsonl, log/, the state database, hooks.
+description "OpenAI Codex CLI (codex): the project and ~/.codex; its config, hooks and rules read-only"
+
+extends { "base", "node" }
+
+local codex_home = getenv("CODEX_HOME")
+if codex_home == nil or codex_home == "" then codex_home = path.join(home(), ".codex") end
+allow(codex_home, { optional = true })
+
+local sqlite_home = getenv("CODEX_SQLITE_HOME")
+if sqlite_home and sqlite_home ~= "" then allow(sqlite_home, { optional = true }) end
+
+-- What runs later without asking (row 19): config.toml (notify, mcp_servers,
+-- hooks, profiles), hooks, and the execpolicy rules that approve commands
+-- ("always allow" answers therefore do not persist).
+local function codex_code(dir)
+  readonly {
+    path.join(dir, "config.toml"),
+    path.join(dir, "hooks.json"),
+    path.join(dir, "hooks"),
+    path.join(dir, "rules"),
+  }
+end
+codex_code(codex_home)
+codex_code(path.join(project_root(), ".codex"))

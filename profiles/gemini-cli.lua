@@ -1,0 +1,35 @@
+-- Gemini CLI (`gemini`, @google/gemini-cli).  Paths checked against 0.61:
+-- the user directory is ~/.gemini, where $GEMINI_CLI_HOME replaces the home
+-- directory; system settings are in /etc/gemini-cli.
+description "Gemini CLI (gemini): the project and ~/.gemini; its settings, trust, hooks and policies read-only"
+
+extends { "base", "node" }
+
+local gemini_home = getenv("GEMINI_CLI_HOME")
+if gemini_home == nil or gemini_home == "" then gemini_home = home() end
+local dir = path.join(gemini_home, ".gemini")
+allow(dir, { optional = true })
+
+-- Administrators' settings must keep applying inside the sandbox.
+read("/etc/gemini-cli", { optional = true })
+
+-- What runs or is approved later without asking (row 19): settings (hooks,
+-- mcpServers, tools.discoveryCommand), trust decisions (a trusted folder's
+-- settings are obeyed), trusted hooks, policy rules (auto-approvals), the
+-- .env Gemini loads into its own environment, and extensions.
+readonly {
+  path.join(dir, "settings.json"),
+  path.join(dir, "trustedFolders.json"),
+  path.join(dir, "trusted_hooks.json"),
+  path.join(dir, "policy_integrity.json"),
+  path.join(dir, "policies"),
+  path.join(dir, ".env"),
+  path.join(dir, "extensions"),
+}
+
+local root = project_root()
+readonly {
+  path.join(root, ".gemini/settings.json"),
+  path.join(root, ".gemini/policies"),
+  path.join(root, ".gemini/extensions"),
+}

@@ -1,0 +1,29 @@
+-- OpenClaw (`openclaw`, the npm package openclaw; needs Node >= 24.16).
+-- Paths checked against 2026.9: the state directory is $OPENCLAW_STATE_DIR
+-- (default ~/.openclaw) holding openclaw.json ($OPENCLAW_CONFIG_PATH moves
+-- it), .env, credentials/, agents/, the state database, workspace/
+-- ($OPENCLAW_WORKSPACE_DIR moves it), hooks/ and extensions/.
+-- Named OpenClaw profiles (~/.openclaw-<profile>) need their own grant.
+description "OpenClaw (openclaw): the project and ~/.openclaw; its config, .env, hooks and extensions read-only"
+
+extends { "base", "node" }
+
+local state = getenv("OPENCLAW_STATE_DIR")
+if state == nil or state == "" then state = path.join(home(), ".openclaw") end
+allow(state, { optional = true })
+
+local workspace = getenv("OPENCLAW_WORKSPACE_DIR")
+if workspace and workspace ~= "" then allow(workspace, { optional = true }) end
+
+local config = getenv("OPENCLAW_CONFIG_PATH")
+if config == nil or config == "" then config = path.join(state, "openclaw.json") end
+
+-- What runs later without asking (row 19): the configuration (channels,
+-- plugins, commands), the .env loaded into OpenClaw's environment, hooks and
+-- extensions (plugins).
+readonly {
+  config,
+  path.join(state, ".env"),
+  path.join(state, "hooks"),
+  path.join(state, "extensions"),
+}

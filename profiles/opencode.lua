@@ -1,0 +1,42 @@
+-- opencode (`opencode`, opencode-ai).  Paths checked against 1.18: the XDG
+-- directories via xdg-basedir, $XDG_*/opencode for config, data, cache and
+-- state; configuration files opencode.jsonc, opencode.json or config.json;
+-- JavaScript plugins and tools in {plugin,plugins,tool,tools}/*.{js,ts} of
+-- the config directory and of the project's .opencode directory.
+description "opencode: the project and its XDG directories; its config, plugins and tools read-only"
+
+extends { "base", "node" }
+
+local config = xdg.config("opencode")
+allow(config, { optional = true })
+allow(xdg.data("opencode"), { optional = true })
+allow(xdg.cache("opencode"), { optional = true })
+allow(xdg.state("opencode"), { optional = true })
+
+-- Extra configuration named by the environment: read only.
+local extra_dir = getenv("OPENCODE_CONFIG_DIR")
+if extra_dir and extra_dir ~= "" then read(extra_dir, { optional = true }) end
+local extra_file = getenv("OPENCODE_CONFIG")
+if extra_file and extra_file ~= "" then read_file(extra_file, { optional = true }) end
+
+-- Code opencode loads later without asking (row 19): its configuration
+-- (plugins, MCP servers, commands run by the formatter and LSP settings),
+-- plugins and tools, and the packages it installs for them.
+readonly {
+  path.join(config, "opencode.json"),
+  path.join(config, "opencode.jsonc"),
+  path.join(config, "config.json"),
+  path.join(config, "plugin"),
+  path.join(config, "plugins"),
+  path.join(config, "tool"),
+  path.join(config, "tools"),
+  path.join(config, "package.json"),
+  path.join(config, "node_modules"),
+}
+
+local root = project_root()
+readonly {
+  path.join(root, "opencode.json"),
+  path.join(root, "opencode.jsonc"),
+  path.join(root, ".opencode"),
+}

@@ -1,0 +1,28 @@
+-- Group: the project an agent works on.  Included by base.lua.
+description "group: the project (git work tree, or the working directory) read+write; git's code-running files read-only"
+
+-- project_root() is the git work tree's root, or the working directory when
+-- there is no repository, or when the repository is the home directory or
+-- "/" (a dotfiles repository must not hand over all of ~).
+local root = project_root()
+allow(root)
+
+-- Git must keep working in the project (status, add, commit, branch, stash).
+-- A worktree's or submodule's git directory, and a worktree's common
+-- directory, live outside the work tree: grant them too.
+local gitdir, common = nil, nil
+if root == git_root() then gitdir, common = git_dir() end
+if gitdir then
+  if not path.is_beneath(gitdir, root) then allow(gitdir) end
+  if common ~= gitdir and not path.is_beneath(common, root) then allow(common) end
+
+  -- What git runs or obeys later, outside any sandbox (THREATS.md row 19):
+  -- hooks, and config (core.hooksPath, core.fsmonitor, filters, aliases).
+  -- config lives in the common directory; a worktree may add config.worktree.
+  -- Landlock alone cannot fully protect config (git's lock-file dance needs
+  -- create and remove in the git directory); nono's policy says how it
+  -- closes that, and what remains, in `nono why`.
+  readonly { path.join(common, "config"), path.join(common, "hooks") }
+  readonly(path.join(gitdir, "config.worktree"))
+  if common ~= gitdir then readonly(path.join(common, "config.worktree")) end
+end
