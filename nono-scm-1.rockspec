@@ -13,7 +13,7 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c" },
+                  "src/seccomp.c", "src/ns.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

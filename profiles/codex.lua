@@ -15,13 +15,19 @@ if sqlite_home and sqlite_home ~= "" then allow(sqlite_home, { optional = true }
 -- What runs later without asking (row 19): config.toml (notify, mcp_servers,
 -- hooks, profiles), hooks, and the execpolicy rules that approve commands
 -- ("always allow" answers therefore do not persist).
-local function codex_code(dir)
-  readonly {
+local function codex_code(dir, only_existing)
+  for _, file in ipairs {
     path.join(dir, "config.toml"),
     path.join(dir, "hooks.json"),
     path.join(dir, "hooks"),
     path.join(dir, "rules"),
-  }
+  } do
+    if not only_existing or exists(file) then readonly(file) end
+  end
 end
 codex_code(codex_home)
-codex_code(path.join(project_root(), ".codex"))
+-- In the project, only what exists is protected: a protected name that
+-- does not exist must not be creatable, which would leave the project root
+-- with no new files at all.  (A new one is repository content, reviewed
+-- like any other change; see docs/profiles.md.)
+codex_code(path.join(project_root(), ".codex"), true)

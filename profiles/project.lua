@@ -23,6 +23,11 @@ if gitdir then
   -- create and remove in the git directory); nono's policy says how it
   -- closes that, and what remains, in `nono why`.
   readonly { path.join(common, "config"), path.join(common, "hooks") }
-  readonly(path.join(gitdir, "config.worktree"))
-  if common ~= gitdir then readonly(path.join(common, "config.worktree")) end
+  -- config.worktree is read only when config enables worktreeConfig, and
+  -- config is read-only: protect it where it exists (a missing protected
+  -- name would narrow the whole git directory, and git could not commit).
+  for _, dir in ipairs(common ~= gitdir and { gitdir, common } or { gitdir }) do
+    local file = path.join(dir, "config.worktree")
+    if exists(file) then readonly(file) end
+  end
 end

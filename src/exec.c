@@ -16,6 +16,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "ns.h"
 #include "seccomp.h"
 
 extern char **environ;
@@ -28,6 +29,7 @@ enum stage {
 	STAGE_CLOSE_FDS,
 	STAGE_SESSION,
 	STAGE_KEYRING,
+	STAGE_NAMESPACE,
 	STAGE_RLIMITS,
 	STAGE_CAPS,
 	STAGE_NO_NEW_PRIVS,
@@ -42,6 +44,7 @@ static const char *const stage_names[] = {
 	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
+	[STAGE_NAMESPACE] = "read-only mounts in a private user and mount namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
 	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
@@ -145,6 +148,20 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
 	    errno != ENOSYS)
 		child_fail(pipe_fd, STAGE_KEYRING, errno);
+
+	/* Read-only binds where Landlock cannot protect a file inside a
+	 * directory the command may write (see ns.h).  Before dropping
+	 * capabilities: the new user namespace grants the ones mount needs,
+	 * and the drop below takes them away again. */
+	char *const *binds;
+	size_t nbinds = policy_ro_binds(p, &binds);
+	if (nbinds > 0) {
+		int nerr = ns_enter(getuid(), getgid());
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_bind_readonly(binds[i]);
+		if (nerr < 0)
+			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
+	}
 
 	/* Row 21: no core dump, so no core_pattern helper runs on our behalf
 	 * outside the sandbox and no memory image lands on disk. */

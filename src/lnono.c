@@ -18,6 +18,7 @@
 #include "../vendor/landlock_uapi.h"
 #include "exec.h"
 #include "landlock.h"
+#include "ns.h"
 #include "policy.h"
 #include "seccomp.h"
 
@@ -138,6 +139,34 @@ static int l_entries(lua_State *L)
 	return 1;
 }
 
+#define BUDGET_EXHAUSTED "instruction budget exhausted"
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	lua_pushliteral(L, BUDGET_EXHAUSTED); /* exactly this: no position */
+	lua_error(L); /* longjmps out of the profile */
+}
+
+/* core.run_budgeted(fn, count) -> pcall(fn) with at most `count` VM
+ * instructions: profiles run under it, and the host has no debug library.
+ * An exhausted budget fails with exactly BUDGET_EXHAUSTED.  The hook is
+ * removed on every way out, so nothing after the profile is counted. */
+static int l_run_budgeted(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_Integer count = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, count > 0 && count <= INT_MAX, 2, "budget out of range");
+	lua_settop(L, 1);
+	lua_sethook(L, budget_hook, LUA_MASKCOUNT, (int)count);
+	int status = lua_pcall(L, 0, LUA_MULTRET, 0);
+	lua_sethook(L, NULL, 0, 0);
+	lua_pushboolean(L, status == LUA_OK);
+	lua_insert(L, 1);
+	return lua_gettop(L);
+}
+
 static int l_isatty(lua_State *L)
 {
 	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
@@ -186,6 +215,25 @@ static int l_policy_add_path(lua_State *L)
 	if (err < 0)
 		return push_error(L, -err, path);
 	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_policy_add_ro_bind(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 2);
+	int err = policy_add_ro_bind(policy_check(L), path);
+	if (err < 0)
+		return push_error(L, -err, path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_ns_available(lua_State *L)
+{
+	int r = ns_available();
+	if (r < 0)
+		return push_error(L, -r, "user namespace probe");
+	lua_pushboolean(L, r);
 	return 1;
 }
 
@@ -286,6 +334,7 @@ static int l_policy_close(lua_State *L)
 static const luaL_Reg policy_methods[] = {
 	{ "add_path", l_policy_add_path },
 	{ "set_net", l_policy_set_net },
+	{ "add_ro_bind", l_policy_add_ro_bind },
 	{ "set_scoped", l_policy_set_scoped },
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },
@@ -311,6 +360,8 @@ static const luaL_Reg core_funcs[] = {
 	{ "strerror", l_strerror },
 	{ "isatty", l_isatty },
 	{ "entries", l_entries },
+	{ "run_budgeted", l_run_budgeted },
+	{ "ns_available", l_ns_available },
 	{ "environ", l_environ },
 	{ "policy", l_policy_new },
 	{ NULL, NULL },

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@ struct nono_policy {
 	unsigned seccomp_opts;
 	int session;
 	int ruleset; /* -1 until the first rule */
+	char **ro_binds;
+	size_t nbinds;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -139,10 +142,33 @@ int policy_build_ruleset(struct nono_policy *p)
 	return fd < 0 ? -errno : fd;
 }
 
+int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path)
+{
+	if (canonical_path[0] != '/')
+		return -EINVAL;
+	char **v = realloc(p->ro_binds, (p->nbinds + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->ro_binds = v;
+	if (!(v[p->nbinds] = strdup(canonical_path)))
+		return -ENOMEM;
+	p->nbinds++;
+	return 0;
+}
+
+size_t policy_ro_binds(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->ro_binds;
+	return p->nbinds;
+}
+
 void policy_free(struct nono_policy *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nbinds; i++)
+		free(p->ro_binds[i]);
+	free(p->ro_binds);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

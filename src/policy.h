@@ -7,6 +7,7 @@
 #ifndef NONO_POLICY_H
 #define NONO_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct nono_policy;
@@ -53,6 +54,11 @@ int policy_session(const struct nono_policy *p);
 /* The Landlock ruleset holding every rule, as a new O_CLOEXEC fd the
  * caller closes; or -errno (from landlock_ruleset_create, -EMFILE). */
 int policy_build_ruleset(struct nono_policy *p);
+
+/* Mount `canonical_path` read-only over itself in a private user+mount
+ * namespace the command runs in (ns.c).  0, -EINVAL (relative), -ENOMEM. */
+int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path);
+size_t policy_ro_binds(const struct nono_policy *p, char *const **paths);
 
 /* Close every fd the plan holds and free it.  NULL is fine. */
 void policy_free(struct nono_policy *p);

@@ -7,6 +7,7 @@ local defaults = require "nono.defaults"
 local env = require "nono.env"
 local json = require "nono.json"
 local policy = require "nono.policy"
+local profile = require "nono.profile"
 
 local M = {}
 
@@ -30,7 +31,8 @@ nono — run a command in a kernel-enforced sandbox (Landlock)
 Usage:
   nono run [options] [--] COMMAND [ARGS...]   run COMMAND sandboxed
   nono why --path PATH [--op OP] [options]     explain the sandbox's verdict
-  nono help [run|why]                          show help for a command
+  nono profile list|show NAME|check FILE       the Lua profiles
+  nono help [run|why|profile]                  show help for a command
   nono --version
 
 Nothing is reachable in the sandbox but what you grant and a small system set
@@ -46,6 +48,11 @@ built-in system set, and a seccomp filter.  Both are applied in a child
 process with no_new_privs set; neither can be lifted by the command or its
 children.
 
+Profile:
+  --profile NAME     start from a Lua profile (a built-in such as claude-code,
+                     yours, or a path); the options below add to it.  See
+                     'nono help profile'.
+
 Grants (each may be repeated; '~' and relative paths are expanded, symlinks
 are resolved once, and a path that does not exist is an error):
   --allow DIR        read, write and create beneath DIR
@@ -55,7 +62,9 @@ are resolved once, and a path that does not exist is an error):
   --read-file FILE   read (and execute) one file
   --write-file FILE  write one file
 Directory removal and device-node creation are never granted; files can be
-removed only inside write grants.
+removed only inside write grants.  PATH:DURATION (5m, 90s, 2h) asks for a
+time-limited grant: this version refuses to run with one rather than let
+it stay for the whole run.
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -119,13 +128,27 @@ do
   HELP.run = HELP.run:gsub("@BLOCKED@", function() return table.concat(lines, "\n") end)
 end
 
+HELP.profile = [[
+Usage: nono profile list | show NAME [options] | check FILE
+
+  list         the built-in profiles and yours ($XDG_CONFIG_HOME/nono/profiles,
+               default ~/.config/nono/profiles), with their descriptions
+  show NAME    the policy and enforcement report NAME computes here (as
+               'nono run --dry-run --profile NAME'; run options add to it)
+  check FILE   load a profile (a path or a name) and report the first error
+               with its file and line; exit 0 if it loads, 1 if not
+
+A name is looked up among the built-ins first, then in your directory, and
+never in the working directory.  See docs/profiles.md.
+]]
+
 HELP.why = [[
 Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED
 or DENIED, the reason, the grant or protection responsible, and the flag
-that would change it.  The grant, --bypass, --allow-command,
+that would change it.  The --profile, grant, --bypass, --allow-command,
 --block-command, --net-block, --abi-min and --best-effort options are those
 of 'nono run' (see 'nono help run').
 
@@ -152,12 +175,21 @@ local POLICY = {
 }
 for name, spec in pairs(GRANTS) do
   POLICY[name] = function(p, v, src)
-    return p:grant(v, spec.access, { kind = spec.kind, source = src })
+    -- PATH:5m is a time-limited grant (a path ending so is written ./PATH:5m:)
+    local path, ttl = v, nil
+    local head, duration = v:match("^(.*):(%d+[smh])$")
+    if head and head ~= "" then
+      local seconds, msg = profile.parse_ttl(duration)
+      if not seconds then return nil, src .. ": " .. msg end
+      path, ttl = head, seconds
+    end
+    return p:grant(path, spec.access, { kind = spec.kind, source = src, ttl = ttl })
   end
 end
 
 -- Flags without a value, per command.
 local FLAGS = {
+  profile = {},
   run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
           ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
           ["-h"] = "help", ["--help"] = "help" },
@@ -165,7 +197,11 @@ local FLAGS = {
           ["-h"] = "help", ["--help"] = "help" },
 }
 -- Options with a value, besides the policy options.
-local VALUES = { run = { ["--keep-env"] = "keep_env" }, why = { ["--path"] = "path", ["--op"] = "op" } }
+local VALUES = {
+  profile = {},
+  run = { ["--keep-env"] = "keep_env", ["--profile"] = "profile" },
+  why = { ["--path"] = "path", ["--op"] = "op", ["--profile"] = "profile" },
+}
 -- Of those, the ones that may be repeated (collected in a set).
 local SETS = { keep_env = true }
 
@@ -224,20 +260,93 @@ local function parse_command(cmd, args, i)
   return opts
 end
 
---- Build and resolve the policy for parsed options.  Returns the policy,
--- or nil, message, exit status.
+--- What a profile sees of the world (profile.lua's ctx).
+local function profile_ctx(cwd, abi)
+  return { home = os.getenv("HOME"), cwd = cwd, getenv = os.getenv, abi = abi }
+end
+
+--- Put a profile's spec into the policy: its grants, protections, bypasses,
+-- command changes, network and ABI settings.  (Its environment changes are
+-- applied by `environment`.)  Returns true, or nil and a message.
+local function apply_profile(p, spec)
+  for _, g in ipairs(spec.grants) do
+    local ok, msg = p:grant(g.path, g.access, { kind = g.kind, optional = g.optional,
+      source = g.source, ttl = g.ttl })
+    if not ok then return nil, msg end
+  end
+  for _, pr in ipairs(spec.protect) do
+    local ok, msg = p:protect(pr.path, pr.mode, { source = pr.source, why = "protected by " .. pr.source })
+    if not ok then return nil, msg end
+  end
+  for _, b in ipairs(spec.bypass) do
+    local ok, msg = p:bypass(b.path, b.source)
+    if not ok then return nil, msg end
+  end
+  for _, name in ipairs(spec.commands.block) do
+    local ok, msg = p:block_command(name, "profile " .. spec.name)
+    if not ok then return nil, msg end
+  end
+  for _, name in ipairs(spec.commands.allow) do
+    local ok, msg = p:allow_command(name, "profile " .. spec.name)
+    if not ok then return nil, msg end
+  end
+  if spec.net.block then p:set_net_block(true) end
+  if spec.abi_min then
+    local ok, msg = p:set_abi_min(spec.abi_min, "profile " .. spec.name)
+    if not ok then return nil, msg end
+  end
+  return true
+end
+
+--- Build and resolve the policy for parsed options: the profile first,
+-- then the command line's options, which add to it.  Returns the policy
+-- and the profile's spec (or nil), or nil, message, exit status.
 local function build_policy(opts)
   local cwd = core.realpath(".")
   local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
+  local spec
+  if opts.profile then
+    local ctx = profile_ctx(cwd, p.abi)
+    local msg
+    spec, msg = profile.load(opts.profile, ctx)
+    if not spec then return nil, msg, EXIT_SETUP end
+    local ok, amsg = apply_profile(p, spec)
+    if not ok then return nil, amsg, EXIT_SETUP end
+    -- profiles load from here too: nothing in the sandbox may write it
+    local dir = profile.user_dir(ctx)
+    if dir then p:protect(dir, "readonly", { source = "protected", why = "nono's user profiles" }) end
+  end
   for _, o in ipairs(opts.policy) do
     local ok, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
     if not ok then return nil, msg, EXIT_USAGE end
   end
-  p:set_net_block(opts.net_block)
+  if opts.net_block then p:set_net_block(true) end
   p:set_best_effort(opts.best_effort)
   local ok, msg = p:resolve()
   if not ok then return nil, msg, EXIT_SETUP end
-  return p
+  return p, spec
+end
+
+--- The command's environment: the launcher's, with the profile's drops and
+-- sets applied, then every variable that makes programs load code removed
+-- unless the command line kept it (--keep-env).  A profile cannot keep or
+-- set one of those (threat row 18).  Returns the list and the dropped names.
+local function environment(spec, keep)
+  local list = core.environ()
+  if spec then
+    local drop, out = {}, {}
+    for _, name in ipairs(spec.env.drop) do drop[name] = true end
+    for name in pairs(spec.env.set) do drop[name] = true end
+    for _, entry in ipairs(list) do
+      if not drop[entry:match("^([^=]*)") or entry] then out[#out + 1] = entry end
+    end
+    local names = {}
+    for name in pairs(spec.env.set) do names[#names + 1] = name end
+    table.sort(names)
+    for _, name in ipairs(names) do out[#out + 1] = name .. "=" .. spec.env.set[name] end
+    list = out
+  end
+  return env.filter(list, keep)
 end
 
 local function landlock_hint(errno)
@@ -250,19 +359,24 @@ end
 --- The policy and enforcement report.  `brief` (for -v) folds the system
 -- set and the entries of narrowed grants into one line each; --dry-run
 -- lists every rule.
-local function format_report(p, command, brief, dropped)
+local function format_report(p, command, brief, dropped, spec)
   local r = p:report()
   local out, folded = {}, {}
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+  if spec then
+    line("profile: %s (%s)%s", spec.name, spec.file,
+      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "")
+  end
   line("policy:")
   for _, rule in ipairs(p:rules()) do
     local fold = brief and (rule.grant.source == "system" or rule.protection)
     if fold then
       folded[rule.grant.source] = (folded[rule.grant.source] or 0) + 1
     else
-      line("  %-16s %-36s %s%s", table.concat(policy.names_of(rule.mask) , ",") == "" and "-"
-        or rule.grant.access, rule.path, rule.grant.source,
-        rule.protection and " (narrowed: " .. rule.protection.canonical .. " is protected)" or "")
+      line("  %-16s %-36s %s%s%s", p:describe(rule), rule.path, rule.grant.source,
+        rule.protection and " (narrowed: " .. rule.protection.canonical .. " is protected)" or "",
+        rule.grant.ttl and string.format(" (expires after %ds: nono run refuses, see below)",
+          rule.grant.ttl) or "")
     end
   end
   for source, n in pairs(folded) do
@@ -300,6 +414,9 @@ local function format_report(p, command, brief, dropped)
   line("  protected     %d paths kept out of reach or read-only inside grants; %d directories narrowed",
     pr.active, pr.narrowed)
   for _, b in ipairs(pr.bypassed) do line("  bypassed      %s (%s)", b.path, b.by) end
+  for _, path in ipairs(pr.ro_binds) do
+    line("  read-only     %s (a read-only mount in a private user and mount namespace)", path)
+  end
   if #pr.commands_blocked > 0 then
     line("  commands      blocked: %s", table.concat(pr.commands_blocked, " "))
   end
@@ -310,6 +427,9 @@ local function format_report(p, command, brief, dropped)
     line("  environment   removed: %s", #dropped > 0 and table.concat(dropped, " ") or "(none set)")
   end
   for _, gap in ipairs(r.not_yet) do line("  not enforced  %s", gap) end
+  for _, g in ipairs(p:timed_grants()) do
+    line("  REFUSED       %s is time-limited: expiry needs the supervisor, not in this version", g.source)
+  end
   return table.concat(out, "\n") .. "\n"
 end
 
@@ -318,13 +438,13 @@ local function json_report(p, command, dropped)
   local r = p:report()
   local rules = {}
   for i, rule in ipairs(p:rules()) do
-    rules[i] = { path = rule.path, access = json.array(policy.names_of(rule.mask)),
+    rules[i] = { path = rule.path, access = p:describe(rule), rights = json.array(policy.names_of(rule.mask)),
       source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical }
   end
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])
   end
-  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent" } do
+  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds" } do
     json.array(r.protections[key])
   end
   return json.encode {
@@ -342,24 +462,25 @@ local function run(args, i)
   if opts.json and not opts.dry_run then
     return usage_error("run", "--json goes with --dry-run")
   end
-  local p, msg, status = build_policy(opts)
+  local p, spec_or_msg, status = build_policy(opts)
   if not p then
-    say("%s", msg)
+    say("%s", spec_or_msg)
     say("the command was not run")
     return status
   end
+  local spec = spec_or_msg
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p.session = core.isatty(0) and "kept: stdin is a terminal (TIOCSTI is refused by seccomp)"
     or "new (setsid): no controlling terminal"
-  local environ, dropped = env.filter(core.environ(), opts.keep_env)
+  local environ, dropped = environment(spec, opts.keep_env)
   local floor_ok, floor_msg = p:check_floor()
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
     io.stdout:write(opts.json and json_report(p, command, dropped)
-      or format_report(p, command, false, dropped))
+      or format_report(p, command, false, dropped, spec))
     if not floor_ok then say("%s", floor_msg) end
-    return (p.abi and floor_ok) and 0 or EXIT_SETUP
+    return (p.abi and floor_ok and #p:timed_grants() == 0) and 0 or EXIT_SETUP
   end
   if not p.abi then
     say("cannot sandbox: Landlock is not available (%s)", p.abi_error)
@@ -372,13 +493,23 @@ local function run(args, i)
     say("the command was not run")
     return EXIT_SETUP
   end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped)) end
+  local timed = p:timed_grants()
+  if #timed > 0 then
+    say("%s is time-limited, and this version of nono cannot take a grant back when it expires",
+      timed[1].source)
+    say("hint: drop the :DURATION (or the profile's ttl) to grant it for the whole run; "
+      .. "nono never turns a time-limited grant into a permanent one")
+    say("the command was not run")
+    return EXIT_SETUP
+  end
+  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec)) end
 
   local plan <close> = core.policy(p:handled())
   plan:set_net(p:handled_net())
   plan:set_scoped(p:scoped())
   plan:set_seccomp(p:seccomp_options())
   plan:set_session(core.isatty(0) and "keep" or "new")
+  for _, path in ipairs(p.ro_binds) do assert(plan:add_ro_bind(path)) end
   for _, rule in ipairs(p:rules()) do
     local ok, emsg = plan:add_path(rule.path, rule.mask)
     if not ok then
@@ -440,12 +571,51 @@ local function why(args, i)
   return 0
 end
 
+--- `nono profile list|show NAME|check FILE`.
+local function profile_command(args, i)
+  local sub, target = args[i], args[i + 1]
+  if sub == nil or sub == "-h" or sub == "--help" then
+    io.stdout:write(HELP.profile)
+    return sub and 0 or EXIT_USAGE
+  end
+  local ctx = profile_ctx(core.realpath("."), core.landlock_abi())
+  if sub == "list" then
+    if target then return usage_error("profile", "unexpected argument '%s'", target) end
+    for _, e in ipairs(profile.list(ctx)) do
+      local origin = e.origin .. (e.shadowed and ", shadowed by the built-in" or "")
+      io.stdout:write(string.format("%-14s %-10s %s\n", e.name, e.origin,
+        e.error and ("ERROR: " .. e.error) or (e.description or "")))
+      if e.origin ~= "builtin" then io.stdout:write(string.format("%14s %s (%s)\n", "", e.file, origin)) end
+    end
+    return 0
+  elseif sub == "show" then
+    if not target then return usage_error("profile", "nono profile show NAME [run options]") end
+    local rest = { "--dry-run", "--profile", target }
+    for j = i + 2, #args do rest[#rest + 1] = args[j] end
+    return run(rest, 1)
+  elseif sub == "check" then
+    if not target or args[i + 2] then return usage_error("profile", "nono profile check FILE|NAME") end
+    local spec, msg = profile.check(target, ctx)
+    if not spec then
+      say("%s", msg)
+      return 1
+    end
+    io.stdout:write(string.format("ok: %s (%s): %d grants, %d protections%s\n", spec.name, spec.file,
+      #spec.grants, #spec.protect,
+      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or ""))
+    return 0
+  end
+  return usage_error("profile", "unknown profile command '%s' (list, show or check)", sub)
+end
+
 function M.main(args)
   local cmd = args[1]
   if cmd == "run" then
     return run(args, 2)
   elseif cmd == "why" then
     return why(args, 2)
+  elseif cmd == "profile" then
+    return profile_command(args, 2)
   elseif cmd == "--version" or cmd == "version" then
     local abi = core.landlock_abi()
     io.stdout:write(string.format("nono %s (%s; Landlock ABI %s on this kernel, up to %d known)\n",

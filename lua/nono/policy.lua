@@ -61,7 +61,7 @@ function M.new(opts)
   opts = opts or {}
   local self = setmetatable({
     grants = {}, protections = {}, bypasses = {}, blocked = {},
-    home = opts.home, cwd = opts.cwd, net_block = false,
+    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
   }, Policy)
   if opts.abi then
     self.abi = opts.abi
@@ -165,7 +165,7 @@ function Policy:grant(path, access, opts)
   if not expanded then return nil, (opts.source or path) .. ": " .. msg end
   local g = {
     path = expanded, given = path, mask = mask, access = label,
-    kind = opts.kind, source = opts.source or path, optional = opts.optional,
+    kind = opts.kind, source = opts.source or path, optional = opts.optional, ttl = opts.ttl,
   }
   self.grants[#self.grants + 1] = g
   return g
@@ -202,6 +202,7 @@ function Policy:resolve()
         same.mask = same.mask | g.mask
         if not same.access:find(g.access, 1, true) then same.access = same.access .. "+" .. g.access end
         if same.source ~= g.source then same.source = same.source .. ", " .. g.source end
+        if g.ttl then same.ttl = math.min(same.ttl or g.ttl, g.ttl) end
       else
         by_path[real] = g
         kept[#kept + 1] = g
@@ -246,6 +247,33 @@ local function covers(dir, path)
   return path == dir or paths.is_beneath(path, dir)
 end
 
+--- Whether read-only bind mounts in a private user namespace work here
+-- (opts.binds of M.new overrides the probe, for tests).
+function Policy:binds_available()
+  if self.binds == nil then self.binds = core.ns_available() == true end
+  return self.binds
+end
+
+--- A read-only protection of an existing path inside a grant that writes
+-- is kept by a read-only bind mount where user namespaces work: a mount
+-- point cannot be written, renamed or replaced, and the grant around it
+-- then needs no narrowing (git keeps creating its lock files next to
+-- .git/config).  Elsewhere the grant is narrowed as for every protection.
+function Policy:choose_binds()
+  self.ro_binds = {}
+  for _, p in ipairs(self.active) do
+    if p.mode == "readonly" and p.exists then
+      for _, g in ipairs(self.grants) do
+        if g.isdir and p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
+            and self:mask(g) & ~M.classes.read ~= 0 and self:binds_available() then
+          p.bind = true
+        end
+      end
+      if p.bind then self.ro_binds[#self.ro_binds + 1] = p.canonical end
+    end
+  end
+end
+
 --- Canonicalise protections and bypasses; refuse a grant that would give a
 -- protected path more than its protection leaves.
 function Policy:resolve_protections()
@@ -272,6 +300,7 @@ function Policy:resolve_protections()
     if not p.bypassed then self.active[#self.active + 1] = p end
   end
   self.all_protections = all
+  self:choose_binds()
   for _, g in ipairs(self.grants) do
     for _, p in ipairs(self.active) do
       if covers(p.canonical, g.canonical) and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
@@ -351,7 +380,7 @@ function Policy:build_rules()
     local prots = {}
     if g.isdir then
       for _, p in ipairs(self.active) do
-        if p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
+        if not p.bind and p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
             and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
           prots[#prots + 1] = p
         end
@@ -384,6 +413,31 @@ end
 function Policy:rules()
   assert(self.resolved, "policy: resolve() first")
   return self._rules
+end
+
+--- A rule's rights in the words grants are written in ("read+write"),
+-- with any right left over named on its own (narrowed rules).
+function Policy:describe(rule)
+  local m, words = rule.mask, {}
+  local scope = self:handled() & (rule.isdir and ~0 or core.fs_file_rights())
+  for _, class in ipairs { "read", "write", "ioctl" } do
+    local full = M.classes[class] & scope
+    if full ~= 0 and m & full == full then
+      words[#words + 1] = class
+      m = m & ~full
+    end
+  end
+  for _, name in ipairs(M.names_of(m)) do words[#words + 1] = name end
+  return #words > 0 and table.concat(words, "+") or "-"
+end
+
+--- The grants with a time limit (enforced by the supervisor, not yet).
+function Policy:timed_grants()
+  local out = {}
+  for _, g in ipairs(self.grants) do
+    if g.ttl then out[#out + 1] = g end
+  end
+  return out
 end
 
 --- Landlock network rights handled (all denied: there are no port rules).
@@ -476,6 +530,9 @@ function Policy:why(path, op)
       granted = granted | rule.mask
     end
   end
+  -- A read-only mount stops every write beneath it, whatever Landlock allows.
+  local bound = self:protection_of(canonical)
+  if bound and bound.bind then granted = granted & M.classes.read end
   local unhandled = need & ~handled
   local missing = need & ~granted & handled
   local answer = {
@@ -518,7 +575,8 @@ function Policy:why(path, op)
       answer.protection = { path = p.canonical, mode = p.mode, why = p.why, source = p.source }
       answer.reason = string.format("%s is protected (%s): nono keeps it %s even inside a grant",
         p.canonical, p.why or p.source, p.mode == "noexec" and "unexecutable" or
-        p.mode == "deny" and "out of reach" or "read-only")
+        p.mode == "deny" and "out of reach" or p.bind and "read-only (a read-only mount)"
+        or "read-only")
       answer.hint = "add " .. lift .. " to lift the protection"
     elseif narrowed and #covering == 0 or narrowed and canonical == narrowed.path then
       answer.reason = string.format("%s grants %s entry by entry to keep %s protected, "
@@ -653,6 +711,7 @@ function Policy:report()
         or "unix; IPv4/IPv6 stream (TCP) and datagram (UDP); netlink route",
     },
     protections = {
+      ro_binds = self.ro_binds or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,
       bypassed = bypassed,

@@ -136,7 +136,9 @@ describe("nono.profile", function()
       for _, p in ipairs(spec.protect) do ro[p.path] = p.mode end
       for _, g in ipairs(spec.grants) do grants[g.path] = g end
       assert.equal("readonly", ro[home .. "/.claude/settings.json"])
-      assert.equal("readonly", ro[project .. "/.claude/settings.json"])
+      -- in the project only what exists is protected (a missing protected
+      -- name would keep new files out of the whole project root)
+      assert.is_nil(ro[project .. "/.claude/settings.json"])
       assert.equal("file", grants[home .. "/.claude.json"].kind)
       assert.equal("read,write", grants[home .. "/.claude"].access)
       assert.equal("read", grants[home .. "/.local/share/claude"].access)
@@ -371,7 +373,8 @@ describe("nono.profile", function()
       assert.equal(gitdir, p.grants[2].path)
       assert.equal(project .. "/.git", p.grants[3].path)
       assert.is_true(ro[project .. "/.git/config"] and ro[project .. "/.git/hooks"])
-      assert.is_true(ro[gitdir .. "/config.worktree"])
+      -- config.worktree is protected only where it exists
+      assert.is_nil(ro[gitdir .. "/config.worktree"])
     end)
 
     it("follows an absolute gitdir: (a submodule) and ignores a .git without HEAD", function()
