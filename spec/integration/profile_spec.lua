@@ -1,0 +1,118 @@
+-- `nono run --profile`: the built-in agent profiles, tried for real as root
+-- and as uid 65534 in a git project with a fixture home holding fake
+-- secrets.  Git must keep working (add, commit, branch, stash) while the
+-- files git runs code from stay read-only (threat row 19).
+local H = require "spec.helper"
+
+local AGENTS = { "claude-code", "codex", "opencode", "openclaw", "gemini-cli" }
+
+--- Make the world's project a git repository owned by `user`.
+local function git_project(w, user)
+  local owner = user == "nobody" and "65534:65534" or "0:0"
+  local out, err, code = H.sh(table.concat({
+    "cd " .. H.q(w.project),
+    "git init -q .",
+    "git config user.email spec@nono.invalid",
+    "git config user.name spec",
+    "git add file.txt",
+    "git commit -qm initial",
+    "chown -R " .. owner .. " " .. H.q(w.project),
+    "chmod 0755 " .. H.q(w.home),
+  }, " && "))
+  assert(code == 0, out .. err)
+end
+
+--- A write refused by a read-only mount (EROFS) or by Landlock (EACCES).
+local function refused(answer)
+  return answer == "EROFS" or answer == "EACCES"
+end
+
+for _, user in ipairs(H.users) do
+  describe("built-in profiles as " .. user .. " #landlock #profiles", function()
+    local w
+    before_each(function()
+      w = H.world()
+      git_project(w, user)
+    end)
+    after_each(function() H.destroy(w) end)
+
+    local function ready()
+      H.can_run_as(user)
+      H.require_landlock()
+    end
+
+    for _, agent in ipairs(AGENTS) do
+      it(agent .. ": git works in the project, the secret and ~/.bashrc do not", function()
+        ready()
+        local PROFILE = { "--profile", agent }
+        local out, err, code = H.nono(w, user, H.args({ "run" }, PROFILE, { "--", "sh", "-c",
+          "echo change >> file.txt && echo new > new.txt && git add -A && git commit -qm work"
+          .. " && git branch topic && echo wip >> file.txt && git stash -q && git stash list"
+          .. " && git log --format=%s" }))
+        assert.equal(0, code, err)
+        assert.matches("work\ninitial", out)
+        assert.matches("stash@{0}", out, 1, true)
+        assert.equal("EACCES", (H.probe(w, user, PROFILE, "read", w.secret)))
+        -- the fixture home lies under /tmp, which the profiles grant: the
+        -- protections hold inside that grant too
+        local answer = H.probe(w, user, PROFILE, "write", w.home .. "/.bashrc")
+        assert.is_true(refused(answer), answer)
+        answer = H.probe(w, user, PROFILE, "write", w.project .. "/.git/config")
+        assert.is_true(refused(answer), answer)
+        answer = H.probe(w, user, PROFILE, "create", w.project .. "/.git/hooks/pre-commit")
+        assert.is_true(refused(answer), answer)
+        assert.equal("ok", H.probe_bare(w, user, "read", w.secret))
+      end)
+    end
+
+    it("refuses to run when the profile has an error, naming file and line", function()
+      ready()
+      local dir = w.home .. "/.config/nono/profiles"
+      assert(os.execute("mkdir -p " .. H.q(dir)))
+      local f = assert(io.open(dir .. "/typo.lua", "w"))
+      f:write('description "a typo"\nallow(projcet_root())\n')
+      f:close()
+      assert(os.execute("chmod -R a+rX " .. H.q(w.home .. "/.config")))
+      local _, err, code = H.nono(w, user, { "run", "--profile", "typo", "--", "sh", "-c",
+        "echo RAN > ran.txt" })
+      assert.equal(126, code)
+      assert.matches("typo.lua:2: undefined global 'projcet_root'", err, 1, true)
+      assert.matches("the command was not run", err, 1, true)
+      assert.is_nil(io.open(w.project .. "/ran.txt", "r"))
+      local out
+      out, err, code = H.nono(w, user, { "profile", "check", "typo" })
+      assert.equal(1, code)
+      assert.matches("undefined global 'projcet_root'", err, 1, true)
+      out, _, code = H.nono(w, user, { "profile", "check", "claude-code" })
+      assert.equal(0, code)
+      assert.matches("^ok: claude%-code", out)
+    end)
+
+    it("never runs with a time-limited grant it cannot take back", function()
+      ready()
+      local out, _, code = H.nono(w, user, { "run", "--dry-run", "--allow", ".:5m", "--", "true" })
+      assert.equal(126, code)
+      assert.matches("expires after 300s", out, 1, true)
+      local err
+      _, err, code = H.nono(w, user, { "run", "--allow", ".:5m", "--", "sh", "-c", "echo RAN > ran.txt" })
+      assert.equal(126, code)
+      assert.matches("time-limited", err, 1, true)
+      assert.is_nil(io.open(w.project .. "/ran.txt", "r"))
+      -- not a duration: a path, which does not exist
+      _, err, code = H.nono(w, user, { "run", "--allow", ".:5x", "--", "true" })
+      assert.equal(126, code)
+      assert.matches("does not exist", err, 1, true)
+    end)
+
+    it("lists the built-ins and shows a profile's computed policy", function()
+      ready()
+      local out, _, code = H.nono(w, user, { "profile", "list" })
+      assert.equal(0, code)
+      for _, agent in ipairs(AGENTS) do assert.matches(agent:gsub("%p", "%%%0") .. "%s+builtin", out) end
+      out, _, code = H.nono(w, user, { "profile", "show", "claude-code" })
+      assert.equal(0, code)
+      assert.matches("profile: claude-code", out, 1, true)
+      assert.matches(w.project, out, 1, true)
+    end)
+  end)
+end
