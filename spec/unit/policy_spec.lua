@@ -126,4 +126,45 @@ describe("nono.policy", function()
       assert.matches("unknown operation 'delete'", err)
     end)
   end)
+
+  describe("narrowing a grant around protected paths (row 3)", function()
+    local function home_policy(binds)
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false,
+        commands = false, binds = binds }
+      assert(p:grant("~", "read,write", { kind = "dir", source = "--allow ~" }))
+      assert(p:resolve())
+      local by_path = {}
+      for _, r in ipairs(p:rules()) do by_path[r.path] = r end
+      return p, by_path
+    end
+
+    it("gives the home itself no right and each entry its own rule", function()
+      local _, rules = home_policy(false)
+      assert.is_nil(rules[w.home], "a right on ~ would hold for ~/.ssh too")
+      assert.is_nil(rules[w.home .. "/.ssh"])
+      assert.is_nil(rules[w.secret])
+      -- without user namespaces ~/.bashrc is narrowed to read
+      assert.equal(policy.classes.read & core.fs_file_rights(), rules[w.home .. "/.bashrc"].mask)
+    end)
+
+    it("keeps a read-only file by a read-only mount where user namespaces work", function()
+      local p, rules = home_policy(true)
+      assert.same({ w.home .. "/.bashrc" }, p.ro_binds)
+      assert.equal(A.write_file, rules[w.home .. "/.bashrc"].mask & A.write_file)
+      local a = assert(p:why("~/.bashrc", "write"))
+      assert.equal("denied", a.verdict)
+      assert.matches("a read%-only mount", a.reason)
+      assert.is_nil(rules[w.home], "~/.ssh still narrows the home")
+    end)
+
+    it("answers why from the narrowed rules", function()
+      local p = home_policy(false)
+      local a = assert(p:why("~/.ssh/id_rsa", "read"))
+      assert.equal("denied", a.verdict)
+      assert.equal("add --bypass ~/.ssh to lift the protection", a.hint)
+      a = assert(p:why("~/new.txt", "write"))
+      assert.equal("denied", a.verdict)
+      assert.matches("entry by entry", a.reason)
+    end)
+  end)
 end)
