@@ -15,6 +15,7 @@
 
 #include <lauxlib.h>
 
+#include "../include/nono.h"
 #include "../vendor/landlock_uapi.h"
 #include "exec.h"
 #include "landlock.h"
@@ -323,6 +324,19 @@ static int l_policy_spawn(lua_State *L)
 	return 1;
 }
 
+/* plan:apply() -> true, or nil, msg, errno: sandbox this process
+ * (nono_apply, api.c: all or nothing; aborts if it fails midway). */
+static int l_policy_apply(lua_State *L)
+{
+	int err = nono_apply(policy_check(L));
+	if (err == -EBUSY)
+		return push_error(L, EBUSY, "more than one thread");
+	if (err < 0)
+		return push_error(L, -err, "apply");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int l_policy_close(lua_State *L)
 {
 	struct nono_policy **box = policy_box(L);
@@ -339,6 +353,7 @@ static const luaL_Reg policy_methods[] = {
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },
 	{ "spawn", l_policy_spawn },
+	{ "apply", l_policy_apply },
 	{ "close", l_policy_close },
 	{ NULL, NULL },
 };

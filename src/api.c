@@ -1,0 +1,191 @@
+/* api.c — the C API (include/nono.h) over policy.c, landlock.c, seccomp.c
+ * and exec.c.  nono_apply is also what the Lua module's plan:apply() calls:
+ * there is one way to sandbox the calling process. */
+#define _GNU_SOURCE
+#include "../include/nono.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../vendor/landlock_uapi.h"
+#include "exec.h"
+#include "landlock.h"
+#include "policy.h"
+#include "seccomp.h"
+
+int nono_landlock_abi(void)
+{
+	return landlock_abi();
+}
+
+struct nono_policy *nono_policy_new(void)
+{
+	int abi = landlock_abi();
+	struct nono_policy *p;
+
+	if (abi < 0) {
+		errno = -abi;
+		return NULL;
+	}
+	p = policy_new(landlock_fs_rights_for_abi(abi));
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* As `nono run` always does: signals and abstract unix sockets reach
+	 * only processes inside the sandbox (ABI 6; nothing below). */
+	policy_set_scoped(p, landlock_scopes_for_abi(abi));
+	return p;
+}
+
+int nono_policy_allow(struct nono_policy *p, const char *path, unsigned access)
+{
+	/* The classes of lua/nono/policy.lua (M.classes): keep them equal. */
+	const uint64_t read = LANDLOCK_ACCESS_FS_READ_FILE |
+		LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE;
+	const uint64_t write = LANDLOCK_ACCESS_FS_WRITE_FILE |
+		LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
+		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SYM |
+		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+		LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REFER;
+	uint64_t mask = 0;
+	struct stat st;
+	char *real;
+	int err;
+
+	if (!p || !path || !access ||
+	    (access & ~(unsigned)(NONO_READ | NONO_WRITE | NONO_IOCTL)))
+		return -EINVAL;
+	if (access & NONO_READ)
+		mask |= read;
+	if (access & NONO_WRITE)
+		mask |= write;
+	if (access & NONO_IOCTL)
+		mask |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	if (!(real = realpath(path, NULL)))
+		return -errno;
+	if (stat(real, &st) < 0) {
+		err = -errno;
+		free(real);
+		return err;
+	}
+	mask &= policy_handled_fs(p);
+	if (!S_ISDIR(st.st_mode))
+		mask &= landlock_fs_file_rights();
+	err = policy_add_path(p, real, mask);
+	free(real);
+	return err;
+}
+
+int nono_policy_net_block(struct nono_policy *p, int on)
+{
+	int abi = landlock_abi();
+
+	if (!p)
+		return -EINVAL;
+	int err = policy_set_net(p, on && abi > 0 ? landlock_net_rights_for_abi(abi) : 0);
+	if (err < 0)
+		return err;
+	return policy_set_seccomp(p, on ? SECCOMP_OPT_NET_BLOCK : 0);
+}
+
+/* Threads in this process, from /proc/self/status; -errno if unreadable. */
+static int thread_count(void)
+{
+	char line[256];
+	int n = -ENOENT;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+int nono_apply(struct nono_policy *p)
+{
+	struct sock_filter insns[SECCOMP_MAX_INSNS];
+	struct sock_fprog filter;
+	char *const *binds;
+	int threads, ruleset, err;
+
+	if (!p)
+		return -EINVAL;
+	/* Landlock (before ABI 8's thread sync) and seccomp without TSYNC
+	 * restrict only the calling thread: the others would stay free. */
+	threads = thread_count();
+	if (threads < 0)
+		return threads;
+	if (threads > 1)
+		return -EBUSY;
+	/* Read-only binds need a new mount namespace, which a running process
+	 * cannot enter without unsharing what it already holds. */
+	if (policy_ro_binds(p, &binds) > 0)
+		return -EOPNOTSUPP;
+
+	/* Stage 1, reversible: everything that can fail for want of memory,
+	 * fds or kernel support is built before anything is changed. */
+	err = seccomp_build_filter(policy_seccomp_opts(p), insns,
+				   SECCOMP_MAX_INSNS, &filter);
+	if (err < 0)
+		return err;
+	ruleset = policy_build_ruleset(p);
+	if (ruleset < 0)
+		return ruleset;
+
+	/* Stage 2, irreversible.  no_new_privs first: if it fails, nothing
+	 * has changed yet and the caller hears why. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
+		err = -errno;
+		close(ruleset);
+		return err;
+	}
+	/* From here a failure would leave the process less sandboxed than the
+	 * caller asked for while it believes otherwise: abort instead. */
+	if (landlock_restrict(ruleset) < 0)
+		abort();
+	close(ruleset);
+	if (seccomp_install(&filter) < 0)
+		abort();
+	return 0;
+}
+
+int nono_spawn(struct nono_policy *p, char *const argv[], char *const envp[],
+	       int *status)
+{
+	struct exec_outcome out;
+	int err;
+
+	if (!p || !argv || !argv[0] || !status)
+		return -EINVAL;
+	err = exec_spawn(p, argv, envp, &out);
+	switch (out.kind) {
+	case EXEC_EXITED:
+		*status = W_EXITCODE(out.code, 0);
+		return 0;
+	case EXEC_SIGNALED:
+		*status = W_EXITCODE(0, out.code);
+		return 0;
+	case EXEC_NOT_EXECUTED:
+		*status = W_EXITCODE(127, 0);
+		return -out.code;
+	case EXEC_SETUP_FAILED:
+		break;
+	}
+	*status = W_EXITCODE(126, 0);
+	return err < 0 ? err : -out.code;
+}
+
+void nono_policy_free(struct nono_policy *p)
+{
+	policy_free(p);
+}
