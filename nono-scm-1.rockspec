@@ -1,5 +1,5 @@
--- A first version: builds nono.core and installs the Lua modules.  The
--- library issue completes it (C API, docs, examples).
+-- `require "nono"`: the C core module nono.core (the same objects as
+-- libnono and the nono binary) and the Lua modules.  docs/api.md.
 rockspec_format = "3.0"
 package = "nono"
 version = "scm-1"
@@ -7,22 +7,27 @@ source = { url = "git+file://." }
 description = {
   summary = "Kernel-enforced capability sandbox (Landlock) for Lua programs",
 }
+-- LuaFileSystem is needed too (nono.policy, nono.paths) but not listed:
+-- Debian's lua-filesystem is not a rock, and `luarocks make` must work
+-- offline against it.  Elsewhere: `luarocks install luafilesystem`.
 dependencies = { "lua >= 5.4, < 5.5" }
 build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c" },
+                  "src/seccomp.c", "src/ns.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },
+    ["nono"] = "lua/nono/init.lua",
     ["nono.cli"] = "lua/nono/cli.lua",
     ["nono.defaults"] = "lua/nono/defaults.lua",
     ["nono.env"] = "lua/nono/env.lua",
     ["nono.json"] = "lua/nono/json.lua",
     ["nono.paths"] = "lua/nono/paths.lua",
     ["nono.policy"] = "lua/nono/policy.lua",
+    ["nono.profile"] = "lua/nono/profile.lua",
   },
 }
 test = { type = "busted" }
