@@ -17,7 +17,7 @@ else
 end
 
 -- Sessions, history, todos, shell snapshots, backups of .claude.json.
-allow(config_dir, { optional = true })
+allow(config_dir, { create = true })
 
 -- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
 -- which proper-lockfile creates with mkdir and removes with rmdir, then via

@@ -8,7 +8,7 @@ extends { "base", "node" }
 local gemini_home = getenv("GEMINI_CLI_HOME")
 if gemini_home == nil or gemini_home == "" then gemini_home = home() end
 local dir = path.join(gemini_home, ".gemini")
-allow(dir, { optional = true })
+allow(dir, { create = true })
 
 -- Administrators' settings must keep applying inside the sandbox.
 read("/etc/gemini-cli", { optional = true })

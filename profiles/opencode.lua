@@ -8,10 +8,10 @@ description "opencode: the project and its XDG directories; its config, plugins 
 extends { "base", "node" }
 
 local config = xdg.config("opencode")
-allow(config, { optional = true })
-allow(xdg.data("opencode"), { optional = true })
-allow(xdg.cache("opencode"), { optional = true })
-allow(xdg.state("opencode"), { optional = true })
+allow(config, { create = true })
+allow(xdg.data("opencode"), { create = true })
+allow(xdg.cache("opencode"), { create = true })
+allow(xdg.state("opencode"), { create = true })
 
 -- Extra configuration named by the environment: read only.
 local extra_dir = getenv("OPENCODE_CONFIG_DIR")

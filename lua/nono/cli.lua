@@ -271,7 +271,7 @@ end
 local function apply_profile(p, spec)
   for _, g in ipairs(spec.grants) do
     local ok, msg = p:grant(g.path, g.access, { kind = g.kind, optional = g.optional,
-      source = g.source, ttl = g.ttl })
+      source = g.source, ttl = g.ttl, create = g.create })
     if not ok then return nil, msg end
   end
   for _, pr in ipairs(spec.protect) do
@@ -301,9 +301,10 @@ end
 --- Build and resolve the policy for parsed options: the profile first,
 -- then the command line's options, which add to it.  Returns the policy
 -- and the profile's spec (or nil), or nil, message, exit status.
-local function build_policy(opts)
+local function build_policy(opts, create_missing)
   local cwd = core.realpath(".")
   local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
+  p.create_missing = create_missing
   local spec
   if opts.profile then
     local ctx = profile_ctx(cwd, p.abi)
@@ -383,7 +384,8 @@ local function format_report(p, command, brief, dropped, spec)
     line("  (and %d rules from %s: nono run --dry-run lists them)", n, source)
   end
   for _, g in ipairs(brief and {} or p.skipped or {}) do
-    line("  %-16s %-36s %s (not present here, skipped)", g.access, g.path, g.source)
+    line("  %-16s %-36s %s (%s)", g.access, g.path, g.source,
+      g.create and "missing: nono run creates it" or "not present here, skipped")
   end
   if command then line("command: %s", table.concat(command, " ")) end
   line("enforcement:")
@@ -462,7 +464,7 @@ local function run(args, i)
   if opts.json and not opts.dry_run then
     return usage_error("run", "--json goes with --dry-run")
   end
-  local p, spec_or_msg, status = build_policy(opts)
+  local p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
   if not p then
     say("%s", spec_or_msg)
     say("the command was not run")
@@ -511,8 +513,10 @@ local function run(args, i)
   plan:set_session(core.isatty(0) and "keep" or "new")
   for _, path in ipairs(p.ro_binds) do assert(plan:add_ro_bind(path)) end
   for _, rule in ipairs(p:rules()) do
-    local ok, emsg = plan:add_path(rule.path, rule.mask)
-    if not ok then
+    local ok, emsg, errno = plan:add_path(rule.path, rule.mask)
+    -- An entry of a narrowed directory removed since it was listed (a
+    -- temporary file in /tmp) needs no rule: there is nothing to grant.
+    if not ok and not (errno == 2 and rule.listed) then
       say("cannot set up the sandbox: %s (from %s)", emsg, rule.grant.source)
       say("the command was not run")
       return EXIT_SETUP

@@ -166,9 +166,27 @@ function Policy:grant(path, access, opts)
   local g = {
     path = expanded, given = path, mask = mask, access = label,
     kind = opts.kind, source = opts.source or path, optional = opts.optional, ttl = opts.ttl,
+    create = opts.create,
   }
   self.grants[#self.grants + 1] = g
   return g
+end
+
+--- A profile may ask for its agent's state directory to be made when it
+-- is missing (the agent could not make it inside the sandbox): mkdir -p
+-- (the umask decides the mode, as for the agent's own mkdir), before
+-- anything is resolved.  Only `nono run` asks for it
+-- (create_missing); --dry-run and why change nothing.
+function Policy:create_dir(g)
+  local path = ""
+  for part in g.path:gmatch("[^/]+") do
+    path = path .. "/" .. part
+    if not lfs.attributes(path) then
+      local ok, msg = lfs.mkdir(path)
+      if not ok then return nil, string.format("%s: cannot create %s: %s", g.source, path, msg) end
+    end
+  end
+  return true
 end
 
 --- Canonicalise every grant once (the kernel resolves symlinks).  A missing
@@ -178,9 +196,14 @@ function Policy:resolve()
   local kept, by_path = {}, {}
   self.skipped = {}
   for _, g in ipairs(self.grants) do
+    if g.create and self.create_missing then
+      local ok, msg = self:create_dir(g)
+      if not ok then return nil, msg end
+    end
     local real, msg = core.realpath(g.path)
     if not real then
-      if not g.optional then
+      -- (a grant to create is missing only in --dry-run and why: shown as such)
+      if not g.optional and not g.create then
         return nil, string.format("%s: %s does not exist or cannot be resolved (%s)",
           g.source, g.path, msg)
       end
@@ -319,10 +342,12 @@ end
 
 --- Add the rule for `path` to `out`, masked to what the kernel handles and,
 -- for a non-directory, to file rights.  Rules with no right are dropped.
-function Policy:add_rule(out, path, mask, isdir, g, by)
+function Policy:add_rule(out, path, mask, isdir, g, by, listed)
   local m = mask & self:handled()
   if not isdir then m = m & core.fs_file_rights() end
-  if m ~= 0 then out[#out + 1] = { path = path, mask = m, grant = g, isdir = isdir, protection = by } end
+  if m ~= 0 then
+    out[#out + 1] = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed }
+  end
 end
 
 --- Row 3: Landlock can only allow, and a right on a directory holds for
@@ -366,7 +391,7 @@ function Policy:expand(g, dir, mask, prots, out)
       if isdir and under[name] then
         self:expand(g, child, m, under[name], out)
       else
-        self:add_rule(out, child, m, isdir, g, exact[name])
+        self:add_rule(out, child, m, isdir, g, exact[name], true)
       end
     end
   end
@@ -409,7 +434,8 @@ function Policy:mask(g)
 end
 
 --- The Landlock rules: { path = canonical, mask = rights, grant = g,
--- isdir, protection = the protection that narrowed it, if any }.
+-- isdir, protection = the protection that narrowed it, if any, listed =
+-- true for an entry found by listing a narrowed directory }.
 function Policy:rules()
   assert(self.resolved, "policy: resolve() first")
   return self._rules

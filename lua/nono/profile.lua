@@ -506,6 +506,10 @@ local function make_env(L, rec)
     if opts.ioctl ~= nil and type(opts.ioctl) ~= "boolean" then
       fail(fn, "ioctl: expected true or false, got " .. describe(opts.ioctl))
     end
+    if opts.create ~= nil and type(opts.create) ~= "boolean" then
+      fail(fn, "create: expected true or false, got " .. describe(opts.create))
+    end
+    if opts.create and kind ~= "dir" then fail(fn, "create: only for a directory") end
     if opts.ioctl then have.ioctl = true end
     local words = {}
     for _, w in ipairs(ACCESS_ORDER) do
@@ -516,15 +520,16 @@ local function make_env(L, rec)
     local g = {
       path = path, access = table.concat(words, ","), kind = kind,
       optional = opts.optional or nil, ttl = ttl_of(fn, opts.ttl), source = source_of(rec),
+      create = opts.create or nil,
     }
     acc.grants[#acc.grants + 1] = g
   end
 
-  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true }
+  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true, create = true }
   local function granter(fn, access, kind)
     return function(path, opts)
       path = check_path(fn, path)
-      opts = check_opts(fn, opts, GRANT_OPTS, "optional, ttl or ioctl")
+      opts = check_opts(fn, opts, GRANT_OPTS, "optional, create, ttl or ioctl")
       record_grant(fn, path, access_of(fn, access), kind, opts)
     end
   end
@@ -537,11 +542,12 @@ local function make_env(L, rec)
   api.read_file = granter("read_file", "read", "file")
   api.write_file = granter("write_file", "write", "file")
 
-  local GRANT_FIELDS = { path = true, access = true, kind = true, optional = true, ttl = true, ioctl = true }
+  local GRANT_FIELDS = { path = true, access = true, kind = true, optional = true, ttl = true,
+    ioctl = true, create = true }
   --- The general form: grant{ path=, access=, kind=, optional=, ttl=, ioctl= }.
   function api.grant(t)
     if type(t) ~= "table" then fail("grant", "expected a table { path = ..., access = ... }, got " .. describe(t)) end
-    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, ttl or ioctl")
+    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, create, ttl or ioctl")
     local path = check_path("grant", t.path)
     if t.kind ~= nil and t.kind ~= "dir" and t.kind ~= "file" then
       fail("grant", "kind: expected \"dir\", \"file\" or nil, got " .. describe(t.kind))

@@ -17,7 +17,9 @@ local function git_project(w, user)
     "git add file.txt",
     "git commit -qm initial",
     "chown -R " .. owner .. " " .. H.q(w.project),
-    "chmod 0755 " .. H.q(w.home),
+    -- the home belongs to the user, as a real one does (agents' state
+    -- directories are created in it)
+    "chown -R " .. owner .. " " .. H.q(w.home),
   }, " && "))
   assert(code == 0, out .. err)
 end

@@ -238,7 +238,7 @@ describe("nono.profile", function()
       local cases = {
         { "allow(nil)", "allow: expected a path string, got nil" },
         { "read_file(42)", "read_file: expected a path string, got number" },
-        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, ttl or ioctl)" },
+        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, create, ttl or ioctl)" },
         { "allow('/x', { ttl = '5 minutes' })", "allow: ttl: invalid duration '5 minutes'" },
         { "grant{ path = '/x', access = 'rwx' }", "grant: unknown access 'rwx'" },
         { "allow('~bob/x')", "allow: '~bob/x': only '~' and '~/...' are expanded" },
