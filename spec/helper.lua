@@ -76,6 +76,11 @@ function H.require_landlock()
   return false
 end
 
+--- Both of the above: the run as `user` can happen and Landlock is live.
+function H.ready(user)
+  return H.can_run_as(user) and H.require_landlock()
+end
+
 --- A fresh world in /tmp, readable by everyone so that uid 65534 is stopped
 -- by Landlock and not by file permissions:
 --   bin/nono, bin/nono-probe  copies of the built binaries

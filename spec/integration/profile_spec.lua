@@ -38,14 +38,10 @@ for _, user in ipairs(H.users) do
     end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     for _, agent in ipairs(AGENTS) do
       it(agent .. ": git works in the project, the secret and ~/.bashrc do not", function()
-        ready()
+        H.ready(user)
         local PROFILE = { "--profile", agent }
         local out, err, code = H.nono(w, user, H.args({ "run" }, PROFILE, { "--", "sh", "-c",
           "echo change >> file.txt && echo new > new.txt && git add -A && git commit -qm work"
@@ -68,7 +64,7 @@ for _, user in ipairs(H.users) do
     end
 
     it("refuses to run when the profile has an error, naming file and line", function()
-      ready()
+      H.ready(user)
       local dir = w.home .. "/.config/nono/profiles"
       assert(os.execute("mkdir -p " .. H.q(dir)))
       local f = assert(io.open(dir .. "/typo.lua", "w"))
@@ -91,7 +87,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("never runs with a time-limited grant it cannot take back", function()
-      ready()
+      H.ready(user)
       local out, _, code = H.nono(w, user, { "run", "--dry-run", "--allow", ".:5m", "--", "true" })
       assert.equal(126, code)
       assert.matches("expires after 300s", out, 1, true)
@@ -107,7 +103,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("lists the built-ins and shows a profile's computed policy", function()
-      ready()
+      H.ready(user)
       local out, _, code = H.nono(w, user, { "profile", "list" })
       assert.equal(0, code)
       for _, agent in ipairs(AGENTS) do assert.matches(agent:gsub("%p", "%%%0") .. "%s+builtin", out) end

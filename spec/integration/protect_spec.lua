@@ -35,13 +35,9 @@ for _, user in ipairs(H.users) do
     end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     it("keeps ~/.ssh out of reach under --allow ~ (row 3)", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", H.probe_bare(w, user, "read", w.secret))
       assert.equal("EACCES", (H.probe(w, user, HOME, "read", w.secret)))
       assert.equal("EACCES", (H.probe(w, user, HOME, "list", w.home .. "/.ssh")))
@@ -54,7 +50,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("cannot move the protected directory away or a file into it", function()
-      ready()
+      H.ready(user)
       assert.equal("EACCES", (H.probe(w, user, HOME, "rename", w.home .. "/.ssh", w.home .. "/work/ssh")))
       assert.equal("EACCES", (H.probe(w, user, HOME, "rename", w.home .. "/notes.txt",
         w.home .. "/.ssh/notes.txt")))
@@ -66,7 +62,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("keeps ~/.bashrc readable and unwritable (row 19)", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", H.probe_bare(w, user, "write", w.home .. "/.bashrc"))
       local before = H.slurp(w.home .. "/.bashrc")
       assert.equal("ok", (H.probe(w, user, HOME, "read", w.home .. "/.bashrc")))
@@ -83,7 +79,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("cannot create a protected name that does not exist yet", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", H.probe_bare(w, user, "create", w.home .. "/.npmrc"))
       os.remove(w.home .. "/.npmrc")
       assert.equal("EACCES", (H.probe(w, user, HOME, "create", w.home .. "/.npmrc")))
@@ -95,7 +91,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("lifts one protection with --bypass, and only that one", function()
-      ready()
+      H.ready(user)
       local grants = H.args(HOME, { "--bypass", "~/.ssh" })
       assert.equal("ok", (H.probe(w, user, grants, "read", w.secret)))
       local answer = H.probe(w, user, grants, "write", w.home .. "/.bashrc")
@@ -106,7 +102,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("refuses a grant inside a protected path, naming the flag", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--read", "~/.ssh", "--", "true" })
       assert.equal(126, code)
       assert.matches("is protected %(SSH keys and config", err)
@@ -117,7 +113,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("explains the protection in why, from the same rules", function()
-      ready()
+      H.ready(user)
       local out = H.nono(w, user, H.args({ "why" }, HOME, { "--path", "~/.ssh/id_rsa" }))
       assert.matches("^DENIED read", out)
       assert.matches("%.ssh is protected %(SSH keys and config%)", out)
@@ -135,13 +131,9 @@ for _, user in ipairs(H.users) do
     before_each(function() w = H.world() end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     it("refuses a blocked command as argv[0] and from a child shell (row 23)", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "rm", "file.txt" })
       assert.equal(127, code)
       assert.matches("cannot execute 'rm': Permission denied", err)
@@ -153,12 +145,12 @@ for _, user in ipairs(H.users) do
     end)
 
     it("still lets the blocked file be read (a seat belt, not a boundary)", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", (H.probe(w, user, { "--allow", "." }, "read", "/usr/bin/rm")))
     end)
 
     it("runs it after --allow-command, and blocks more with --block-command", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow-command", "rm",
         "--", "rm", "file.txt" })
       assert.equal(0, code, err)

@@ -9,15 +9,11 @@ for _, user in ipairs(H.users) do
     before_each(function() w = H.world() end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     local ALLOW = { "--allow", "." }
 
     it("reads and writes inside --allow and is denied the secret outside it", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", H.probe_bare(w, user, "read", w.secret))
       assert.equal("ok", (H.probe(w, user, ALLOW, "read", "file.txt")))
       assert.equal("ok", (H.probe(w, user, ALLOW, "create", "new.txt")))
@@ -29,7 +25,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("runs the README example: writes f, is denied ~/.ssh/id_rsa", function()
-      ready()
+      H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c",
         "echo ok > f; cat ~/.ssh/id_rsa" })
       assert.equal("ok\n", H.slurp(w.project .. "/f"))
@@ -39,14 +35,14 @@ for _, user in ipairs(H.users) do
     end)
 
     it("runs an ordinary dynamic program with only the system set: ls", function()
-      ready()
+      H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "ls", "-l" })
       assert.equal(0, code, err)
       assert.matches("file%.txt", out)
     end)
 
     it("denies writes and creation outside every grant", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", H.probe_bare(w, user, "write", w.outside .. "/file.txt"))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "write", w.outside .. "/file.txt")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "create", w.outside .. "/new")))
@@ -56,7 +52,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("denies writes to /etc, readable system files stay read-only", function()
-      ready()
+      H.ready(user)
       assert.equal("ok", (H.probe(w, user, ALLOW, "read", "/etc/passwd")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "write", "/etc/passwd")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "create", "/etc/nono-spec-must-not-exist")))
@@ -65,14 +61,14 @@ for _, user in ipairs(H.users) do
     end)
 
     it("never grants rmdir, even inside a write grant", function()
-      ready()
+      H.ready(user)
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "rmdir", "sub")))
       assert.equal("directory", H.sh("stat -c %F " .. H.q(w.project .. "/sub")):match("directory"))
       assert.equal("ok", H.probe_bare(w, user, "rmdir", w.project .. "/sub"))
     end)
 
     it("allows unlink only inside a write grant", function()
-      ready()
+      H.ready(user)
       assert.equal("EACCES", (H.probe(w, user, { "--read", "." }, "unlink", "file.txt")))
       assert.equal("ok", (H.probe(w, user, ALLOW, "unlink", "file.txt")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "unlink", w.outside .. "/file.txt")))
@@ -80,7 +76,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("--read allows reading, not writing", function()
-      ready()
+      H.ready(user)
       local R = { "--read", "." }
       assert.equal("ok", (H.probe(w, user, R, "read", "file.txt")))
       assert.equal("ok", (H.probe(w, user, R, "list", ".")))
@@ -90,7 +86,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("--write allows writing, not reading", function()
-      ready()
+      H.ready(user)
       local W = { "--write", "." }
       assert.equal("ok", (H.probe(w, user, W, "write", "file.txt")))
       assert.equal("ok", (H.probe(w, user, W, "create", "new")))
@@ -99,7 +95,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("single-file grants cover that file only", function()
-      ready()
+      H.ready(user)
       local f, o = w.project .. "/file.txt", w.outside .. "/file.txt"
       assert.equal("ok", (H.probe(w, user, { "--read-file", f }, "read", f)))
       assert.equal("EACCES", (H.probe(w, user, { "--read-file", f }, "write", f)))
@@ -114,7 +110,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("a symlink or ../ out of a grant reaches nothing (threat row 1)", function()
-      ready()
+      H.ready(user)
       assert(os.execute("ln -s " .. H.q(w.secret) .. " " .. H.q(w.project .. "/key")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "read", "key")))
       assert.equal("EACCES", (H.probe(w, user, ALLOW, "read", "../home/.ssh/id_rsa")))
@@ -122,7 +118,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("renaming or linking a file out of a grant fails (threat row 2)", function()
-      ready()
+      H.ready(user)
       local moved = H.probe(w, user, ALLOW, "rename", "file.txt", w.outside .. "/moved")
       assert.is_truthy(moved == "EXDEV" or moved == "EACCES", moved)
       local linked = H.probe(w, user, ALLOW, "link", "file.txt", w.outside .. "/linked")
@@ -131,7 +127,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("passes on the command's exit status and 128+N for a signal", function()
-      ready()
+      H.ready(user)
       local _, _, code = H.nono(w, user, { "run", "--", "sh", "-c", "exit 3" })
       assert.equal(3, code)
       _, _, code = H.nono(w, user, { "run", "--", "sh", "-c", "kill -TERM $$" })
@@ -139,7 +135,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("exits 127 with a message when the command cannot be executed", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--", "no-such-command-nono" })
       assert.equal(127, code)
       assert.matches("cannot execute 'no%-such%-command%-nono'", err)
@@ -151,7 +147,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("refuses a grant that does not exist with 126, naming it", function()
-      ready()
+      H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", "missing-dir", "--", "sh", "-c", "echo RAN" })
       assert.equal(126, code)
       assert.equal("", out)
@@ -161,7 +157,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("refuses a file given to a directory option, and the reverse", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--allow", "file.txt", "--", "true" })
       assert.equal(126, code)
       assert.matches("not a directory", err)
@@ -171,7 +167,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("rejects bad usage with exit 2 and a pointer to help", function()
-      ready()
+      H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--allow" })
       assert.equal(2, code)
       assert.matches("needs a value", err)
@@ -188,7 +184,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("--dry-run prints the policy and report and runs nothing", function()
-      ready()
+      H.ready(user)
       local out, _, code = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--",
         "sh", "-c", "echo RAN > ran.txt" })
       assert.equal(0, code)
@@ -199,7 +195,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("-v prints the enforcement report before running", function()
-      ready()
+      H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "-v", "--allow", ".", "--", "echo", "hi" })
       assert.equal(0, code)
       assert.equal("hi\n", out)

@@ -90,10 +90,6 @@ for _, user in ipairs(H.users) do
     end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     --- Try `vector` inside `nono run [extra]`; returns answer, status, stderr.
     local function inside(extra, vector)
@@ -111,7 +107,7 @@ for _, user in ipairs(H.users) do
     end
 
     it("refuses every denied call with its errno, and only inside", function()
-      ready()
+      H.ready(user)
       for _, row in ipairs(DENIED) do
         local vector, expected = row[1], row[2]
         local name = table.concat(vector, " ")
@@ -126,7 +122,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("lets ordinary work through: fork, threads, TCP/UDP/unix sockets, netlink route", function()
-      ready()
+      H.ready(user)
       for _, vector in ipairs(ALLOWED) do
         local answer, _, err = inside({}, vector)
         assert.equal("ok", answer, table.concat(vector, " ") .. ": " .. err)
@@ -134,7 +130,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("kills a call made through the i386 entry point or as x32 (row 12)", function()
-      ready()
+      H.ready(user)
       if user == "root" then
         -- control: unsandboxed, int 0x80 socketcall does create a socket
         assert.equal("ok", bare({ "int80-socket" }))
@@ -147,7 +143,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("--net-block leaves unix sockets only", function()
-      ready()
+      H.ready(user)
       for _, row in ipairs(NET_BLOCKED) do
         local answer, _, err = inside({ "--net-block" }, row[1])
         assert.equal(row[2], answer, table.concat(row[1], " ") .. ": " .. err)
@@ -164,7 +160,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("reports the filter in --dry-run", function()
-      ready()
+      H.ready(user)
       local out = H.nono(w, user, { "run", "--dry-run", "--net-block", "--", "true" })
       assert.matches("seccomp       denies ptrace", out, 1, true)
       assert.matches("sockets       unix only", out, 1, true)
@@ -181,10 +177,6 @@ for _, user in ipairs(H.users) do
     end)
     after_each(function() H.destroy(w) end)
 
-    local function ready()
-      H.can_run_as(user)
-      H.require_landlock()
-    end
 
     local function inside(vector)
       local args = H.args({ "run", "--read-file", w.attempt, "--", w.attempt }, vector)
@@ -193,7 +185,7 @@ for _, user in ipairs(H.users) do
     end
 
     it("cannot signal a process outside the sandbox (row 7)", function()
-      ready()
+      H.ready(user)
       local pid = H.sh(H.as(user, "sh -c 'sleep 30 >/dev/null 2>&1 & echo $!'")):match("%d+")
       assert.truthy(pid)
       local answer = inside({ "kill", pid, "0" })
@@ -204,7 +196,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("cannot connect to an abstract unix socket outside the sandbox (row 8)", function()
-      ready()
+      H.ready(user)
       local name = "nono-spec-" .. tostring(os.time()) .. "-" .. user
       local pid = H.sh(H.as(user, "sh -c " .. H.q("perl -MSocket -e '"
         .. "socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; "
@@ -227,7 +219,7 @@ for _, user in ipairs(H.users) do
     end
 
     it("keeps the terminal for an interactive command, refusing TIOCSTI (row 5)", function()
-      ready()
+      H.ready(user)
       local run = string.format("cd %s && %s run --read-file %s -- %s ", H.q(w.project),
         H.q(w.nono), H.q(w.attempt), H.q(w.attempt))
       -- control: on a terminal, unsandboxed TIOCSTI works (legacy_tiocsti
@@ -241,7 +233,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("gives a command without a terminal on stdin its own session (row 5)", function()
-      ready()
+      H.ready(user)
       local run = string.format("cd %s && %s run --read-file %s -- %s ", H.q(w.project),
         H.q(w.nono), H.q(w.attempt), H.q(w.attempt))
       assert.equal("tty", on_tty(H.q(w.attempt) .. " tty-check </dev/null"))
