@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make run`: a shell sandboxed by nono that may write its project, and is
-# denied a (fake) SSH key in its home and any write to /etc.
+# denied a (fake) SSH key in its home and any write to /etc; then the whole
+# home granted, with the key still out of reach.
 set -u
 NONO=$(realpath "${1:-build/nono}")
 demo=$(mktemp -d /tmp/nono-demo.XXXXXX)
@@ -14,11 +15,12 @@ HOME="$demo/home" "$NONO" run -v --allow . -- sh -c '
   try() { label=$1; shift; if "$@" 2>/dev/null; then echo "  allowed  $label"; else echo "  DENIED   $label"; fi; }
   try "write ./notes.txt in the project"   sh -c "echo hello > notes.txt"
   try "read ./notes.txt"                   grep -q hello notes.txt
-  try "remove ./notes.txt"                 rm notes.txt
+  try "run rm (a blocked command)"         rm notes.txt
+  try "remove ./notes.txt with unlink"     unlink notes.txt
   try "read ~/.ssh/id_rsa"                 cat "$HOME/.ssh/id_rsa"
   try "create /etc/nono-demo"              touch /etc/nono-demo
   try "append to ~/.bashrc"                sh -c "echo evil >> \$HOME/.bashrc"
-  try "remove the directory ./src"         rmdir src
+  try "remove the directory ./src"         find src -maxdepth 0 -delete
 '
 status=$?
 echo "== the sandboxed shell exited with status $status"
@@ -27,6 +29,11 @@ echo "== nono why --allow . --path ~/.ssh/id_rsa"
 HOME="$demo/home" "$NONO" why --allow . --path "~/.ssh/id_rsa"
 echo "== nono why --allow . --path notes.txt --op write"
 HOME="$demo/home" "$NONO" why --allow . --path notes.txt --op write
+echo
+echo "== nono run --allow ~ -- cat ~/.ssh/id_rsa   (the whole home granted; ~/.ssh is protected)"
+HOME="$demo/home" "$NONO" run --allow "$demo/home" -- sh -c 'cat "$HOME/.ssh/id_rsa"; echo "  exit status $?"'
+echo "== nono why --allow ~ --path ~/.ssh/id_rsa"
+HOME="$demo/home" "$NONO" why --allow "~" --path "~/.ssh/id_rsa"
 
 # The demo fails if the sandbox did not hold.
 [ ! -e /etc/nono-demo ] && [ ! -e "$demo/home/.bashrc" ] && [ -d src ]
