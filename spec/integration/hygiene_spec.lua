@@ -68,6 +68,22 @@ for _, user in ipairs(H.users) do
     before_each(function() w = H.world() end)
     after_each(function() H.destroy(w) end)
 
+    it("gains nothing from a setuid binary: no_new_privs (row 16)", function()
+      H.ready(user)
+      local suid = w.bin .. "/id-suid"
+      assert(os.execute("cp /usr/bin/id " .. H.q(suid) .. " && chown 0:0 " .. H.q(suid)
+        .. " && chmod 4755 " .. H.q(suid)))
+      if user == "nobody" then
+        -- control: outside, the setuid bit makes uid 65534's id effective 0
+        assert.equal("0", (H.sh(H.as(user, H.q(suid) .. " -u")):gsub("%s+$", "")))
+      end
+      local out, err, code = H.nono(w, user, { "run", "--read-file", suid, "--", suid, "-u" })
+      assert.equal(0, code, err)
+      assert.equal(user == "nobody" and "65534" or "0", (out:gsub("%s+$", "")))
+      out = H.nono(w, user, { "run", "--", "grep", "^NoNewPrivs", "/proc/self/status" })
+      assert.matches("NoNewPrivs:%s+1", out)
+    end)
+
     it("removes code-loading variables unless kept (row 18)", function()
       H.can_run_as(user)
       H.require_landlock()

@@ -167,4 +167,14 @@ describe("nono.policy", function()
       assert.matches("entry by entry", a.reason)
     end)
   end)
+
+  it("refuses a grant whose path became a symlink after it was resolved (row 24)", function()
+    assert(os.execute("mkdir -p " .. H.q(w.root .. "/real/sub") .. " && ln -s real " .. H.q(w.root .. "/link")))
+    local plan <close> = core.policy(core.fs_rights_for_abi(1))
+    assert(plan:add_path(w.root .. "/real/sub", A.read_file))
+    -- the path as canonicalised before the swap now runs through a symlink
+    local ok, msg, errno = plan:add_path(w.root .. "/link/sub", A.read_file)
+    assert.is_nil(ok)
+    assert.equal(40, errno, msg) -- ELOOP: refused, not followed
+  end)
 end)
