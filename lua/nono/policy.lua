@@ -266,8 +266,21 @@ function Policy:command_protections()
   return out
 end
 
-local function covers(dir, path)
-  return path == dir or paths.is_beneath(path, dir)
+--- Every directory above `path` (canonical), nearest first, up to "/".
+-- Protections and grants meet through these lookups, so the cost grows
+-- with the depth of a path, not with the number of grants (10,000 rules).
+local function ancestors(path)
+  return function(_, p)
+    if p == "/" then return nil end
+    return paths.parent(p)
+  end, nil, path
+end
+
+--- The grants by canonical path.
+function Policy:grants_by_path()
+  local by = {}
+  for _, g in ipairs(self.grants) do by[g.canonical] = g end
+  return by
 end
 
 --- Whether read-only bind mounts in a private user namespace work here
@@ -282,13 +295,13 @@ end
 -- point cannot be written, renamed or replaced, and the grant around it
 -- then needs no narrowing (git keeps creating its lock files next to
 -- .git/config).  Elsewhere the grant is narrowed as for every protection.
-function Policy:choose_binds()
+function Policy:choose_binds(grants)
   self.ro_binds = {}
   for _, p in ipairs(self.active) do
     if p.mode == "readonly" and p.exists then
-      for _, g in ipairs(self.grants) do
-        if g.isdir and p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
-            and self:mask(g) & ~M.classes.read ~= 0 and self:binds_available() then
+      for dir in ancestors(p.canonical) do
+        local g = grants[dir]
+        if g and g.isdir and self:mask(g) & ~M.classes.read ~= 0 and self:binds_available() then
           p.bind = true
         end
       end
@@ -323,14 +336,23 @@ function Policy:resolve_protections()
     if not p.bypassed then self.active[#self.active + 1] = p end
   end
   self.all_protections = all
-  self:choose_binds()
+  self:choose_binds(self:grants_by_path())
+  local active_at = {}
+  for _, p in ipairs(self.active) do
+    active_at[p.canonical] = active_at[p.canonical] or {}
+    table.insert(active_at[p.canonical], p)
+  end
   for _, g in ipairs(self.grants) do
-    for _, p in ipairs(self.active) do
-      if covers(p.canonical, g.canonical) and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-        local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
-        return nil, string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
-          g.source, p.canonical, p.why or p.source, p.mode, lift)
+    local at = g.canonical
+    while at do
+      for _, p in ipairs(active_at[at] or {}) do
+        if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+          local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
+          return nil, string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
+            g.source, p.canonical, p.why or p.source, p.mode, lift)
+        end
       end
+      at = at ~= "/" and paths.parent(at) or nil
     end
   end
   return true
@@ -399,18 +421,23 @@ end
 
 --- Build the Landlock rules from the grants and protections, once.
 function Policy:build_rules()
-  local out = {}
+  local out, grants, beneath = {}, self:grants_by_path(), {}
   self.narrowed = {}
-  for _, g in ipairs(self.grants) do
-    local prots = {}
-    if g.isdir then
-      for _, p in ipairs(self.active) do
-        if not p.bind and p.canonical ~= g.canonical and paths.is_beneath(p.canonical, g.canonical)
-            and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-          prots[#prots + 1] = p
+  -- The protections strictly beneath each directory grant that take away
+  -- some of its rights.
+  for _, p in ipairs(self.active) do
+    if not p.bind then
+      for dir in ancestors(p.canonical) do
+        local g = grants[dir]
+        if g and g.isdir and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+          beneath[g] = beneath[g] or {}
+          table.insert(beneath[g], p)
         end
       end
     end
+  end
+  for _, g in ipairs(self.grants) do
+    local prots = beneath[g] or {}
     if #prots > 0 then
       self:expand(g, g.canonical, g.mask, prots, out)
     else
