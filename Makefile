@@ -28,5 +28,11 @@ test-asan:
 install: build
 	cmake --install $(BUILD)
 
+# Start-up, run-time overhead, 10,000 rules, memory, next to a minimal
+# Landlock launcher and the peers (docs/benchmarks.md); a few minutes.
+.PHONY: bench
+bench: build
+	sh bench/run.sh $(BUILD)/nono
+
 clean:
 	rm -rf build build-asan
