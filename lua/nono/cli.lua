@@ -422,7 +422,11 @@ local function format_report(p, command, brief, dropped, spec)
   if #pr.commands_blocked > 0 then
     line("  commands      blocked: %s", table.concat(pr.commands_blocked, " "))
   end
-  if r.session then line("  session       %s", r.session) end
+  if r.session == "keep" then
+    line("  session       kept: stdin is a terminal (TIOCSTI is refused by seccomp)")
+  elseif r.session == "new" then
+    line("  session       new (setsid): no controlling terminal")
+  end
   line("  no_new_privs  on")
   for _, item in ipairs(r.hygiene) do line("  hygiene       %s", item) end
   if dropped then
@@ -473,8 +477,7 @@ local function run(args, i)
   local spec = spec_or_msg
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
-  p.session = core.isatty(0) and "kept: stdin is a terminal (TIOCSTI is refused by seccomp)"
-    or "new (setsid): no controlling terminal"
+  p.session = core.isatty(0) and "keep" or "new"
   local environ, dropped = environment(spec, opts.keep_env)
   local floor_ok, floor_msg = p:check_floor()
   if opts.dry_run then
@@ -506,21 +509,11 @@ local function run(args, i)
   end
   if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec)) end
 
-  local plan <close> = core.policy(p:handled())
-  plan:set_net(p:handled_net())
-  plan:set_scoped(p:scoped())
-  plan:set_seccomp(p:seccomp_options())
-  plan:set_session(core.isatty(0) and "keep" or "new")
-  for _, path in ipairs(p.ro_binds) do assert(plan:add_ro_bind(path)) end
-  for _, rule in ipairs(p:rules()) do
-    local ok, emsg, errno = plan:add_path(rule.path, rule.mask)
-    -- An entry of a narrowed directory removed since it was listed (a
-    -- temporary file in /tmp) needs no rule: there is nothing to grant.
-    if not ok and not (errno == 2 and rule.listed) then
-      say("cannot set up the sandbox: %s (from %s)", emsg, rule.grant.source)
-      say("the command was not run")
-      return EXIT_SETUP
-    end
+  local plan <close>, emsg = p:plan(p.session)
+  if not plan then
+    say("cannot set up the sandbox: %s", emsg)
+    say("the command was not run")
+    return EXIT_SETUP
   end
   io.stdout:flush()
   io.stderr:flush()

@@ -162,20 +162,7 @@ local function plan(self, for_self)
   if not ok then return nil, msg end
   ok, msg = p:check_floor()
   if not ok then return nil, msg end
-  local pl = core.policy(p:handled())
-  pl:set_net(p:handled_net())
-  pl:set_scoped(p:scoped())
-  pl:set_seccomp(p:seccomp_options())
-  pl:set_session(core.isatty(0) and "keep" or "new")
-  for _, path in ipairs(p.ro_binds or {}) do
-    local bok, bmsg, berr = pl:add_ro_bind(path)
-    if not bok then pl:close(); return nil, bmsg, berr end
-  end
-  for _, rule in ipairs(p:rules()) do
-    local aok, amsg, aerr = pl:add_path(rule.path, rule.mask)
-    if not aok then pl:close(); return nil, amsg .. " (from " .. rule.grant.source .. ")", aerr end
-  end
-  return pl
+  return p:plan(core.isatty(0) and "keep" or "new")
 end
 
 --- Threads in this process (Landlock restricts only the calling thread).

@@ -493,6 +493,35 @@ function Policy:timed_grants()
   return out
 end
 
+--- The kernel plan for this resolved policy (a nono.core policy): what
+-- `nono run` spawns the command with and what the library applies.
+-- `session`: "keep" the launcher's session or give the command a "new" one.
+-- Returns the plan, or nil, message, errno.
+function Policy:plan(session)
+  local plan = core.policy(self:handled())
+  plan:set_net(self:handled_net())
+  plan:set_scoped(self:scoped())
+  plan:set_seccomp(self:seccomp_options())
+  plan:set_session(session)
+  for _, path in ipairs(self.ro_binds or {}) do
+    local ok, msg, err = plan:add_ro_bind(path)
+    if not ok then
+      plan:close()
+      return nil, msg, err
+    end
+  end
+  for _, rule in ipairs(self:rules()) do
+    local ok, msg, err = plan:add_path(rule.path, rule.mask)
+    -- An entry of a narrowed directory removed since it was listed (a
+    -- temporary file in /tmp) needs no rule: there is nothing to grant.
+    if not ok and not (err == 2 and rule.listed) then
+      plan:close()
+      return nil, msg .. " (from " .. rule.grant.source .. ")", err
+    end
+  end
+  return plan
+end
+
 --- Landlock network rights handled (all denied: there are no port rules).
 function Policy:handled_net()
   return self.net_block and core.net_rights_for_abi(self.abi or 0) or 0
