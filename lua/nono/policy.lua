@@ -364,11 +364,21 @@ end
 
 --- Add the rule for `path` to `out`, masked to what the kernel handles and,
 -- for a non-directory, to file rights.  Rules with no right are dropped.
+-- Two grants can reach one path (the system set's /usr and /bin, which is
+-- /usr/bin, both narrowed entry by entry): one rule, rights merged, as the
+-- kernel would merge them.
 function Policy:add_rule(out, path, mask, isdir, g, by, listed)
   local m = mask & self:handled()
   if not isdir then m = m & core.fs_file_rights() end
-  if m ~= 0 then
-    out[#out + 1] = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed }
+  if m == 0 then return end
+  local same = self._rule_at[path]
+  if same then
+    same.mask = same.mask | m
+    same.listed = same.listed and listed
+  else
+    local rule = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed }
+    self._rule_at[path] = rule
+    out[#out + 1] = rule
   end
 end
 
@@ -422,7 +432,7 @@ end
 --- Build the Landlock rules from the grants and protections, once.
 function Policy:build_rules()
   local out, grants, beneath = {}, self:grants_by_path(), {}
-  self.narrowed = {}
+  self.narrowed, self._rule_at = {}, {}
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
   for _, p in ipairs(self.active) do
