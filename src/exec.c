@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -64,6 +66,8 @@ static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGU
 
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t child_in_own_session;
+/* Signals passed on since the last exec_wait (a bit per signal number). */
+static volatile sig_atomic_t forwarded_mask;
 
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
@@ -75,11 +79,17 @@ static void forward(int sig, siginfo_t *info, void *ctx)
 	 * passed on, as is everything once the child has its own session. */
 	if (info->si_code == SI_KERNEL && !child_in_own_session)
 		return;
-	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
+	if (child_pid > 0 && kill((pid_t)child_pid, sig) == 0)
+		forwarded_mask |= 1 << sig;
 }
 
-static void set_forwarding(struct sigaction *saved)
+/* Only there to interrupt ppoll in exec_wait when a child ends. */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+static void set_forwarding(struct exec_session *s)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -87,13 +97,19 @@ static void set_forwarding(struct sigaction *saved)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &sa, &saved[i]);
+		sigaction(forwarded[i], &sa, &s->saved[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &s->saved_chld);
 }
 
-static void restore_signals(const struct sigaction *saved)
+static void restore_signals(const struct exec_session *s)
 {
 	for (size_t i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &saved[i], NULL);
+		sigaction(forwarded[i], &s->saved[i], NULL);
+	sigaction(SIGCHLD, &s->saved_chld, NULL);
 }
 
 static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
@@ -115,6 +131,12 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 {
 	struct sigaction dfl;
 
+	/* The supervisor made itself non-dumpable; that would leave this
+	 * child's /proc files owned by root, and an unprivileged user could
+	 * not write its namespace's uid_map.  execve resets it anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
+
 	/* Nothing outlives the supervisor: if it dies, so does the command. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
@@ -134,6 +156,10 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	 * close-on-exec rather than closed so the report pipe still works. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
+	/* ...but for the sealed, read-only policy `nono why --self` reads. */
+	int keep = policy_inherit_fd(p);
+	if (keep >= 0 && fcntl(keep, F_SETFD, 0) < 0)
+		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
 
 	/* Row 5: without a controlling terminal, TIOCSTI cannot reach the
 	 * user's terminal even through an inherited descriptor (the kernel
@@ -152,10 +178,11 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	/* Read-only binds where Landlock cannot protect a file inside a
 	 * directory the command may write (see ns.h).  Before dropping
 	 * capabilities: the new user namespace grants the ones mount needs,
-	 * and the drop below takes them away again. */
+	 * and the drop below takes them away again.  Also the namespace the
+	 * supervisor mounts over an expired time-limited grant in. */
 	char *const *binds;
 	size_t nbinds = policy_ro_binds(p, &binds);
-	if (nbinds > 0) {
+	if (policy_private_mounts(p)) {
 		int nerr = ns_enter(getuid(), getgid());
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_bind_readonly(binds[i]);
@@ -193,13 +220,12 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	child_fail(pipe_fd, STAGE_EXEC, errno);
 }
 
-int exec_spawn(struct nono_policy *p, char *const argv[],
-	       char *const envp[], struct exec_outcome *out)
+int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
+	       struct exec_session *s, struct exec_outcome *out)
 {
-	struct sigaction saved[NFORWARDED];
 	struct sock_filter insns[SECCOMP_MAX_INSNS];
 	struct sock_fprog filter;
-	sigset_t all, oldmask;
+	sigset_t all;
 	struct report r;
 	int pipefd[2], ruleset, status;
 	pid_t pid, self = getpid();
@@ -207,6 +233,7 @@ int exec_spawn(struct nono_policy *p, char *const argv[],
 
 	memset(out, 0, sizeof(*out));
 	out->kind = EXEC_SETUP_FAILED;
+	s->pid = 0;
 
 	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
 				       SECCOMP_MAX_INSNS, &filter);
@@ -229,30 +256,37 @@ int exec_spawn(struct nono_policy *p, char *const argv[],
 	}
 
 	/* Block signals across fork so a forwarded signal cannot reach a
-	 * child that has not yet reset its handlers. */
+	 * child that has not yet reset its handlers.  The session keeps
+	 * SIGCHLD and the forwarded signals blocked but inside exec_wait. */
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &oldmask);
+	sigprocmask(SIG_BLOCK, &all, &s->oldmask);
 	child_pid = 0;
+	forwarded_mask = 0;
 	child_in_own_session = policy_session(p) == POLICY_SESSION_NEW;
-	set_forwarding(saved);
+	set_forwarding(s);
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
 		child_apply_and_exec(p, ruleset, &filter, pipefd[1], self, argv,
-				     envp, &oldmask);
+				     envp, &s->oldmask);
 	}
 	if (pid < 0) {
 		out->stage = "fork";
 		out->code = errno;
-		restore_signals(saved);
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		restore_signals(s);
+		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 		close(pipefd[0]);
 		close(pipefd[1]);
 		close(ruleset);
 		return -out->code;
 	}
 	child_pid = pid;
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	sigemptyset(&all);
+	sigaddset(&all, SIGCHLD);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaddset(&all, forwarded[i]);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	close(pipefd[1]);
 	close(ruleset);
 
@@ -261,26 +295,101 @@ int exec_spawn(struct nono_policy *p, char *const argv[],
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = 0;
-			break;
-		}
-	}
-	child_pid = 0;
-	restore_signals(saved);
-
 	if (n == (ssize_t)sizeof(r) && r.stage >= 0 && r.stage <= STAGE_EXEC) {
+		/* The command never ran: the child exits right after. */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		exec_finish(s);
 		out->kind = r.stage == STAGE_EXEC ? EXEC_NOT_EXECUTED
 						  : EXEC_SETUP_FAILED;
 		out->stage = stage_names[r.stage];
 		out->code = r.err;
-	} else if (WIFSIGNALED(status)) {
-		out->kind = EXEC_SIGNALED;
-		out->code = WTERMSIG(status);
-	} else {
-		out->kind = EXEC_EXITED;
-		out->code = WEXITSTATUS(status);
+		return 0;
 	}
+	s->pid = pid;
+	out->kind = EXEC_EXITED;
+	return 0;
+}
+
+int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
+	      struct exec_outcome *out, int *signo)
+{
+	struct timespec ts, *tsp = NULL;
+	int status;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	for (int waited = 0;; waited = 1) {
+		/* Our own child only, unless this process is the session's
+		 * subreaper: then every orphan of the command is ours to reap
+		 * (a library caller's other children are not). */
+		pid_t w;
+		while ((w = waitpid(reap_orphans ? -1 : s->pid, &status,
+				    WNOHANG)) > 0) {
+			if (w != s->pid)
+				continue;
+			child_pid = 0;
+			s->pid = 0;
+			if (WIFSIGNALED(status)) {
+				out->kind = EXEC_SIGNALED;
+				out->code = WTERMSIG(status);
+			} else {
+				out->kind = EXEC_EXITED;
+				out->code = WEXITSTATUS(status);
+			}
+			return EXEC_WAIT_EXITED;
+		}
+		if (forwarded_mask) {
+			int sig = __builtin_ctz((unsigned)forwarded_mask);
+			forwarded_mask &= ~(1 << sig);
+			*signo = sig;
+			return EXEC_WAIT_SIGNAL;
+		}
+		if (waited && tsp && ts.tv_sec == 0 && ts.tv_nsec == 0)
+			return EXEC_WAIT_TIMEOUT;
+		/* Signals are delivered only in here (they are blocked
+		 * elsewhere), so none is missed between the checks above and
+		 * the sleep.  Linux leaves the time not slept in `ts`. */
+		struct timespec before, after;
+		clock_gettime(CLOCK_MONOTONIC, &before);
+		int r = ppoll(NULL, 0, tsp, &s->oldmask);
+		if (r == 0)
+			return EXEC_WAIT_TIMEOUT;
+		if (tsp) {
+			clock_gettime(CLOCK_MONOTONIC, &after);
+			long long left = (long long)ts.tv_sec * 1000000000LL +
+					 ts.tv_nsec -
+					 ((long long)(after.tv_sec - before.tv_sec) *
+						  1000000000LL +
+					  (after.tv_nsec - before.tv_nsec));
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = (time_t)(left / 1000000000LL);
+			ts.tv_nsec = (long)(left % 1000000000LL);
+		}
+	}
+}
+
+void exec_finish(struct exec_session *s)
+{
+	child_pid = 0;
+	restore_signals(s);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+int exec_spawn(struct nono_policy *p, char *const argv[],
+	       char *const envp[], struct exec_outcome *out)
+{
+	struct exec_session s;
+	int signo;
+	int err = exec_start(p, argv, envp, &s, out);
+	if (err < 0 || s.pid == 0)
+		return err;
+	while (exec_wait(&s, -1, 0, out, &signo) != EXEC_WAIT_EXITED)
+		;
+	exec_finish(&s);
 	return 0;
 }

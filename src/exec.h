@@ -3,6 +3,7 @@
 #ifndef NONO_EXEC_H
 #define NONO_EXEC_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "policy.h"
@@ -20,14 +21,45 @@ struct exec_outcome {
 	const char *stage; /* for SETUP_FAILED / NOT_EXECUTED: what failed */
 };
 
+/* A command running under a policy, from exec_start to exec_finish. */
+struct exec_session {
+	pid_t pid; /* 0 once reaped */
+	sigset_t oldmask;
+	struct sigaction saved[6], saved_chld;
+};
+
 /* Build the ruleset from `p`, fork, and in the child apply, in this order:
  * parent-death signal, default signal dispositions, close-on-exec for every
- * fd above 2, RLIMIT_CORE=0, drop all capabilities (caps.c), no_new_privs,
- * Landlock restrict_self, then execvp(argv[0]) with `envp` (NULL: the current
- * environment).  The parent waits for the child and fills `out`.
- * Any failure before execve ends the child before the command runs and is
- * reported as EXEC_SETUP_FAILED.  Returns 0, or -errno when the parent
- * itself failed (out->stage names what), in which case nothing ran. */
+ * fd above 2 (but policy_inherit_fd), setsid if asked, a new session
+ * keyring, the private user+mount namespace and its read-only binds if
+ * any, RLIMIT_CORE=0, drop all capabilities (caps.c), no_new_privs,
+ * Landlock restrict_self, the seccomp filter, then execvp(argv[0]) with
+ * `envp` (NULL: the current environment).
+ * Returns once execve has succeeded (s->pid is the command; the parent
+ * now forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 to it
+ * until exec_finish), or once it is known the command never ran (s->pid is
+ * 0, `out` says why: EXEC_SETUP_FAILED or EXEC_NOT_EXECUTED).  Any failure
+ * before execve ends the child before the command runs.  Returns 0, or
+ * -errno when the parent itself failed (out->stage names what). */
+int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
+	       struct exec_session *s, struct exec_outcome *out);
+
+/* Wait up to `timeout_ms` (-1: no limit) for the command to end, and
+ * report what happened first:
+ *   EXEC_WAIT_EXITED   the command ended; `out` holds its status
+ *   EXEC_WAIT_SIGNAL   signal `*signo` was forwarded to it
+ *   EXEC_WAIT_TIMEOUT  the time is up
+ * `reap_orphans`: reap any child of this process on the way (the session's
+ * subreaper), not only the command. */
+enum { EXEC_WAIT_EXITED, EXEC_WAIT_SIGNAL, EXEC_WAIT_TIMEOUT };
+int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
+	      struct exec_outcome *out, int *signo);
+
+/* Stop forwarding signals and restore the caller's handlers and mask. */
+void exec_finish(struct exec_session *s);
+
+/* exec_start, exec_wait until the command ends, exec_finish: fills `out`.
+ * Returns 0, or -errno when the parent itself failed. */
 int exec_spawn(struct nono_policy *p, char *const argv[],
 	       char *const envp[], struct exec_outcome *out);
 

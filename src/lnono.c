@@ -12,6 +12,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
+#include <signal.h>
+#include <time.h>
 
 #include <lauxlib.h>
 
@@ -22,8 +25,10 @@
 #include "ns.h"
 #include "policy.h"
 #include "seccomp.h"
+#include "supervisor.h"
 
 #define POLICY_MT "nono.core.policy"
+#define SESSION_MT "nono.core.session"
 
 static int push_error(lua_State *L, int err, const char *what)
 {
@@ -295,14 +300,10 @@ static char **checkstrings(lua_State *L, int idx, int allow_empty)
 	return v;
 }
 
+static void push_outcome(lua_State *L, const struct exec_outcome *out);
+
 static int l_policy_spawn(lua_State *L)
 {
-	static const char *const kinds[] = {
-		[EXEC_EXITED] = "exited",
-		[EXEC_SIGNALED] = "signaled",
-		[EXEC_SETUP_FAILED] = "setup_failed",
-		[EXEC_NOT_EXECUTED] = "not_executed",
-	};
 	struct nono_policy *p = policy_check(L);
 	lua_settop(L, 3); /* the arrays below are pushed above the arguments */
 	char **argv = checkstrings(L, 2, 0);
@@ -310,17 +311,7 @@ static int l_policy_spawn(lua_State *L)
 	struct exec_outcome out;
 
 	exec_spawn(p, argv, envp, &out);
-	lua_createtable(L, 0, 4);
-	lua_pushstring(L, kinds[out.kind]);
-	lua_setfield(L, -2, "kind");
-	lua_pushinteger(L, out.code);
-	lua_setfield(L, -2, "code");
-	if (out.stage) {
-		lua_pushstring(L, out.stage);
-		lua_setfield(L, -2, "stage");
-		lua_pushstring(L, strerror(out.code));
-		lua_setfield(L, -2, "message");
-	}
+	push_outcome(L, &out);
 	return 1;
 }
 
@@ -335,6 +326,118 @@ static int l_policy_apply(lua_State *L)
 		return push_error(L, -err, "apply");
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+static int l_policy_set_private_mounts(lua_State *L)
+{
+	policy_set_private_mounts(policy_check(L));
+	return 0;
+}
+
+static int l_policy_set_inherit_fd(lua_State *L)
+{
+	struct nono_policy *p = policy_check(L);
+	lua_Integer fd = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, fd > 2 && fd < INT_MAX && policy_set_inherit_fd(p, (int)fd) == 0,
+		      2, "expected a descriptor above 2");
+	return 0;
+}
+
+/* The outcome of a command that ended or never ran, as spawn returns it. */
+static void push_outcome(lua_State *L, const struct exec_outcome *out)
+{
+	static const char *const kinds[] = {
+		[EXEC_EXITED] = "exited",
+		[EXEC_SIGNALED] = "signaled",
+		[EXEC_SETUP_FAILED] = "setup_failed",
+		[EXEC_NOT_EXECUTED] = "not_executed",
+	};
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, kinds[out->kind]);
+	lua_setfield(L, -2, "kind");
+	lua_pushinteger(L, out->code);
+	lua_setfield(L, -2, "code");
+	if (out->stage) {
+		lua_pushstring(L, out->stage);
+		lua_setfield(L, -2, "stage");
+		lua_pushstring(L, strerror(out->code));
+		lua_setfield(L, -2, "message");
+	}
+}
+
+struct session {
+	struct exec_session s;
+	int open; /* between a successful start and finish */
+};
+
+/* plan:start(argv [, envp]) -> session, or the outcome table when the
+ * command never ran.  The session forwards signals until session:finish(). */
+static int l_policy_start(lua_State *L)
+{
+	struct nono_policy *p = policy_check(L);
+	lua_settop(L, 3);
+	char **argv = checkstrings(L, 2, 0);
+	char **envp = lua_isnoneornil(L, 3) ? NULL : checkstrings(L, 3, 1);
+	struct exec_outcome out;
+	struct session *sn = lua_newuserdatauv(L, sizeof(*sn), 0);
+	sn->open = 0;
+	luaL_setmetatable(L, SESSION_MT);
+
+	exec_start(p, argv, envp, &sn->s, &out);
+	if (sn->s.pid == 0) {
+		push_outcome(L, &out);
+		return 1;
+	}
+	sn->open = 1;
+	return 1; /* the session */
+}
+
+static struct session *session_check(lua_State *L)
+{
+	return luaL_checkudata(L, 1, SESSION_MT);
+}
+
+/* session:wait(timeout_ms) -> "exited", outcome | "signal", number |
+ * "timeout".  A negative timeout waits for as long as it takes. */
+static int l_session_wait(lua_State *L)
+{
+	struct session *sn = session_check(L);
+	lua_Integer ms = luaL_optinteger(L, 2, -1);
+	int reap = lua_toboolean(L, 3);
+	struct exec_outcome out;
+	int signo = 0;
+
+	luaL_argcheck(L, sn->open && sn->s.pid > 0, 1, "the command has ended");
+	memset(&out, 0, sizeof(out));
+	switch (exec_wait(&sn->s, ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : (int)ms,
+			  reap, &out, &signo)) {
+	case EXEC_WAIT_EXITED:
+		lua_pushliteral(L, "exited");
+		push_outcome(L, &out);
+		return 2;
+	case EXEC_WAIT_SIGNAL:
+		lua_pushliteral(L, "signal");
+		lua_pushinteger(L, signo);
+		return 2;
+	}
+	lua_pushliteral(L, "timeout");
+	return 1;
+}
+
+static int l_session_pid(lua_State *L)
+{
+	lua_pushinteger(L, session_check(L)->s.pid);
+	return 1;
+}
+
+static int l_session_finish(lua_State *L)
+{
+	struct session *sn = session_check(L);
+	if (sn->open) {
+		sn->open = 0;
+		exec_finish(&sn->s);
+	}
+	return 0;
 }
 
 static int l_policy_close(lua_State *L)
@@ -353,6 +456,9 @@ static const luaL_Reg policy_methods[] = {
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },
 	{ "spawn", l_policy_spawn },
+	{ "start", l_policy_start },
+	{ "set_private_mounts", l_policy_set_private_mounts },
+	{ "set_inherit_fd", l_policy_set_inherit_fd },
 	{ "apply", l_policy_apply },
 	{ "close", l_policy_close },
 	{ NULL, NULL },
@@ -361,6 +467,229 @@ static const luaL_Reg policy_methods[] = {
 static const luaL_Reg policy_meta[] = {
 	{ "__gc", l_policy_close },
 	{ "__close", l_policy_close },
+	{ "__index", NULL },
+	{ NULL, NULL },
+};
+
+/* The supervisor's primitives (supervisor.c); nono/supervisor.lua is the
+ * loop that uses them. */
+static int l_supervisor_init(lua_State *L)
+{
+	int err = supervisor_init();
+	if (err < 0)
+		return push_error(L, -err, "prctl");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_end_tree(lua_State *L)
+{
+	int n = supervisor_end_tree();
+	if (n < 0)
+		return push_error(L, -n, "ending the process tree");
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+static int l_kill_tree(lua_State *L)
+{
+	int n = supervisor_kill_tree();
+	if (n < 0)
+		return push_error(L, -n, "killing the process tree");
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+static int l_getpid(lua_State *L)
+{
+	lua_pushinteger(L, getpid());
+	return 1;
+}
+
+static int l_expire(lua_State *L)
+{
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "expected a pid");
+	int err = supervisor_expire((pid_t)pid, path, lua_toboolean(L, 3));
+	if (err < 0)
+		return push_error(L, -err, path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static void holder_found(pid_t pid, const char *what, void *ctx)
+{
+	lua_State *L = ctx;                  /* list */
+	lua_createtable(L, 0, 2);            /* list h */
+	lua_pushinteger(L, pid);
+	lua_setfield(L, -2, "pid");
+	lua_pushstring(L, what);
+	lua_setfield(L, -2, "what");
+	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1); /* list */
+}
+
+/* core.holders(path) -> { {pid=, what=}, ... } (supervisor_holders). */
+static int l_holders(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	lua_newtable(L);
+	int n = supervisor_holders(path, holder_found, L);
+	if (n < 0)
+		return push_error(L, -n, "/proc");
+	return 1;
+}
+
+static int l_kill(lua_State *L)
+{
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	lua_Integer sig = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "expected a pid");
+	if (kill((pid_t)pid, (int)sig) < 0)
+		return push_error(L, errno, "kill");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.signame(9) -> "SIGKILL" */
+static int l_signame(lua_State *L)
+{
+	const char *abbrev = sigabbrev_np((int)luaL_checkinteger(L, 1));
+	lua_pushfstring(L, "SIG%s", abbrev ? abbrev : "?");
+	return 1;
+}
+
+static int l_monotonic_ms(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return 1;
+}
+
+/* Wall-clock time in milliseconds since the epoch (for the audit log). */
+static int l_time_ms(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return 1;
+}
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* core.sealed_memfd(text) -> fd: a memory file holding `text` that nobody,
+ * not even its creator, can change again (every seal set). */
+static int l_sealed_memfd(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return push_error(L, errno, "memfd_create");
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			close(fd);
+			return push_error(L, err, "write");
+		}
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0) {
+		int err = errno;
+		close(fd);
+		return push_error(L, err, "sealing");
+	}
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+/* core.read_sealed(fd) -> text, or nil, msg, errno when `fd` is not a
+ * memory file sealed as sealed_memfd leaves it. */
+static int l_read_sealed(lua_State *L)
+{
+	lua_Integer fd = luaL_checkinteger(L, 1);
+	luaL_Buffer b;
+	char chunk[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1, "expected a descriptor");
+	int seals = fcntl((int)fd, F_GET_SEALS);
+	if (seals < 0)
+		return push_error(L, errno, "not a sealed policy");
+	if ((seals & SEALS) != SEALS)
+		return push_error(L, EPERM, "not a sealed policy");
+	luaL_buffinit(L, &b);
+	while ((n = pread((int)fd, chunk, sizeof(chunk), off)) > 0) {
+		luaL_addlstring(&b, chunk, (size_t)n);
+		off += n;
+	}
+	if (n < 0)
+		return push_error(L, errno, "read");
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* core.log_open(path) -> fd: append-only, created 0600 if missing, not
+ * through a symlink, closed on exec. */
+static int l_log_open(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+				    O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return push_error(L, errno, path);
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+/* core.log_write(fd, line): one write(2), so concurrent appends do not
+ * interleave within a line. */
+static int l_log_write(lua_State *L)
+{
+	lua_Integer fd = luaL_checkinteger(L, 1);
+	size_t len;
+	const char *line = luaL_checklstring(L, 2, &len);
+	ssize_t n;
+	do
+		n = write((int)fd, line, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return push_error(L, errno, "write");
+	if ((size_t)n != len)
+		return push_error(L, EIO, "short write");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.log_close(fd): fsync, then close. */
+static int l_log_close(lua_State *L)
+{
+	int fd = (int)luaL_checkinteger(L, 1);
+	int err = fsync(fd) < 0 ? errno : 0;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (err)
+		return push_error(L, err, "closing the log");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static const luaL_Reg session_methods[] = {
+	{ "wait", l_session_wait },
+	{ "pid", l_session_pid },
+	{ "finish", l_session_finish },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg session_meta[] = {
+	{ "__gc", l_session_finish },
+	{ "__close", l_session_finish },
 	{ "__index", NULL },
 	{ NULL, NULL },
 };
@@ -379,6 +708,21 @@ static const luaL_Reg core_funcs[] = {
 	{ "ns_available", l_ns_available },
 	{ "environ", l_environ },
 	{ "policy", l_policy_new },
+	{ "supervisor_init", l_supervisor_init },
+	{ "end_tree", l_end_tree },
+	{ "kill_tree", l_kill_tree },
+	{ "getpid", l_getpid },
+	{ "expire", l_expire },
+	{ "holders", l_holders },
+	{ "kill", l_kill },
+	{ "signame", l_signame },
+	{ "monotonic_ms", l_monotonic_ms },
+	{ "time_ms", l_time_ms },
+	{ "sealed_memfd", l_sealed_memfd },
+	{ "read_sealed", l_read_sealed },
+	{ "log_open", l_log_open },
+	{ "log_write", l_log_write },
+	{ "log_close", l_log_close },
 	{ NULL, NULL },
 };
 
@@ -445,6 +789,12 @@ int luaopen_nono_core(lua_State *L)
 	if (luaL_newmetatable(L, POLICY_MT)) {
 		luaL_setfuncs(L, policy_meta, 0);
 		luaL_newlib(L, policy_methods);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
+	if (luaL_newmetatable(L, SESSION_MT)) {
+		luaL_setfuncs(L, session_meta, 0);
+		luaL_newlib(L, session_methods);
 		lua_setfield(L, -2, "__index");
 	}
 	lua_pop(L, 1);

@@ -20,6 +20,8 @@ struct nono_policy {
 	uint64_t handled_fs, handled_net, scoped;
 	unsigned seccomp_opts;
 	int session;
+	int private_mounts; /* a user+mount namespace even with no bind */
+	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
 	char **ro_binds;
 	size_t nbinds;
@@ -31,6 +33,7 @@ struct nono_policy *policy_new(uint64_t handled_fs)
 	if (p) {
 		p->handled_fs = handled_fs;
 		p->ruleset = -1;
+		p->inherit_fd = -1;
 	}
 	return p;
 }
@@ -154,6 +157,29 @@ int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path)
 		return -ENOMEM;
 	p->nbinds++;
 	return 0;
+}
+
+void policy_set_private_mounts(struct nono_policy *p)
+{
+	p->private_mounts = 1;
+}
+
+int policy_private_mounts(const struct nono_policy *p)
+{
+	return p->private_mounts || p->nbinds > 0;
+}
+
+int policy_set_inherit_fd(struct nono_policy *p, int fd)
+{
+	if (fd < 3)
+		return -EINVAL;
+	p->inherit_fd = fd;
+	return 0;
+}
+
+int policy_inherit_fd(const struct nono_policy *p)
+{
+	return p->inherit_fd;
 }
 
 size_t policy_ro_binds(const struct nono_policy *p, char *const **paths)

@@ -60,6 +60,18 @@ int policy_build_ruleset(struct nono_policy *p);
 int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path);
 size_t policy_ro_binds(const struct nono_policy *p, char *const **paths);
 
+/* Run the command in a private user+mount namespace even when there is no
+ * read-only bind, so that the supervisor can take a time-limited grant back
+ * by mounting over it (supervisor.c).  Whether one is used: */
+void policy_set_private_mounts(struct nono_policy *p);
+int policy_private_mounts(const struct nono_policy *p);
+
+/* Let the command inherit `fd` (above 2; the caller keeps it open until
+ * the command has started): every other descriptor is closed on exec.
+ * Used for the sealed policy `nono why --self` reads.  0, or -EINVAL. */
+int policy_set_inherit_fd(struct nono_policy *p, int fd);
+int policy_inherit_fd(const struct nono_policy *p);
+
 /* Close every fd the plan holds and free it.  NULL is fine. */
 void policy_free(struct nono_policy *p);
 

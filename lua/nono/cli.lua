@@ -8,6 +8,7 @@ local env = require "nono.env"
 local json = require "nono.json"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local supervisor = require "nono.supervisor"
 
 local M = {}
 
@@ -194,12 +195,13 @@ local FLAGS = {
           ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
           ["-h"] = "help", ["--help"] = "help" },
   why = { ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["-h"] = "help", ["--help"] = "help" },
+          ["--self"] = "self", ["-h"] = "help", ["--help"] = "help" },
 }
 -- Options with a value, besides the policy options.
 local VALUES = {
   profile = {},
-  run = { ["--keep-env"] = "keep_env", ["--profile"] = "profile" },
+  run = { ["--keep-env"] = "keep_env", ["--profile"] = "profile", ["--audit-log"] = "audit_log",
+          ["--on-expire"] = "on_expire" },
   why = { ["--path"] = "path", ["--op"] = "op", ["--profile"] = "profile" },
 }
 -- Of those, the ones that may be repeated (collected in a set).
@@ -323,6 +325,11 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   p:set_best_effort(opts.best_effort)
+  -- nono itself stays runnable inside, for `nono why --self`
+  local exe = core.realpath("/proc/self/exe")
+  if exe then
+    p:grant(exe, "read", { kind = "file", optional = true, source = "nono itself (nono why --self)" })
+  end
   local ok, msg = p:resolve()
   if not ok then return nil, msg, EXIT_SETUP end
   return p, spec
@@ -360,7 +367,7 @@ end
 --- The policy and enforcement report.  `brief` (for -v) folds the system
 -- set and the entries of narrowed grants into one line each; --dry-run
 -- lists every rule.
-local function format_report(p, command, brief, dropped, spec)
+local function format_report(p, command, brief, dropped, spec, on_expire)
   local r = p:report()
   local out, folded = {}, {}
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
@@ -434,8 +441,11 @@ local function format_report(p, command, brief, dropped, spec)
   end
   for _, gap in ipairs(r.not_yet) do line("  not enforced  %s", gap) end
   for _, g in ipairs(p:timed_grants()) do
-    line("  REFUSED       %s is time-limited: expiry needs the supervisor, not in this version", g.source)
+    line("  expiry        %s: after %ds %s is hidden by an empty read-only mount in the command's "
+      .. "mount namespace; what still holds it open is %s", g.source, g.ttl, g.canonical,
+      on_expire == "report" and "reported" or "killed")
   end
+  line("  process tree  ends with the command: orphans are reparented to nono (subreaper) and killed")
   return table.concat(out, "\n") .. "\n"
 end
 
@@ -459,6 +469,48 @@ local function json_report(p, command, dropped)
   } .. "\n"
 end
 
+--- Where the audit log may go: nowhere the sandbox could write, replace
+-- or remove it.  Returns the canonical path, or nil and a message.
+local function check_audit_log(p, path)
+  local answer, msg = p:why(path, "write")
+  if not answer then return nil, msg end
+  local dir = answer.canonical:match("^(.*)/[^/]*$")
+  local parent = p:why(dir == "" and "/" or dir, "write")
+  if answer.verdict ~= "denied" or parent.verdict ~= "denied" then
+    return nil, string.format("--audit-log %s: the sandbox could write there (%s); "
+      .. "put the log where the command cannot reach it", path,
+      answer.verdict ~= "denied" and answer.reason or parent.reason)
+  end
+  return answer.canonical
+end
+
+--- What `nono run` refuses before anything is set up: no Landlock, an ABI
+-- below the floor, a time-limited grant the machine cannot take back.
+-- Returns true, or nil and the lines to print.
+local function check_runnable(p)
+  if not p.abi then
+    return nil, { "cannot sandbox: Landlock is not available (" .. tostring(p.abi_error) .. ")",
+      "hint: " .. landlock_hint(p.abi_errno),
+      "nono never runs a command unsandboxed; the command was not run" }
+  end
+  local floor_ok, floor_msg = p:check_floor()
+  if not floor_ok then return nil, { floor_msg, "the command was not run" } end
+  local timed = p:timed_grants()
+  if #timed > 0 then
+    local ok, msg = p:check_timed()
+    if not ok then return nil, { msg, "the command was not run" } end
+    if core.ns_available() ~= true then
+      return nil, { timed[1].source .. " is time-limited, and taking it back needs a private "
+          .. "mount namespace, which unprivileged user namespaces give; they are not available here",
+        "hint: drop the :DURATION (or the profile's ttl) to grant it for the whole run, or enable "
+          .. "user namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
+          .. "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu)",
+        "nono never turns a time-limited grant into a permanent one; the command was not run" }
+    end
+  end
+  return true
+end
+
 local function run(args, i)
   local opts, status = parse_command("run", args, i)
   if not opts then return status end
@@ -468,6 +520,9 @@ local function run(args, i)
   if opts.json and not opts.dry_run then
     return usage_error("run", "--json goes with --dry-run")
   end
+  if opts.on_expire and opts.on_expire ~= "kill" and opts.on_expire ~= "report" then
+    return usage_error("run", "--on-expire takes kill or report, not '%s'", opts.on_expire)
+  end
   local p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
   if not p then
     say("%s", spec_or_msg)
@@ -475,49 +530,78 @@ local function run(args, i)
     return status
   end
   local spec = spec_or_msg
+  local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p.session = core.isatty(0) and "keep" or "new"
   local environ, dropped = environment(spec, opts.keep_env)
-  local floor_ok, floor_msg = p:check_floor()
+  local runnable, why_not = check_runnable(p)
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
     io.stdout:write(opts.json and json_report(p, command, dropped)
-      or format_report(p, command, false, dropped, spec))
-    if not floor_ok then say("%s", floor_msg) end
-    return (p.abi and floor_ok and #p:timed_grants() == 0) and 0 or EXIT_SETUP
+      or format_report(p, command, false, dropped, spec, on_expire))
+    for _, l in ipairs(why_not or {}) do
+      if not l:find("^the command was not run") then say("%s", l) end
+    end
+    return runnable and 0 or EXIT_SETUP
   end
-  if not p.abi then
-    say("cannot sandbox: Landlock is not available (%s)", p.abi_error)
-    say("hint: %s", landlock_hint(p.abi_errno))
-    say("nono never runs a command unsandboxed; the command was not run")
+  if not runnable then
+    for _, l in ipairs(why_not) do say("%s", l) end
     return EXIT_SETUP
   end
-  if not floor_ok then
-    say("%s", floor_msg)
-    say("the command was not run")
-    return EXIT_SETUP
+  local log
+  if opts.audit_log then
+    local path, msg = check_audit_log(p, opts.audit_log)
+    if path then log, msg = supervisor.open_log(path) end
+    if not log then
+      say("%s", msg)
+      say("the command was not run")
+      return EXIT_SETUP
+    end
   end
-  local timed = p:timed_grants()
-  if #timed > 0 then
-    say("%s is time-limited, and this version of nono cannot take a grant back when it expires",
-      timed[1].source)
-    say("hint: drop the :DURATION (or the profile's ttl) to grant it for the whole run; "
-      .. "nono never turns a time-limited grant into a permanent one")
-    say("the command was not run")
-    return EXIT_SETUP
-  end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec)) end
+  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
 
   local plan <close>, emsg = p:plan(p.session)
-  if not plan then
+  local sealed
+  if plan then
+    if #p:timed_grants() > 0 then plan:set_private_mounts() end
+    -- The sealed policy `nono why --self` answers from inside (read-only:
+    -- a memory file no one can write once sealed).
+    p:start_clock(core.time_ms() / 1000)
+    sealed, emsg = core.sealed_memfd(json.encode(p:export()))
+    if sealed then
+      plan:set_inherit_fd(sealed)
+      environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
+    end
+  end
+  if not plan or not sealed then
     say("cannot set up the sandbox: %s", emsg)
     say("the command was not run")
+    if log then log:event("not_run", { message = emsg }) log:close() end
     return EXIT_SETUP
   end
   io.stdout:flush()
   io.stderr:flush()
-  local result = plan:spawn(opts.command, environ)
+  local start
+  if log then
+    -- The start event: the command, the grants and the enforcement report
+    -- (the rules themselves are counted, not listed: --dry-run --json has them).
+    local report = json.decode(json_report(p, opts.command, dropped))
+    local grants = {}
+    for _, g in ipairs(p.grants) do
+      grants[#grants + 1] = { path = g.canonical, access = g.access, source = g.source, ttl = g.ttl,
+        expires_at = g.expires_at }
+    end
+    start = { argv = json.array(opts.command), profile = spec and spec.name, cwd = p.cwd,
+      on_expire = on_expire, rules = #report.rules, grants = grants, enforcement = report.enforcement,
+      environment_removed = report.environment_removed }
+  end
+  local result, failure = supervisor.run(plan, opts.command, {
+    policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
+    start = start,
+  })
+  if log then log:close() end
+  if failure then say("%s", failure) end
   if result.kind == "exited" then
     return result.code
   elseif result.kind == "signaled" then
@@ -540,6 +624,19 @@ local function run(args, i)
   return EXIT_SETUP
 end
 
+--- The sealed policy of the sandbox this process runs in, handed down by
+-- `nono run` (NONO_POLICY_FD).  Returns a Policy that answers `why`, or nil
+-- and a message.
+local function own_policy()
+  local fd = math.tointeger(tonumber(os.getenv("NONO_POLICY_FD") or ""))
+  if not fd then return nil, "--self: not inside a nono sandbox (NONO_POLICY_FD is not set)" end
+  local text, msg = core.read_sealed(fd)
+  if not text then return nil, "--self: descriptor " .. fd .. ": " .. msg end
+  local data, jmsg = json.decode(text)
+  if not data then return nil, "--self: " .. jmsg end
+  return policy.import(data)
+end
+
 local function why(args, i)
   local opts, status = parse_command("why", args, i)
   if not opts then return status end
@@ -547,7 +644,16 @@ local function why(args, i)
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
   if not opts.path then return usage_error("why", "--path PATH is required") end
-  local p, msg, status = build_policy(opts)
+  if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort) then
+    return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
+  end
+  local p, msg, status
+  if opts.self then
+    p, msg = own_policy()
+    status = EXIT_SETUP
+  else
+    p, msg, status = build_policy(opts)
+  end
   if not p then
     say("%s", msg)
     return status

@@ -1,4 +1,6 @@
---- A small JSON encoder for nono's own output (`why --json`, reports).
+--- A small JSON encoder for nono's own output (`why --json`, reports, the
+-- audit log), and a decoder for what nono wrote itself (the sealed policy
+-- `nono why --self` reads).
 -- Objects are written with sorted keys so the output is stable.
 local M = {}
 
@@ -58,5 +60,102 @@ function M.encode(v)
   end
   error("json: cannot encode a " .. t)
 end
+
+local unescapes = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+
+--- Decode one JSON value.  Returns the value, or nil and a message.
+-- Objects become tables, arrays sequences (null inside them is lost).
+function M.decode(text)
+  local pos = 1
+  local function fail(what)
+    error({ msg = string.format("json: %s at byte %d", what, pos) })
+  end
+  local function skip() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
+  local value
+  local function str()
+    local out = {}
+    pos = pos + 1
+    while true do
+      local stop = text:find('["\\]', pos)
+      if not stop then fail("unterminated string") end
+      out[#out + 1] = text:sub(pos, stop - 1)
+      pos = stop + 1
+      if text:sub(stop, stop) == '"' then return table.concat(out) end
+      local c = text:sub(pos, pos)
+      if c == "u" then
+        local hex = text:match("^%x%x%x%x", pos + 1)
+        if not hex then fail("bad \\u escape") end
+        out[#out + 1] = utf8.char(tonumber(hex, 16))
+        pos = pos + 5
+      elseif unescapes[c] then
+        out[#out + 1] = unescapes[c]
+        pos = pos + 1
+      else
+        fail("bad escape")
+      end
+    end
+  end
+  function value()
+    skip()
+    local c = text:sub(pos, pos)
+    if c == "{" then
+      local t = {}
+      pos = pos + 1
+      skip()
+      if text:sub(pos, pos) == "}" then pos = pos + 1 return t end
+      repeat
+        skip()
+        if text:sub(pos, pos) ~= '"' then fail("expected a key") end
+        local k = str()
+        skip()
+        if text:sub(pos, pos) ~= ":" then fail("expected ':'") end
+        pos = pos + 1
+        t[k] = value()
+        skip()
+        c = text:sub(pos, pos)
+        pos = pos + 1
+      until c ~= ","
+      if c ~= "}" then fail("expected '}'") end
+      return t
+    elseif c == "[" then
+      local t = M.array {}
+      pos = pos + 1
+      skip()
+      if text:sub(pos, pos) == "]" then pos = pos + 1 return t end
+      repeat
+        t[#t + 1] = value()
+        skip()
+        c = text:sub(pos, pos)
+        pos = pos + 1
+      until c ~= ","
+      if c ~= "]" then fail("expected ']'") end
+      return t
+    elseif c == '"' then
+      return str()
+    end
+    for word, v in pairs { ["true"] = true, ["false"] = false, null = M.null } do
+      if text:sub(pos, pos + #word - 1) == word then
+        pos = pos + #word
+        return v
+      end
+    end
+    local num = text:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+    if not num or num == "" then fail("unexpected character") end
+    pos = pos + #num
+    return math.tointeger(tonumber(num)) or tonumber(num)
+  end
+  local ok, v = pcall(function()
+    local v = value()
+    skip()
+    if pos <= #text then fail("trailing text") end
+    return v
+  end)
+  if ok then return v end
+  if type(v) == "table" then return nil, v.msg end
+  error(v, 0)
+end
+
+--- What null decodes to (a unique value, not nil).
+M.null = setmetatable({}, { __tostring = function() return "null" end })
 
 return M

@@ -494,13 +494,46 @@ function Policy:describe(rule)
   return #words > 0 and table.concat(words, "+") or "-"
 end
 
---- The grants with a time limit (enforced by the supervisor, not yet).
+--- The grants with a time limit (the supervisor takes them back).
 function Policy:timed_grants()
   local out = {}
   for _, g in ipairs(self.grants) do
     if g.ttl then out[#out + 1] = g end
   end
   return out
+end
+
+--- A time-limited grant is taken back by mounting an empty, unreadable
+-- directory (or file) over its path, which hides everything beneath it:
+-- so it may not hold a grant meant for the whole run.  (One beneath a
+-- wider grant is fine: its expiry takes the path away from both.)
+-- Returns true, or nil and a message.
+function Policy:check_timed()
+  for _, t in ipairs(self:timed_grants()) do
+    for _, g in ipairs(self.grants) do
+      if not g.ttl and t.isdir and paths.is_beneath(g.canonical, t.canonical) then
+        return nil, string.format("%s is time-limited, but %s (%s) lies beneath it and would be hidden "
+          .. "with it when it expires; grant them separately", t.source, g.canonical, g.source)
+      end
+    end
+  end
+  return true
+end
+
+--- Start the clocks of the time-limited grants: each expires `ttl`
+-- seconds after `now` (seconds since the epoch, with a fraction).
+function Policy:start_clock(now)
+  for _, g in ipairs(self:timed_grants()) do g.expires_at = now + g.ttl end
+end
+
+--- The expired time-limited grant hiding `canonical` at time `now`, if any.
+function Policy:expired_over(canonical, now)
+  for _, g in ipairs(self.grants) do
+    if g.expires_at and now >= g.expires_at
+        and (g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical)) then
+      return g
+    end
+  end
 end
 
 --- The kernel plan for this resolved policy (a nono.core policy): what
@@ -606,12 +639,31 @@ function Policy:why(path, op)
   end
   local expanded, msg = paths.expand(path, self.home, self.cwd)
   if not expanded then return nil, msg end
-  local canonical, exists = paths.canonical(expanded)
-  if not canonical then return nil, exists end
+  local canonical, exists, cerr = paths.canonical(expanded)
+  local unseen = false
+  if not canonical and cerr == 13 then
+    -- Asked from inside a sandbox, looking the path up may be what is
+    -- denied (an expired grant, a path beneath a denied one): take it as
+    -- written.
+    canonical, exists, unseen = expanded, false, true
+  elseif not canonical then
+    return nil, exists
+  end
   local attrs = exists and lfs.attributes(canonical)
   local isdir = attrs and attrs.mode == "directory" or false
 
   local need = required(op, exists, isdir)
+  local expired = self:expired_over(canonical, core.time_ms() / 1000)
+  if expired then
+    return {
+      path = path, canonical = canonical, exists = exists, op = op, abi = self.abi,
+      needed = M.names_of(need), missing = M.names_of(need), grants = {}, verdict = "denied",
+      reason = string.format("%s was time-limited and expired at %s: an empty, unreadable "
+        .. "read-only mount now hides %s", expired.source, os.date("!%Y-%m-%dT%H:%M:%SZ",
+        math.floor(expired.expires_at)), expired.canonical),
+      hint = "run again to grant it again",
+    }
+  end
   local handled = self:handled()
   local granted, by, covering = 0, {}, {}
   for _, rule in ipairs(self:rules()) do
@@ -684,10 +736,77 @@ function Policy:why(path, op)
         p.why or p.source, p.bypassed)
     end
   end
+  for _, g in ipairs(self.grants) do
+    if g.ttl and (g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical)) then
+      answer.note = string.format("%s is time-limited (%ds)%s: after that the path is hidden", g.source,
+        g.ttl, g.expires_at and os.date("!, until %Y-%m-%dT%H:%M:%SZ", math.floor(g.expires_at)) or "")
+    end
+  end
+  if unseen then
+    answer.note = "the path cannot be looked up from here (permission denied), so it is taken as written"
+  end
   if not self.abi then
     answer.note = "Landlock is unavailable here, so nono run refuses to run anything"
   end
   return answer
+end
+
+--- What `why` needs of a resolved policy, as plain data: handed to the
+-- command sealed (`nono why --self` answers from it inside the sandbox
+-- with the same `why`, without resolving anything again).
+function Policy:export()
+  assert(self.resolved, "policy: resolve() first")
+  local index, grants, active, rules, narrowed, bypassed = {}, {}, {}, {}, {}, {}
+  for i, g in ipairs(self.grants) do
+    index[g] = i
+    grants[i] = { canonical = g.canonical, isdir = g.isdir, source = g.source, access = g.access,
+      ttl = g.ttl, expires_at = g.expires_at }
+  end
+  local function grant_of(g)
+    if not index[g] then
+      grants[#grants + 1] = { canonical = g.canonical, isdir = g.isdir, source = g.source, access = g.access }
+      index[g] = #grants
+    end
+    return index[g]
+  end
+  for i, p in ipairs(self.active) do
+    index[p] = i
+    active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
+      name = p.name, bind = p.bind }
+  end
+  for i, r in ipairs(self:rules()) do
+    rules[i] = { path = r.path, mask = r.mask, isdir = r.isdir, grant = grant_of(r.grant) }
+  end
+  for i, n in ipairs(self.narrowed) do
+    narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
+      protection = { canonical = n.protections[1].canonical } }
+  end
+  for _, p in ipairs(self.all_protections) do
+    if p.bypassed then
+      bypassed[#bypassed + 1] = { canonical = p.canonical, bypassed = p.bypassed, why = p.why, source = p.source }
+    end
+  end
+  return { version = 1, abi = self.abi, home = self.home, cwd = self.cwd, grants = grants,
+    active = active, rules = rules, narrowed = narrowed, bypassed = bypassed }
+end
+
+--- A policy rebuilt from `export()`'s data: it can answer `why` (and
+-- nothing else: it holds no grants to resolve).
+function M.import(t)
+  if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = {}, active = {},
+    narrowed = {}, all_protections = {}, _rules = {}, resolved = true }, Policy)
+  for i, g in ipairs(t.grants) do self.grants[i] = g end
+  for i, p in ipairs(t.active) do self.active[i] = p end
+  for i, r in ipairs(t.rules) do
+    self._rules[i] = { path = r.path, mask = r.mask, isdir = r.isdir, grant = self.grants[r.grant] }
+  end
+  for i, n in ipairs(t.narrowed) do
+    self.narrowed[i] = { path = n.path, mask = n.mask, grant = self.grants[n.grant],
+      protections = { n.protection } }
+  end
+  for i, p in ipairs(t.bypassed) do self.all_protections[i] = p end
+  return self
 end
 
 --- What each Landlock ABI added, for the report and the ABI floor.

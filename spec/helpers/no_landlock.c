@@ -3,7 +3,9 @@
  * Landlock syscalls fail with ENOSYS (as when the kernel lacks
  * CONFIG_SECURITY_LANDLOCK) or EOPNOTSUPP (as when Landlock is built in but
  * left out of lsm=).  With NOSECCOMP instead, seccomp(2) fails with EINVAL
- * (as on a kernel without CONFIG_SECCOMP_FILTER).  The specs run `nono`
+ * (as on a kernel without CONFIG_SECCOMP_FILTER).  With NOUSERNS, unshare(2)
+ * fails with EPERM (as where unprivileged user namespaces are turned off:
+ * Ubuntu 24.04's AppArmor rule, most containers).  The specs run `nono`
  * under it to show that nono refuses to run a command it cannot sandbox.
  *
  * This is a test helper, not a security boundary: a process of another
@@ -31,6 +33,7 @@
 #define NR_LANDLOCK_ADD_RULE 445
 #define NR_LANDLOCK_RESTRICT_SELF 446
 #define NR_SECCOMP 317
+#define NR_UNSHARE 272
 
 #if defined(__x86_64__) && defined(__NR_landlock_create_ruleset)
 _Static_assert(__NR_landlock_create_ruleset == NR_LANDLOCK_CREATE_RULESET,
@@ -39,14 +42,16 @@ _Static_assert(__NR_landlock_add_rule == NR_LANDLOCK_ADD_RULE,
 	       "landlock_add_rule is not 445");
 _Static_assert(__NR_landlock_restrict_self == NR_LANDLOCK_RESTRICT_SELF,
 	       "landlock_restrict_self is not 446");
+_Static_assert(__NR_unshare == NR_UNSHARE, "unshare is not 272");
 #endif
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: nono-no-landlock ENOSYS|EOPNOTSUPP|NOSECCOMP COMMAND [ARGS...]\n"
+		"usage: nono-no-landlock ENOSYS|EOPNOTSUPP|NOSECCOMP|NOUSERNS COMMAND [ARGS...]\n"
 		"Runs COMMAND with Landlock's syscalls failing with that errno,\n"
-		"or (NOSECCOMP) with seccomp(2) failing with EINVAL.\n");
+		"(NOSECCOMP) with seccomp(2) failing with EINVAL, or (NOUSERNS)\n"
+		"with unshare(2) failing with EPERM.\n");
 }
 
 /* Fail the syscalls numbered `nr[0..2]` with `err`. */
@@ -114,6 +119,8 @@ int main(int argc, char **argv)
 						  NR_LANDLOCK_RESTRICT_SELF };
 	static const unsigned int seccomp[3] = { NR_SECCOMP, NR_SECCOMP,
 						 NR_SECCOMP };
+	static const unsigned int unshare[3] = { NR_UNSHARE, NR_UNSHARE,
+						 NR_UNSHARE };
 	const unsigned int *nr = landlock;
 	unsigned int err;
 
@@ -128,6 +135,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "NOSECCOMP") == 0) {
 		nr = seccomp;
 		err = EINVAL;
+	} else if (strcmp(argv[1], "NOUSERNS") == 0) {
+		nr = unshare;
+		err = EPERM;
 	} else {
 		fprintf(stderr, "nono-no-landlock: unknown errno name '%s'\n",
 			argv[1]);

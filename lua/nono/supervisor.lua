@@ -1,0 +1,144 @@
+--- The supervisor: the parent's side of `nono run`.
+-- The child applies the sandbox and executes the command (exec.c); this
+-- process stays outside, does little, and outlives nothing:
+--   * it forwards signals (in C) and logs them;
+--   * it takes each time-limited grant back when it expires, in the kernel
+--     (an empty, unreadable, read-only mount over the path, made inside the
+--     command's own mount namespace), then finds what still holds the path
+--     (descriptors, working directories, mappings) and kills or reports it;
+--   * when the command ends, it kills whatever the command left behind
+--     (it is the tree's subreaper, so a double fork cannot get away);
+--   * it writes the audit log, if asked.
+local core = require "nono.core"
+local json = require "nono.json"
+
+local M = {}
+
+local SIGKILL = 9
+
+local function iso(ms)
+  return os.date("!%Y-%m-%dT%H:%M:%S", ms // 1000) .. string.format(".%03dZ", ms % 1000)
+end
+
+--- The audit log: JSON lines, appended with one write(2) each, fsync'ed
+-- when closed.  `nil` logs nothing.
+local Log = {}
+Log.__index = Log
+
+--- Open `path` for appending (created 0600; not through a symlink).
+-- Returns the log, or nil and a message.
+function M.open_log(path)
+  local fd, msg = core.log_open(path)
+  if not fd then return nil, msg end
+  return setmetatable({ fd = fd, path = path }, Log)
+end
+
+function Log:event(name, fields)
+  fields = fields or {}
+  fields.event, fields.time = name, iso(core.time_ms())
+  local ok, msg = core.log_write(self.fd, json.encode(fields) .. "\n")
+  if not ok then
+    io.stderr:write("nono: audit log ", self.path, ": ", msg, "\n")
+  end
+end
+
+function Log:close()
+  local ok, msg = core.log_close(self.fd)
+  if not ok then io.stderr:write("nono: audit log ", self.path, ": ", msg, "\n") end
+end
+
+local NOLOG = setmetatable({}, { __index = { event = function() end, close = function() end } })
+
+--- Take grant `g` back: hide its path, then deal with what still holds it.
+-- Returns true, or nil and a message when the path could not be hidden.
+local function expire(session, g, o, log)
+  local ok, msg = core.expire(session:pid(), g.canonical, g.isdir)
+  if not ok then
+    log:event("expire", { path = g.canonical, source = g.source, error = msg })
+    return nil, msg
+  end
+  -- Descriptors and working directories opened before keep working (a
+  -- mount hides a path, not an open file): find them.
+  local holders, hmsg = core.holders(g.canonical)
+  holders = holders or { { pid = session:pid(), what = "not inspectable: " .. tostring(hmsg) } }
+  local killed = {}
+  if o.on_expire == "kill" then
+    for _, h in ipairs(holders) do
+      if not killed[h.pid] then
+        killed[h.pid] = true
+        core.kill(h.pid, SIGKILL)
+      end
+    end
+  end
+  log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl,
+    holders = json.array(holders), action = #holders == 0 and "none" or o.on_expire })
+  if o.verbose or #holders > 0 then
+    local where = {}
+    for _, h in ipairs(holders) do where[#where + 1] = string.format("pid %d (%s)", h.pid, h.what) end
+    o.say("%s expired: %s is hidden now%s", g.source, g.canonical, #holders == 0 and ""
+      or string.format("; %s it still: %s", o.on_expire == "kill" and "killed what held"
+        or "still held by", table.concat(where, ", ")))
+  end
+  return true
+end
+
+--- Run `command` under `plan` and supervise it to the end.
+-- o: { policy = the resolved Policy, environ = {...}, on_expire = "kill" |
+--      "report", log = an open Log or nil, start = fields for the start
+--      event, verbose, say = function(fmt, ...) for messages }
+-- Returns the outcome (as plan:spawn's) and, for a session ended because a
+-- grant could not be taken back, a message.
+function M.run(plan, command, o)
+  local log = o.log or NOLOG
+  local ok, msg = core.supervisor_init()
+  if not ok then
+    return { kind = "setup_failed", stage = "the supervisor", message = msg }
+  end
+  local t0 = core.monotonic_ms()
+  local session = plan:start(command, o.environ)
+  if getmetatable(session) == nil then
+    log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
+    return session
+  end
+  local pending = {}
+  for _, g in ipairs(o.policy:timed_grants()) do
+    pending[#pending + 1] = { grant = g, deadline = t0 + g.ttl * 1000 }
+  end
+  table.sort(pending, function(a, b) return a.deadline < b.deadline end)
+  local start = o.start or {}
+  start.pid, start.supervisor_pid = session:pid(), core.getpid()
+  log:event("start", start)
+
+  local result, failure
+  while true do
+    local now = core.monotonic_ms()
+    while not failure and pending[1] and pending[1].deadline <= now do
+      local g = table.remove(pending, 1).grant
+      local eok, emsg = expire(session, g, o, log)
+      if not eok then
+        -- Fail closed: a grant that cannot be taken back ends the session.
+        failure = string.format("%s expired but could not be taken back (%s): the session was ended",
+          g.source, emsg)
+        core.kill(session:pid(), SIGKILL)
+        core.kill_tree()
+      end
+    end
+    local timeout = (not failure and pending[1]) and pending[1].deadline - now or -1
+    local what, x = session:wait(timeout, true)
+    if what == "exited" then
+      result = x
+      break
+    elseif what == "signal" then
+      log:event("signal", { signal = core.signame(x), to = session:pid() })
+    end
+  end
+  session:finish()
+  -- Row 20: nothing the command started outlives it.
+  local ended = core.end_tree()
+  log:event("exit", { status = result.kind, code = result.code,
+    signal = result.kind == "signaled" and core.signame(result.code) or nil,
+    duration_ms = core.monotonic_ms() - t0, left_behind_killed = ended, error = failure })
+  return result, failure
+end
+
+return M

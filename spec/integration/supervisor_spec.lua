@@ -1,0 +1,236 @@
+-- The supervisor (issue: time-limited grants, audit log, process tree,
+-- `why --self`), tried for real as root and as uid 65534: a time-limited
+-- grant is readable before it expires and refused by the kernel after; a
+-- double-forked, setsid'ed grandchild does not outlive `nono run`; the
+-- audit log is JSON lines with the session's events; inside the sandbox
+-- `nono why --self` answers from the sealed policy.
+local H = require "spec.helper"
+local json = require "nono.json"
+
+local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+
+--- A directory outside every grant but the one the spec gives it, with a
+-- file in it, writable by both users; and a log directory nobody grants.
+local function setup(w, user)
+  w.timed = w.root .. "/timed"
+  w.logs = w.root .. "/logs"
+  local owner = user == "nobody" and "65534:65534" or "0:0"
+  assert(os.execute(table.concat({
+    "set -e",
+    "mkdir -p " .. H.q(w.timed .. "/sub") .. " " .. H.q(w.logs),
+    "printf 'timed secret\\n' > " .. H.q(w.timed .. "/f"),
+    "chown -R " .. owner .. " " .. H.q(w.timed) .. " " .. H.q(w.logs) .. " " .. H.q(w.project),
+  }, "\n")))
+  w.log = w.logs .. "/audit.jsonl"
+end
+
+--- The audit log's events, each line decoded (an error for a bad line).
+local function events(w)
+  local out = {}
+  for line in H.slurp(w.log):gmatch("[^\n]+") do
+    local ev, msg = json.decode(line)
+    assert(ev, "not JSON: " .. tostring(msg) .. ": " .. line)
+    out[#out + 1] = ev
+  end
+  return out
+end
+
+local function find(evs, name)
+  for _, ev in ipairs(evs) do
+    if ev.event == name then return ev end
+  end
+end
+
+--- Whether process `pid` still runs (a zombie counts as gone).
+local function alive(pid)
+  local stat = H.slurp("/proc/" .. pid .. "/stat")
+  return stat ~= "" and not stat:match("^%d+ %(.-%) Z")
+end
+
+--- Wait, without a timing assertion, for `path` to hold a number.
+local function wait_for_pid(path)
+  for _ = 1, 100 do
+    local pid = H.slurp(path):match("^(%d+)")
+    if pid then return pid end
+    os.execute("sleep 0.1")
+  end
+  error("no pid in " .. path)
+end
+
+for _, user in ipairs(H.users) do
+  describe("the supervisor as " .. user .. " #landlock #userns", function()
+    local w
+    before_each(function()
+      w = H.world()
+      setup(w, user)
+    end)
+    after_each(function() H.destroy(w) end)
+
+    it("lets a time-limited grant be read before it expires and the kernel refuse it after", function()
+      H.ready(user)
+      -- The control: every operation succeeds while the grant lasts.
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":2s", "--read-file", w.probe,
+        "--", "sh", "-c", table.concat({
+          "P=" .. H.q(w.probe) .. "; T=" .. H.q(w.timed),
+          "$P read $T/f; $P create $T/new; $P list $T",
+          "sleep 3",
+          "$P read $T/f; $P create $T/new2; $P list $T; $P read $T/sub",
+        }, "\n") })
+      assert.equal(1, code, err) -- the probe's status for the last (refused) operation
+      assert.same({ "ok", "ok", "ok", "EACCES", "EACCES", "EACCES", "EACCES" },
+        (function() local t = {} for l in out:gmatch("%S+") do t[#t + 1] = l end return t end)())
+      assert.is_nil(io.open(w.timed .. "/new2"))
+      assert.equal("timed secret\n", H.slurp(w.timed .. "/f")) -- hidden, not touched
+    end)
+
+    it("takes back a time-limited grant inside a wider one, and only that path", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow", "sub:1s",
+        "--read-file", w.probe, "--", "sh", "-c",
+        "P=" .. H.q(w.probe) .. "; $P create sub/a; sleep 2; $P create sub/b; $P read file.txt; $P create c" })
+      assert.equal(0, code, err)
+      assert.equal("ok\nEACCES\nok\nok\n", out)
+    end)
+
+    it("kills what still holds an expired path (a working directory inside it)", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--audit-log", w.log,
+        "--", "sh", "-c", "cd " .. H.q(w.timed) .. " && echo in && sleep 30 && echo never" })
+      assert.equal("in\n", out)
+      assert.equal(137, code, err) -- SIGKILL, long before the sleep ends
+      assert.matches("killed what held it", err)
+      local ev = find(events(w), "expire")
+      assert.equal(w.timed, ev.path)
+      assert.equal("kill", ev.action)
+      local whats = {}
+      for _, h in ipairs(ev.holders) do whats[h.what] = true end
+      assert.is_true(whats.cwd)
+    end)
+
+    it("with --on-expire report, reports an open descriptor (which keeps working: the residual)", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--on-expire", "report",
+        "--audit-log", w.log, "--", "sh", "-c",
+        "exec 3< " .. H.q(w.timed .. "/f") .. "; sleep 2; cat <&3; cat " .. H.q(w.timed .. "/f") })
+      assert.equal(1, code, err)
+      assert.equal("timed secret\n", out)
+      assert.matches("Permission denied", err)
+      local ev = find(events(w), "expire")
+      assert.equal("report", ev.action)
+      local fd3 = false
+      for _, h in ipairs(ev.holders) do fd3 = fd3 or h.what == "fd 3" end
+      assert.is_true(fd3)
+    end)
+
+    it("refuses a time-limited grant that would hide a permanent one beneath it", function()
+      H.ready(user)
+      local _, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":5m", "--allow", w.timed .. "/sub",
+        "--", "true" })
+      assert.equal(126, code)
+      assert.matches("would be hidden", err)
+    end)
+
+    it("refuses a time-limited grant where user namespaces are unavailable, and runs nothing", function()
+      H.ready(user)
+      local helper = w.bin .. "/nono-no-landlock"
+      assert(os.execute("cp " .. H.q(built_no_userns) .. " " .. H.q(helper)))
+      local cmd = string.format("cd %s && env HOME=%s %s %s NOUSERNS %s run --allow %s -- touch %s",
+        H.q(w.project), H.q(w.home), H.as(user, ""), H.q(helper), H.q(w.nono), H.q(w.timed .. ":5m"),
+        H.q(w.timed .. "/ran"))
+      local _, err, code = H.sh(cmd)
+      assert.equal(126, code, err)
+      assert.matches("time%-limited", err)
+      assert.matches("never turns a time%-limited grant into a permanent one", err)
+      assert.is_nil(io.open(w.timed .. "/ran"))
+      -- the same without the time limit runs
+      local _, err2, code2 = H.sh((cmd:gsub(":5m", "")))
+      assert.equal(0, code2, err2)
+    end)
+
+    it("shows the expiry in --dry-run", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--dry-run", "--allow", w.timed .. ":5m", "--", "true" })
+      assert.equal(0, code, err)
+      assert.matches("expires after 300s", out)
+      assert.matches("expiry%s+%-%-allow [^\n]*:5m: after 300s", out)
+    end)
+
+    it("ends a double-forked, setsid'ed grandchild with the session", function()
+      H.ready(user)
+      local script = "(setsid sh -c 'sleep 300 & echo $! > pid; wait' &) ; "
+        .. "while [ ! -s pid ]; do sleep 0.05; done"
+      -- The control: without nono the grandchild outlives its parent.
+      H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
+      local bare = wait_for_pid(w.project .. "/pid")
+      assert.is_true(alive(bare))
+      os.execute("kill -9 " .. bare)
+      os.remove(w.project .. "/pid")
+
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", w.log, "--", "sh", "-c", script })
+      assert.equal(0, code, err)
+      local pid = wait_for_pid(w.project .. "/pid")
+      assert.is_false(alive(pid))
+      local exit = find(events(w), "exit")
+      assert.is_true(exit.left_behind_killed >= 1)
+    end)
+
+    it("writes an audit log of JSON lines: start, signal, exit", function()
+      H.ready(user)
+      local cmd = string.format("cd %s && { env HOME=%s %s run --allow . --audit-log %s -- "
+        .. "sh -c 'trap \"exit 3\" TERM; touch ready; while :; do sleep 0.1; done' & "
+        .. "pid=$!; while [ ! -e ready ]; do sleep 0.05; done; kill -TERM $pid; wait $pid; echo rc=$?; }",
+        H.q(w.project), H.q(w.home), H.as(user, H.q(w.nono)), H.q(w.log))
+      local out, err = H.sh(cmd)
+      assert.equal("rc=3\n", out, err)
+      local evs = events(w)
+      assert.equal("start", evs[1].event)
+      assert.same({ "sh", "-c" }, { evs[1].argv[1], evs[1].argv[2] })
+      assert.is_true(evs[1].pid > 0)
+      assert.equal(7, evs[1].enforcement.landlock.abi)
+      assert.is_true(evs[1].rules > 0)
+      local sig = find(evs, "signal")
+      assert.equal("SIGTERM", sig.signal)
+      assert.equal(evs[1].pid, sig.to)
+      local exit = evs[#evs]
+      assert.equal("exit", exit.event)
+      assert.equal("exited", exit.status)
+      assert.equal(3, exit.code)
+      assert.is_true(exit.duration_ms >= 0)
+      for _, ev in ipairs(evs) do assert.matches("^%d%d%d%d%-%d%d%-%d%dT", ev.time) end
+    end)
+
+    it("refuses an audit log the sandbox could write", function()
+      H.ready(user)
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", "log.jsonl", "--", "true" })
+      assert.equal(126, code)
+      assert.matches("the sandbox could write there", err)
+      assert.is_nil(io.open(w.project .. "/log.jsonl"))
+    end)
+
+    it("answers why --self inside the sandbox from the sealed policy, which the sandbox cannot change", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow", w.timed .. ":2s",
+        "--", "sh", "-c", table.concat({
+          "N=" .. H.q(w.nono),
+          "$N why --self --path file.txt --op write",
+          "$N why --self --path " .. H.q(w.secret),
+          "$N why --self --path " .. H.q(w.timed .. "/f"),
+          "echo '{}' > /proc/self/fd/$NONO_POLICY_FD && echo CHANGED",
+          "sleep 3",
+          "$N why --self --path " .. H.q(w.timed .. "/f"),
+        }, "\n") })
+      assert.equal(0, code, err)
+      local answers = {}
+      for verdict in out:gmatch("(%u+) %a+ /") do answers[#answers + 1] = verdict end
+      assert.same({ "ALLOWED", "DENIED", "ALLOWED", "DENIED" }, answers)
+      assert.matches("protected", out)
+      assert.matches("expired", out)
+      assert.not_matches("CHANGED", out)
+      assert.matches("Operation not permitted", err) -- the seals refuse the write
+      -- outside a sandbox there is nothing to answer from
+      local _, err2, code2 = H.nono(w, user, { "why", "--self", "--path", "." })
+      assert.equal(126, code2)
+      assert.matches("not inside a nono sandbox", err2)
+    end)
+  end)
+end

@@ -1,0 +1,350 @@
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/mount.h>
+
+int supervisor_init(void)
+{
+	/* Row 20: an orphan of the command (double fork, setsid) is
+	 * reparented to us rather than to init, so it can be found and ended
+	 * with the session. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0)
+		return -errno;
+	/* The supervisor holds the launcher's view of the world; no process
+	 * of the same user may read its memory or descriptors. */
+	if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The processes of the system as (pid, parent) pairs from /proc/N/stat,
+ * zombies left out.  Returns the count, or -errno; *out is malloc'ed. */
+static int list_processes(pid_t (**out)[2])
+{
+	pid_t(*v)[2] = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+
+	if (!proc)
+		return -errno;
+	while ((de = readdir(proc))) {
+		char path[64], buf[512], state;
+		long ppid;
+		int pid = atoi(de->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone since the listing */
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+		char *end = strrchr(buf, ')');
+		if (!end || sscanf(end + 1, " %c %ld", &state, &ppid) != 2 ||
+		    state == 'Z')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			pid_t(*grown)[2] = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				free(v);
+				closedir(proc);
+				return -ENOMEM;
+			}
+			v = grown;
+		}
+		v[n][0] = pid;
+		v[n][1] = (pid_t)ppid;
+		n++;
+	}
+	closedir(proc);
+	*out = v;
+	return (int)n;
+}
+
+/* The live descendants of this process, in *out (malloc'ed): a count or
+ * -errno.  Parents come before their children. */
+static int descendants(pid_t **out)
+{
+	pid_t(*procs)[2];
+	int n = list_processes(&procs);
+	if (n < 0)
+		return n;
+	pid_t *d = malloc(((size_t)n + 1) * sizeof(*d));
+	if (!d) {
+		free(procs);
+		return -ENOMEM;
+	}
+	int nd = 0;
+	d[nd++] = getpid();
+	/* Breadth first: each pass adds the children of what was found. */
+	for (int i = 0; i < nd; i++)
+		for (int j = 0; j < n; j++)
+			if (procs[j][1] == d[i] && procs[j][0] != d[i])
+				d[nd++] = procs[j][0];
+	free(procs);
+	memmove(d, d + 1, (size_t)(nd - 1) * sizeof(*d));
+	*out = d;
+	return nd - 1;
+}
+
+int supervisor_kill_tree(void)
+{
+	pid_t *d;
+	int n = descendants(&d);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		kill(d[i], SIGKILL);
+	free(d);
+	return n;
+}
+
+int supervisor_end_tree(void)
+{
+	int killed = 0, status;
+
+	for (;;) {
+		pid_t *d, w;
+		int n = descendants(&d);
+		if (n < 0)
+			return n;
+		/* Killed, they cannot fork again; what they forked before is
+		 * in this list too, or reparented to us by the next pass. */
+		for (int i = 0; i < n; i++)
+			kill(d[i], SIGKILL);
+		free(d);
+		/* With something killed, one of our children will end: wait
+		 * for it.  With nothing listed, only reap what is there (a
+		 * child forked after the listing shows up in the next pass). */
+		w = waitpid(-1, &status, n > 0 ? 0 : WNOHANG);
+		while (w > 0) {
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+				killed++;
+			w = waitpid(-1, &status, WNOHANG);
+		}
+		if (w < 0 && errno == ECHILD)
+			return killed;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* In the helper, inside the command's namespaces: an empty tmpfs whose
+ * root has mode 000 is made read-only and put over `path`.  For a file,
+ * an empty mode-000 file on that tmpfs is bound over it instead.  Nobody in
+ * the sandbox has a capability, so mode 000 on a read-only mount is final:
+ * no DAC override, no chmod (EROFS), no umount. */
+static int overmount(const char *path, int isdir)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int fs, mnt, src = -1, err = 0;
+
+	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		err = -errno;
+		close(fs);
+		return err;
+	}
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				   MOUNT_ATTR_NOEXEC);
+	close(fs);
+	if (mnt < 0)
+		return -errno;
+	if (!isdir) {
+		int f = openat(mnt, "expired", O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+		if (f < 0)
+			err = -errno;
+		else
+			close(f);
+	}
+	if (!err && syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro,
+			    sizeof(ro)) < 0)
+		err = -errno;
+	if (!err && !isdir) {
+		src = (int)syscall(SYS_open_tree, mnt, "expired",
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (src < 0)
+			err = -errno;
+	}
+	if (!err && syscall(SYS_move_mount, isdir ? mnt : src, "", AT_FDCWD,
+			    path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		err = -errno;
+	if (src >= 0)
+		close(src);
+	close(mnt);
+	return err;
+}
+
+int supervisor_expire(pid_t pid, const char *path, int isdir)
+{
+	char ns[64];
+	int status, userns, mntns;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	/* Opened here, while `pid` is our unreaped child: the number cannot
+	 * name another process. */
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/user", (int)pid);
+	userns = open(ns, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return -errno;
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)pid);
+	mntns = open(ns, O_RDONLY | O_CLOEXEC);
+	if (mntns < 0) {
+		int err = -errno;
+		close(userns);
+		return err;
+	}
+	/* setns changes the caller for good: a helper does it.  It owns the
+	 * command's user namespace (same user, parent namespace), so it holds
+	 * every capability there, which mounting needs. */
+	pid_t helper = fork();
+	if (helper == 0) {
+		int err = 0;
+		if (setns(userns, CLONE_NEWUSER) < 0 ||
+		    setns(mntns, CLONE_NEWNS) < 0)
+			err = -errno;
+		if (!err)
+			err = overmount(path, isdir);
+		_exit(-err & 0xff);
+	}
+	int err = helper < 0 ? -errno : 0;
+	close(userns);
+	close(mntns);
+	if (err)
+		return err;
+	while (waitpid(helper, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	return -WEXITSTATUS(status);
+}
+
+static int beneath(const char *path, const char *target)
+{
+	size_t n = strlen(path);
+	if (n == 1) /* "/" */
+		return target[0] == '/';
+	return strncmp(target, path, n) == 0 &&
+	       (target[n] == '\0' || target[n] == '/' || target[n] == ' ');
+}
+
+/* Whether /proc/<pid>/<name> is a link to something beneath `path`:
+ * 1, 0, or -errno. */
+static int link_beneath(pid_t pid, const char *name, const char *path)
+{
+	char link[64], target[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, name);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	return beneath(path, target);
+}
+
+/* Scan one process; returns how many holders it reported, or -errno when
+ * it could not be inspected (-ENOENT: it is gone). */
+static int scan_process(pid_t pid, const char *path,
+			void (*found)(pid_t, const char *, void *), void *ctx)
+{
+	static const char *const links[] = { "cwd", "root", "exe" };
+	char dir[64], what[NAME_MAX + 8];
+	int hits = 0, r;
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		r = link_beneath(pid, links[i], path);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (r > 0) {
+			found(pid, links[i], ctx);
+			hits++;
+		}
+	}
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	DIR *fds = opendir(dir);
+	if (!fds)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(fds))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(what, sizeof(what), "fd/%s", de->d_name);
+		if (link_beneath(pid, what, path) > 0) {
+			snprintf(what, sizeof(what), "fd %s", de->d_name);
+			found(pid, what, ctx);
+			hits++;
+		}
+	}
+	closedir(fds);
+	/* A file mapped into memory stays readable (and, if shared and
+	 * writable, writable) after its path is gone. */
+	snprintf(dir, sizeof(dir), "/proc/%d/maps", (int)pid);
+	FILE *maps = fopen(dir, "re");
+	if (!maps)
+		return -errno;
+	char line[PATH_MAX + 128];
+	int mapped = 0;
+	while (!mapped && fgets(line, sizeof(line), maps)) {
+		char *file = strchr(line, '/');
+		if (file) {
+			file[strcspn(file, "\n")] = '\0';
+			mapped = beneath(path, file);
+		}
+	}
+	fclose(maps);
+	if (mapped) {
+		found(pid, "map", ctx);
+		hits++;
+	}
+	return hits;
+}
+
+int supervisor_holders(const char *path,
+		       void (*found)(pid_t pid, const char *what, void *ctx),
+		       void *ctx)
+{
+	pid_t *d;
+	int total = 0, n = descendants(&d);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int r = scan_process(d[i], path, found, ctx);
+		if (r == -ENOENT || r == -ESRCH)
+			continue; /* ended meanwhile: holds nothing */
+		if (r < 0) {
+			/* Fail closed: what cannot be seen counts as holding. */
+			found(d[i], "not inspectable", ctx);
+			r = 1;
+		}
+		total += r;
+	}
+	free(d);
+	return total;
+}

@@ -1,0 +1,43 @@
+/* supervisor.c — the parent's side of a `nono run` session.
+ *
+ * The command runs in a child (exec.c); the parent stays outside the
+ * sandbox as a small supervisor.  What it adds to exec.c's wait:
+ *   - the whole process tree ends with the session: the supervisor is a
+ *     child subreaper, so a double-forked, setsid'ed grandchild is reparented
+ *     to it, and is killed when the command ends;
+ *   - a time-limited grant is taken back by the kernel: the supervisor mounts
+ *     an empty, read-only, mode-000 tmpfs over the path inside the command's
+ *     own user and mount namespace (joined from a short-lived helper);
+ *   - what still holds an expired path open is found from /proc.
+ * Every function returns 0 (or a count) or -errno, and never exits. */
+#ifndef NONO_SUPERVISOR_H
+#define NONO_SUPERVISOR_H
+
+#include <sys/types.h>
+
+/* Make this process a child subreaper and not dumpable (no secrets of the
+ * launcher can be read through /proc by anyone without CAP_SYS_PTRACE). */
+int supervisor_init(void);
+
+/* SIGKILL every descendant of this process now, reaping none (the
+ * command's status is still to be collected).  A count, or -errno. */
+int supervisor_kill_tree(void);
+
+/* SIGKILL every descendant of this process, reaping them, until none is
+ * left.  Returns how many were killed, or -errno if /proc cannot be read. */
+int supervisor_end_tree(void);
+
+/* Hide `path` (canonical, absolute) from the command `pid` (our child, not
+ * yet reaped, in its own user+mount namespace): from now on the kernel
+ * answers opens beneath it with EACCES.  `isdir` says what `path` is. */
+int supervisor_expire(pid_t pid, const char *path, int isdir);
+
+/* Call `found(pid, what, ctx)` for every descendant of this process whose
+ * working directory, root, executable, open file or mapped file lies at or
+ * beneath `path`; `what` names it ("cwd", "fd 3", "map", ...), or is
+ * "not inspectable" when /proc would not say.  Returns the number found. */
+int supervisor_holders(const char *path,
+		       void (*found)(pid_t pid, const char *what, void *ctx),
+		       void *ctx);
+
+#endif
