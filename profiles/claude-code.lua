@@ -18,6 +18,16 @@ end
 
 -- Sessions, history, todos, shell snapshots, backups of .claude.json.
 allow(config_dir, { create = true })
+-- Protecting settings.json and hooks where they do not exist yet keeps new
+-- names out of the config directory itself (Landlock narrows it), so the
+-- state directories Claude makes there are made before the sandbox is set
+-- up: the first five in any `claude -p` run (its Bash tool needs
+-- session-env), the rest in interactive use.  A new top-level file there
+-- (history.jsonl on a first run) still cannot be created from inside.
+for _, sub in ipairs { "projects", "session-env", "sessions", "shell-snapshots", "backups",
+                       "todos", "file-history", "plans", "debug", "statsig" } do
+  allow(path.join(config_dir, sub), { create = true })
+end
 
 -- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
 -- which proper-lockfile creates with mkdir and removes with rmdir, then via

@@ -115,18 +115,12 @@ for _, user in ipairs(H.users) do
     before_each(function()
       w = H.world()
       local owner = user == "nobody" and "65534:65534" or "0:0"
-      -- Claude Code's state directories, as a first run outside the sandbox
-      -- leaves them.  The profile's readonly names beneath ~/.claude
-      -- (settings.json, hooks, ...) narrow it, so no new entry can be made
-      -- directly in it from inside: with a fresh ~/.claude the Bash tool
-      -- answers "EACCES: permission denied, mkdir '~/.claude/session-env'".
-      local state = {}
-      for _, d in ipairs { "projects", "session-env", "sessions", "shell-snapshots", "backups" } do
-        state[#state + 1] = H.q(w.home .. "/.claude/" .. d)
-      end
+      -- A fresh ~/.claude: the profile makes Claude's state directories
+      -- (without them its Bash tool fails on mkdir ~/.claude/session-env,
+      -- as the profile's readonly names narrow ~/.claude).
       assert(os.execute(table.concat({
         "cd " .. H.q(w.project), "git init -q .",
-        "mkdir -p " .. H.q(w.root .. "/tmp") .. " " .. table.concat(state, " "),
+        "mkdir -p " .. H.q(w.root .. "/tmp"),
         "chown -R " .. owner .. " " .. H.q(w.project) .. " " .. H.q(w.home) .. " " .. H.q(w.root .. "/tmp"),
       }, " && ")))
     end)
