@@ -63,9 +63,15 @@ are resolved once, and a path that does not exist is an error):
   --read-file FILE   read (and execute) one file
   --write-file FILE  write one file
 Directory removal and device-node creation are never granted; files can be
-removed only inside write grants.  PATH:DURATION (5m, 90s, 2h) asks for a
-time-limited grant: this version refuses to run with one rather than let
-it stay for the whole run.
+removed only inside write grants.  PATH:DURATION (90s, 5m, 2h) is a
+time-limited grant: when it expires, nono hides PATH from the command with
+an empty, unreadable, read-only mount in the command's own mount namespace,
+so the kernel refuses every new open beneath it.  What still holds it open
+(a descriptor, a working directory, a mapping) is then killed, or with
+--on-expire report only reported.  Needs unprivileged user namespaces:
+without them nono refuses to run (126) rather than grant it for good.
+  --on-expire kill|report   what happens to those holders (default: kill,
+                     or the profile's on_expire)
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -93,6 +99,15 @@ Environment: variables that make programs load code (LD_*, BASH_ENV, ENV,
 BASH_FUNC_*, PROMPT_COMMAND, NODE_OPTIONS, PYTHONSTARTUP, PERL5OPT, RUBYOPT,
 JAVA_TOOL_OPTIONS, LUA_INIT, ...) are removed; the rest is passed on.
   --keep-env NAME    pass NAME on even if it is one of those (repeatable)
+
+Session: nono stays outside the sandbox as a small supervisor.  It passes
+SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 on to COMMAND, and when
+COMMAND ends it kills whatever COMMAND left running (double-forked, setsid'ed
+daemons included: nono is their subreaper).  Inside, 'nono why --self' answers
+from the sealed policy of the sandbox.
+  --audit-log FILE   append the session's events to FILE as JSON lines
+                     (start, expiry, signals, exit); FILE must be where the
+                     sandbox cannot write
 
 Output:
   --dry-run          print the policy and the enforcement report; run nothing
@@ -144,7 +159,7 @@ never in the working directory.  See docs/profiles.md.
 ]]
 
 HELP.why = [[
-Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [options]
+Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [--self | options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED
@@ -156,6 +171,10 @@ of 'nono run' (see 'nono help run').
   --path PATH   the path to ask about (need not exist: write then means create)
   --op OP       read (default), write, readwrite or exec
   --json        answer as one JSON object
+  --self        inside a sandbox: answer for the sandbox this process runs in,
+                from the sealed policy 'nono run' handed down (no policy
+                options then; time-limited grants count as expired once
+                their time is up)
 ]]
 
 -- Options that shape the policy, shared by `run` and `why` (so that `why`
