@@ -474,7 +474,8 @@ local function json_report(p, command, dropped)
   local rules = {}
   for i, rule in ipairs(p:rules()) do
     rules[i] = { path = rule.path, access = p:describe(rule), rights = json.array(policy.names_of(rule.mask)),
-      source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical }
+      source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical,
+      ttl = rule.grant.ttl }
   end
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])

@@ -168,6 +168,54 @@ describe("nono.policy", function()
     end)
   end)
 
+  describe("time-limited grants and the exported policy", function()
+    local json = require "nono.json"
+
+    it("answers why the same from the exported policy (why --self) as from the policy", function()
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
+      assert(p:grant("~", "read,write", { kind = "dir", source = "--allow ~" }))
+      assert(p:grant(w.outside, "read", { kind = "dir", source = "--read outside", ttl = 60 }))
+      assert(p:resolve())
+      p:start_clock(core.time_ms() / 1000)
+      local copy = assert(policy.import(assert(json.decode(json.encode(p:export())))))
+      for _, q in ipairs {
+        { "~/.ssh/id_rsa", "read" }, { "~/.bashrc", "write" }, { "~/new.txt", "write" },
+        { "file.txt", "write" }, { w.outside .. "/file.txt", "read" }, { w.outside .. "/file.txt", "write" },
+        { "/etc/passwd", "read" },
+      } do
+        local a, b = assert(p:why(q[1], q[2])), assert(copy:why(q[1], q[2]))
+        assert.same(a, b)
+      end
+      assert.matches("time%-limited", copy:why(w.outside .. "/file.txt", "read").note)
+    end)
+
+    it("denies what an expired grant covered, naming it", function()
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
+      assert(p:grant(".", "read,write", { kind = "dir", source = "--allow ." }))
+      assert(p:grant("sub", "read,write", { kind = "dir", source = "--allow sub:1s", ttl = 1 }))
+      assert(p:resolve())
+      p:start_clock(core.time_ms() / 1000 - 2)
+      local a = assert(p:why("sub/x", "write"))
+      assert.equal("denied", a.verdict)
+      assert.matches("^%-%-allow sub:1s was time%-limited and expired", a.reason)
+      assert.equal("allowed", p:why("file.txt", "write").verdict)
+    end)
+
+    it("refuses a time-limited grant holding a permanent one", function()
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
+      assert(p:grant(".", "read", { kind = "dir", source = "--read .:5m", ttl = 300 }))
+      assert(p:grant("sub", "read,write", { kind = "dir", source = "--allow sub" }))
+      assert(p:resolve())
+      local ok, msg = p:check_timed()
+      assert.is_nil(ok)
+      assert.matches("would be hidden", msg)
+    end)
+
+    it("refuses data that is not an exported policy", function()
+      assert.same({ nil, "not a nono policy (version 1)" }, { policy.import { version = 2 } })
+    end)
+  end)
+
   it("refuses a grant whose path became a symlink after it was resolved (row 24)", function()
     assert(os.execute("mkdir -p " .. H.q(w.root .. "/real/sub") .. " && ln -s real " .. H.q(w.root .. "/link")))
     local plan <close> = core.policy(core.fs_rights_for_abi(1))
