@@ -59,19 +59,16 @@ readonly {
 }
 
 -- The same files in the project.
--- In the project, only what exists is protected: a protected name that
--- does not exist must not be creatable, which would leave the project root
--- with no new files at all.  (A new one is repository content, reviewed
--- like any other change; see docs/profiles.md.)
+-- In the project, only what exists is protected (if_exists): a missing
+-- protected name would keep new files out of the project root.  A new one
+-- is repository content, reviewed like any other change (docs/profiles.md).
 local root = project_root()
-for _, file in ipairs {
+readonly({
   path.join(root, ".claude/settings.json"),
   path.join(root, ".claude/settings.local.json"),
   path.join(root, ".claude/hooks"),
   path.join(root, ".mcp.json"),
-} do
-  if exists(file) then readonly(file) end
-end
+}, { if_exists = true })
 
 -- The native install: ~/.local/bin/claude is a symlink into
 -- ~/.local/share/claude/versions/; the kernel checks execute on the target,

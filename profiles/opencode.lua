@@ -34,15 +34,12 @@ readonly {
   path.join(config, "node_modules"),
 }
 
--- In the project, only what exists is protected: a protected name that
--- does not exist must not be creatable, which would leave the project root
--- with no new files at all.  (A new one is repository content, reviewed
--- like any other change; see docs/profiles.md.)
+-- In the project, only what exists is protected (if_exists): a missing
+-- protected name would keep new files out of the project root.  A new one
+-- is repository content, reviewed like any other change (docs/profiles.md).
 local root = project_root()
-for _, file in ipairs {
+readonly({
   path.join(root, "opencode.json"),
   path.join(root, "opencode.jsonc"),
   path.join(root, ".opencode"),
-} do
-  if exists(file) then readonly(file) end
-end
+}, { if_exists = true })

@@ -555,11 +555,18 @@ local function make_env(L, rec)
     record_grant("grant", path, access_of("grant", t.access or "read"), t.kind, t)
   end
 
+  -- `if_exists = true`: protect only the names that exist now.  A missing
+  -- protected name cannot be created, so its directory is narrowed and
+  -- takes no new names at all: right for ~/.bashrc, wrong for a project
+  -- root that should keep taking new files.
   local function protector(fn, mode)
-    return function(v)
+    return function(v, opts)
+      opts = check_opts(fn, opts, { if_exists = true }, "if_exists")
       for _, p in ipairs(path_list(fn, v)) do
         declared(fn)
-        acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec) }
+        if not opts.if_exists or api.exists(p) then
+          acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec) }
+        end
       end
     end
   end

@@ -215,6 +215,17 @@ describe("nono.profile", function()
       assert.is_table(spec)
     end)
 
+    it("protects only what exists with if_exists", function()
+      local spec = assert(run(string.format(
+        "readonly({ %q, %q }, { if_exists = true })\nprotect(%q)", userdir, userdir .. "/missing",
+        userdir .. "/missing2")))
+      local modes = {}
+      for _, p in ipairs(spec.protect) do modes[p.path] = p.mode end
+      assert.same({ [userdir] = "readonly", [userdir .. "/missing2"] = "deny" }, modes)
+      local _, err = run("readonly('/x', { if_exist = true })")
+      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists%)", err)
+    end)
+
     it("refuses bytecode", function()
       local path = user("bin", string.dump(function() end))
       local ok, err = profile.load("bin", ctx)
