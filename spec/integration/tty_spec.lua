@@ -1,0 +1,463 @@
+-- Interactive programs under `nono run` in a real terminal: a tmux server
+-- (private socket, fixed size) runs an interactive bash as the user, and the
+-- spec types into it.  Typing, resizing (SIGWINCH), Ctrl-C, Ctrl-Z and job
+-- control, a full-screen pager, and a signal sent to nono from outside all
+-- have to reach the sandboxed command the way they reach it without nono.
+-- Every wait polls a real effect (the pane, a file, /proc) up to a deadline.
+local H = require "spec.helper"
+
+local DEADLINE = 10 -- seconds for any one awaited effect
+local OUTER, INNER = "out$", "in$" -- the prompts outside and inside nono
+
+local function tmux_ready()
+  local _, _, code = H.sh("tmux -V")
+  if code == 0 then return true end
+  local reason = "tmux is not installed (sh scripts/deps.sh installs it)"
+  if H.in_ci then error(reason .. " (CI must run the terminal specs)") end
+  pending(reason)
+  return false
+end
+
+local function trim(s)
+  return (s:gsub("%s+$", ""))
+end
+
+--- Every live process: { pid, comm, state, ppid, pgrp, sid, start } each.
+local function processes()
+  local list = {}
+  local ls = io.popen("ls /proc")
+  for name in ls:lines() do
+    if name:match("^%d+$") then
+      -- a process that ended since the listing reads as nothing
+      local stat = H.slurp("/proc/" .. name .. "/stat") or ""
+      local comm, rest = stat:match("^%d+ %((.*)%) (.*)$")
+      local fields = {}
+      for field in (rest or ""):gmatch("%S+") do fields[#fields + 1] = field end
+      if #fields >= 20 and fields[1] ~= "Z" and fields[1] ~= "X" then
+        list[#list + 1] = { pid = tonumber(name), comm = comm, state = fields[1],
+          ppid = tonumber(fields[2]), pgrp = tonumber(fields[3]), sid = tonumber(fields[4]),
+          start = fields[20] }
+      end
+    end
+  end
+  ls:close()
+  return list
+end
+
+local function session_procs(sid)
+  local found = {}
+  for _, p in ipairs(processes()) do
+    if p.sid == sid then found[#found + 1] = p end
+  end
+  return found
+end
+
+--- Whether `p` (from processes()) is still running, not a later process
+-- that got its pid.
+local function alive(p)
+  for _, q in ipairs(processes()) do
+    if q.pid == p.pid and q.start == p.start then return true end
+  end
+  return false
+end
+
+--- The processes of session `sid` and every descendant of its leader,
+-- wherever its session now is.
+local function tree(sid)
+  local list, children = processes(), {}
+  for _, p in ipairs(list) do
+    children[p.ppid] = children[p.ppid] or {}
+    table.insert(children[p.ppid], p)
+  end
+  local found, seen = {}, {}
+  local function add(p)
+    if seen[p.pid] then return end
+    seen[p.pid] = true
+    found[#found + 1] = p
+    for _, c in ipairs(children[p.pid] or {}) do add(c) end
+  end
+  for _, p in ipairs(list) do
+    if p.sid == sid or p.pid == sid then add(p) end
+  end
+  return found
+end
+
+--- A tmux server of its own (private socket and configuration), run by
+-- `user`, with one 80x24 window whose pane is an interactive bash in the
+-- project.
+local function terminal(w, user)
+  local dir = w.root .. "/term"
+  assert(os.execute("mkdir -m 0777 " .. H.q(dir)))
+  local conf = dir .. "/tmux.conf"
+  local f = assert(io.open(conf, "w"))
+  f:write("set -g status off\nset -g default-terminal screen\nset -g history-limit 1000\n")
+  f:close()
+  local t = { dir = dir, user = user }
+  local socket = "tmux -S " .. H.q(dir .. "/socket") .. " "
+  local tmux = H.as(user, socket)
+
+  --- Run one tmux command (words already quoted); returns its output.
+  function t.tmux(words)
+    local out, err, code = H.sh(tmux .. words)
+    assert(code == 0, "tmux " .. words .. " failed: " .. err)
+    return out
+  end
+
+  --- Start the server (the session is "tty"); `HOME` is the fixture home.
+  function t.open()
+    local env = table.concat({
+      "env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=" .. H.q(w.home), "SHELL=/bin/sh", "TERM=xterm-256color", "LANG=C", "LC_ALL=C",
+      "HISTFILE=", "PS1=" .. H.q(OUTER .. " "),
+    }, " ")
+    local out, err, code = H.sh(H.as(user, env .. " " .. socket .. "-f " .. H.q(conf)
+      .. " new-session -d -s tty -x 80 -y 24 -c " .. H.q(w.project)
+      .. " -P -F '#{pid} #{pane_pid} #{pane_tty}' bash --norc --noprofile -i"))
+    local server, pane, tty = out:match("^(%d+) (%d+) (%S+)")
+    assert(code == 0 and server, "tmux new-session failed: " .. err .. out)
+    t.sid, t.tty = tonumber(pane), tty
+    for _, p in ipairs(processes()) do
+      if p.pid == tonumber(server) then t.server = p end
+    end
+  end
+
+  --- What the pane shows now, trailing blanks and empty lines removed.
+  function t.screen()
+    return trim(t.tmux("capture-pane -p -J -t tty"))
+  end
+
+  function t.last_line()
+    return t.screen():match("([^\n]*)$")
+  end
+
+  --- Wait until `fn()` returns a true value and return it; past the
+  -- deadline, fail with `what` and the screen.
+  function t.await(what, fn)
+    local stop = os.time() + DEADLINE
+    while true do
+      local v = fn()
+      if v then return v end
+      if os.time() > stop then
+        error(string.format("no %s within %d s; the pane shows:\n%s", what, DEADLINE, t.screen()), 2)
+      end
+      os.execute("sleep 0.05")
+    end
+  end
+
+  --- Type `text` literally, then Enter.
+  function t.type(text)
+    t.tmux("send-keys -t tty -l " .. H.q(text))
+    t.tmux("send-keys -t tty Enter")
+  end
+
+  --- Press one key (tmux key name: C-c, C-z, q, G, ...).
+  function t.key(name)
+    t.tmux("send-keys -t tty " .. name)
+  end
+
+  --- Wait for a new `prompt` on the last line, nothing typed after it.  When
+  -- a command ends on Ctrl-C without dying of SIGINT (nono returning 130),
+  -- bash prints its prompt right after the echoed ^C.
+  function t.prompt(prompt)
+    t.await("prompt " .. prompt, function()
+      local last = t.last_line()
+      return last == prompt or last == "^C" .. prompt
+    end)
+  end
+
+  --- Wait for the file at `path` to hold exactly `want`.
+  function t.file(path, want)
+    t.await(path .. " holding " .. want:gsub("\n", "\\n"), function()
+      return H.slurp(path) == want
+    end)
+  end
+
+  function t.procs(comm)
+    local found = {}
+    for _, p in ipairs(session_procs(t.sid)) do
+      if comm == nil or p.comm == comm then found[#found + 1] = p end
+    end
+    return found
+  end
+
+  --- Wait for a process named `comm` in the pane's session, every one of
+  -- that name in a state satisfying `ok(state)` (any state when omitted);
+  -- return the first.
+  function t.proc(comm, ok, what)
+    return t.await(what or ("a running " .. comm), function()
+      local found = t.procs(comm)
+      for _, p in ipairs(found) do
+        if ok and not ok(p.state) then return nil end
+      end
+      return found[1]
+    end)
+  end
+
+  function t.gone(comm)
+    t.await(comm .. " to end", function() return #t.procs(comm) == 0 end)
+  end
+
+  --- nono started from the pane's shell: its child, once it has exec'd.
+  function t.nono()
+    return t.await("nono running", function()
+      for _, p in ipairs(t.procs("nono")) do
+        if p.ppid == t.sid then return p end
+      end
+    end)
+  end
+
+  --- Kill the server, then, by id, whatever it started that is still
+  -- running a few seconds later.
+  function t.close()
+    local left = tree(t.sid)
+    if t.server then left[#left + 1] = t.server end
+    H.sh(tmux .. "kill-server")
+    local function remaining()
+      local found = {}
+      for _, p in ipairs(left) do
+        if alive(p) then found[#found + 1] = p end
+      end
+      return found
+    end
+    local stop = os.time() + 5
+    while #remaining() > 0 and os.time() <= stop do os.execute("sleep 0.05") end
+    for _, p in ipairs(remaining()) do os.execute("kill -KILL " .. p.pid) end
+  end
+
+  return t
+end
+
+for _, user in ipairs(H.users) do
+  describe("a terminal as " .. user .. " #tty", function()
+    local w, t
+    local nono, project
+
+    before_each(function()
+      w = H.world()
+      nono, project = H.q(w.nono), H.q(w.project)
+    end)
+    after_each(function()
+      if t then t.close() end
+      t = nil
+      H.destroy(w)
+    end)
+
+    --- Start the terminal (after the readiness checks) and wait for the
+    -- outer prompt.  False when the test is pending.
+    local function start()
+      if not (H.ready(user) and tmux_ready()) then return false end
+      t = terminal(w, user)
+      t.open()
+      t.prompt(OUTER)
+      return true
+    end
+
+    local function in_project(name) return w.project .. "/" .. name end
+    local function in_term(name) return t.dir .. "/" .. name end
+
+    local function write(path, text)
+      local f = assert(io.open(path, "w"))
+      f:write(text)
+      f:close()
+      assert(os.execute("chmod 0666 " .. H.q(path)))
+    end
+
+    --- Type the sandboxed interactive shell's command line; its exit status
+    -- lands in term/rc once nono returns.
+    local function sandboxed_shell()
+      t.type(string.format("PS1=%s %s run --allow %s -- bash --norc --noprofile -i; echo \"rc=$?\" > %s",
+        H.q(INNER .. " "), nono, project, H.q(in_term("rc"))))
+      t.prompt(INNER)
+    end
+
+    --- The command line for a sandboxed perl that appends "got SIG" to
+    -- got.txt on each delivery of SIG (perl runs its handler once per
+    -- delivery, so a second copy arriving after the first was taken is a
+    -- second line), writes ready.txt, and exits with `status` once the file
+    -- `release` appears.  nono's status lands in term/rc.
+    local function counting(sig, status)
+      write(in_project("count.pl"), table.concat({
+        string.format('$SIG{%s} = sub { open my $f, ">>", "got.txt" or die; '
+          .. 'print $f "got %s\\n"; close $f };', sig, sig),
+        'open my $r, ">", "ready.txt" or die; print $r "ready\\n"; close $r;',
+        'select(undef, undef, undef, 0.05) until -e "release";',
+        "exit " .. status .. ";",
+      }, "\n") .. "\n")
+      return string.format('%s run --allow %s -- perl count.pl; echo "rc=$?" > %s', nono, project,
+        H.q(in_term("rc")))
+    end
+
+    it("passes typed keys to a sandboxed shell on the terminal", function()
+      if not start() then return end
+      sandboxed_shell()
+      t.type('echo "typed $(tty)" > typed.txt')
+      t.file(in_project("typed.txt"), "typed " .. t.tty .. "\n")
+      t.prompt(INNER)
+      t.type("exit 7")
+      t.file(in_term("rc"), "rc=7\n")
+      t.prompt(OUTER)
+    end)
+
+    it("lets a sandboxed shell see the terminal resized (SIGWINCH)", function()
+      if not start() then return end
+      sandboxed_shell()
+      t.type("stty size > before.txt")
+      t.file(in_project("before.txt"), "24 80\n")
+      t.prompt(INNER)
+      t.tmux("resize-window -t tty -x 100 -y 30")
+      t.await("the pane at 100x30", function()
+        return trim(t.tmux("display -p -t tty '#{pane_width}x#{pane_height}'")) == "100x30"
+      end)
+      -- $COLUMNS and $LINES change only when readline gets SIGWINCH (no
+      -- command has run since the resize for checkwinsize to catch it)
+      t.type('echo "$LINES $COLUMNS" > after.txt; stty size >> after.txt')
+      t.file(in_project("after.txt"), "30 100\n30 100\n")
+    end)
+
+    it("delivers SIGWINCH to a command run directly by nono", function()
+      if not start() then return end
+      write(in_project("winch.sh"), table.concat({
+        'trap \'stty size > winch.txt; exit 5\' WINCH',
+        "echo ready > ready.txt",
+        "while :; do sleep 0.1; done",
+      }, "\n") .. "\n")
+      t.type(string.format('%s run --allow %s -- sh winch.sh; echo "rc=$?" > %s', nono, project,
+        H.q(in_term("rc"))))
+      t.file(in_project("ready.txt"), "ready\n")
+      t.tmux("resize-window -t tty -x 100 -y 30")
+      t.file(in_term("rc"), "rc=5\n")
+      assert.equal("30 100\n", H.slurp(in_project("winch.txt")))
+    end)
+
+    it("interrupts a command in the sandboxed shell with Ctrl-C, and the shell goes on", function()
+      if not start() then return end
+      sandboxed_shell()
+      local sandbox = t.nono()
+      t.type("sleep 1000")
+      t.proc("sleep")
+      t.key("C-c")
+      t.gone("sleep")
+      t.prompt(INNER)
+      t.type("echo alive-$((6 * 7)) > alive.txt")
+      t.file(in_project("alive.txt"), "alive-42\n")
+      assert.is_true(alive(sandbox), "nono exited on Ctrl-C")
+      assert.is_nil(io.open(in_term("rc")), "nono exited on Ctrl-C")
+    end)
+
+    it("ends `nono run -- sleep 1000` with Ctrl-C: nono exits 130", function()
+      if not start() then return end
+      t.type(string.format('%s run -- sleep 1000; echo "rc=$?" > %s', nono, H.q(in_term("rc"))))
+      t.proc("sleep")
+      t.key("C-c")
+      t.file(in_term("rc"), "rc=130\n")
+      t.gone("sleep")
+      t.gone("nono")
+      t.prompt(OUTER)
+    end)
+
+    it("delivers Ctrl-C once to a command that handles it, and nono waits for it", function()
+      if not start() then return end
+      t.type(counting("INT", 4))
+      t.file(in_project("ready.txt"), "ready\n")
+      local sandbox = t.nono()
+      t.key("C-c")
+      t.await("the command's INT handler", function()
+        return H.slurp(in_project("got.txt")):match("^got INT\n")
+      end)
+      assert.is_true(alive(sandbox), "nono exited on Ctrl-C while its command went on")
+      write(in_project("release"), "")
+      t.file(in_term("rc"), "rc=4\n")
+      assert.equal("got INT\n", H.slurp(in_project("got.txt")))
+    end)
+
+    it("keeps job control in the sandboxed shell: Ctrl-Z, jobs, fg, Ctrl-C", function()
+      if not start() then return end
+      sandboxed_shell()
+      t.type("sleep 1000")
+      t.proc("sleep", function(s) return s ~= "T" end)
+      t.key("C-z")
+      t.proc("sleep", function(s) return s == "T" end, "sleep stopped")
+      t.prompt(INNER)
+      t.type("jobs > jobs.txt")
+      t.await("jobs.txt listing the stopped sleep", function()
+        return H.slurp(in_project("jobs.txt")):match("^%[1%]%+%s+Stopped%s+sleep 1000\n$")
+      end)
+      t.prompt(INNER)
+      t.type("fg")
+      t.proc("sleep", function(s) return s ~= "T" end, "sleep running again")
+      t.key("C-c")
+      t.gone("sleep")
+      t.prompt(INNER)
+      t.type("echo back > back.txt")
+      t.file(in_project("back.txt"), "back\n")
+    end)
+
+    it("stops and resumes nono itself with Ctrl-Z and fg in the user's shell", function()
+      if not start() then return end
+      t.type(string.format("%s run -- sleep 1000", nono))
+      t.proc("sleep", function(s) return s ~= "T" end)
+      t.key("C-z")
+      t.proc("sleep", function(s) return s == "T" end, "sleep stopped")
+      t.proc("nono", function(s) return s == "T" end, "nono stopped")
+      t.prompt(OUTER)
+      t.type("jobs > " .. H.q(in_term("jobs")))
+      t.await("jobs listing the stopped nono", function()
+        return H.slurp(in_term("jobs")):match("^%[1%]%+%s+Stopped%s+'?" .. w.nono:gsub("%p", "%%%0")
+          .. "'? run %-%- sleep 1000\n$")
+      end)
+      t.prompt(OUTER)
+      t.type("fg")
+      t.proc("sleep", function(s) return s ~= "T" end, "sleep running again")
+      t.proc("nono", function(s) return s ~= "T" end, "nono running again")
+      t.key("C-c")
+      t.gone("nono")
+      t.gone("sleep")
+      t.prompt(OUTER)
+      t.type('echo "rc=$?" > ' .. H.q(in_term("rc")))
+      t.file(in_term("rc"), "rc=130\n")
+    end)
+
+    it("runs a full-screen pager: less opens, follows keys and quits with q", function()
+      if not start() then return end
+      local _, _, code = H.sh("command -v less")
+      if code ~= 0 then
+        pending("less is not installed (the pager case needs it)")
+        return
+      end
+      local lines = {}
+      for i = 1, 200 do lines[i] = "line " .. i end
+      write(in_project("long.txt"), table.concat(lines, "\n") .. "\n")
+      t.type(string.format('LESSHISTFILE=- %s run --allow %s -- less long.txt; echo "rc=$?" > %s',
+        nono, project, H.q(in_term("rc"))))
+      t.await("less showing the first page", function()
+        local s = t.screen()
+        return s:match("^line 1\n") and s:match("\nline 23\n") and not s:match("line 24\n")
+      end)
+      t.key("G")
+      t.await("less at the end of the file", function()
+        local s = t.screen()
+        return s:match("\nline 200\n") and not s:match("line 1\n")
+      end)
+      t.key("q")
+      t.file(in_term("rc"), "rc=0\n")
+      t.gone("less")
+      t.prompt(OUTER)
+      assert.not_matches("line 200", t.screen())
+    end)
+
+    it("forwards a SIGTERM sent to nono from outside, once", function()
+      if not start() then return end
+      t.type(counting("TERM", 3))
+      t.file(in_project("ready.txt"), "ready\n")
+      local sandbox = t.nono()
+      assert(os.execute(H.as(user, "sh -c " .. H.q("kill -TERM " .. sandbox.pid))))
+      t.await("the command's TERM handler", function()
+        return H.slurp(in_project("got.txt")):match("^got TERM\n")
+      end)
+      write(in_project("release"), "")
+      t.file(in_term("rc"), "rc=3\n")
+      assert.equal("got TERM\n", H.slurp(in_project("got.txt")))
+      t.prompt(OUTER)
+    end)
+  end)
+end
