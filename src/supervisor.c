@@ -125,15 +125,12 @@ int supervisor_end_tree(void)
 	int killed = 0, status;
 
 	for (;;) {
-		pid_t *d, w;
-		int n = descendants(&d);
+		/* Killed, they cannot fork again; what they forked before is
+		 * in this pass too, or reparented to us by the next one. */
+		int n = supervisor_kill_tree();
 		if (n < 0)
 			return n;
-		/* Killed, they cannot fork again; what they forked before is
-		 * in this list too, or reparented to us by the next pass. */
-		for (int i = 0; i < n; i++)
-			kill(d[i], SIGKILL);
-		free(d);
+		pid_t w;
 		/* With something killed, one of our children will end: wait
 		 * for it.  With nothing listed, only reap what is there (a
 		 * child forked after the listing shows up in the next pass). */
