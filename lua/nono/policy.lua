@@ -358,18 +358,14 @@ function Policy:resolve_protections()
   return true
 end
 
-local function join(dir, name)
-  return (dir == "/" and "" or dir) .. "/" .. name
-end
-
 --- Add the rule for `path` to `out`, masked to what the kernel handles and,
 -- for a non-directory, to file rights.  Rules with no right are dropped.
 -- Two grants can reach one path (the system set's /usr and /bin, which is
 -- /usr/bin, both narrowed entry by entry): one rule, rights merged, as the
 -- kernel would merge them.
 function Policy:add_rule(out, path, mask, isdir, g, by, listed)
-  local m = mask & self:handled()
-  if not isdir then m = m & core.fs_file_rights() end
+  local m = mask & (self._handled or self:handled())
+  if not isdir then m = m & (self._file_rights or core.fs_file_rights()) end
   if m == 0 then return end
   local same = self._rule_at[path]
   if same then
@@ -393,13 +389,12 @@ function Policy:expand(g, dir, mask, prots, out)
   for _, p in ipairs(prots) do own = own & allowed_under(p.mode) end
   self:add_rule(out, dir, own, true, g, prots[1])
   self.narrowed[#self.narrowed + 1] = { path = dir, grant = g, mask = own, protections = prots }
-  local entries, msg = core.entries(dir)
-  if not entries then
+  -- The entries sorted by name, and their kinds (core.list_dir: C).
+  local names, kinds = core.list_dir(dir)
+  if not names then
     error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
-      prots[1].canonical, msg), 0)
+      prots[1].canonical, kinds), 0)
   end
-  local names = {}
-  for name in pairs(entries) do names[#names + 1] = name end
   -- Sort the protections by the entry of `dir` they lie in.
   local exact, under = {}, {}
   local prefix = #(dir == "/" and "" or dir) + 2
@@ -412,18 +407,18 @@ function Policy:expand(g, dir, mask, prots, out)
       table.insert(under[name], p)
     end
   end
-  table.sort(names)
-  for _, name in ipairs(names) do
-    local child = join(dir, name)
-    local mode = entries[name]
+  local base = dir == "/" and "/" or dir .. "/"
+  for i = 1, #names do
+    local name, kind = names[i], kinds[i]
     -- A symlink gets no rule: opening through it is decided at its target.
-    if mode ~= "link" then
-      local isdir = mode == "directory"
-      local m = exact[name] and mask & allowed_under(exact[name].mode) or mask
+    if kind ~= "link" then
+      local isdir = kind == "directory"
+      local p = exact[name]
+      local m = p and mask & allowed_under(p.mode) or mask
       if isdir and under[name] then
-        self:expand(g, child, m, under[name], out)
+        self:expand(g, base .. name, m, under[name], out)
       else
-        self:add_rule(out, child, m, isdir, g, exact[name], true)
+        self:add_rule(out, base .. name, m, isdir, g, p, true)
       end
     end
   end
@@ -433,6 +428,7 @@ end
 function Policy:build_rules()
   local out, grants, beneath = {}, self:grants_by_path(), {}
   self.narrowed, self._rule_at = {}, {}
+  self._handled, self._file_rights = self:handled(), core.fs_file_rights()
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
   for _, p in ipairs(self.active) do
@@ -454,6 +450,7 @@ function Policy:build_rules()
       self:add_rule(out, g.canonical, g.mask, g.isdir, g)
     end
   end
+  self._handled, self._file_rights = nil, nil
   self._rules = out
 end
 
