@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 
 #include <lauxlib.h>
 
@@ -437,8 +439,123 @@ static int l_list_dir(lua_State *L)
 	return 2;
 }
 
+/* plan:add_entries(dir, names, masks [, skip_missing]) -> true, or
+ * nil, msg, errno, index (of the entry that failed).
+ * plan:add_path(dir .. "/" .. names[i], masks[i]) for each i, in order,
+ * with the same checks, for the entries of one directory: `dir` (absolute,
+ * canonical) is opened once without following symlinks (a symlink swapped
+ * in since it was listed is refused: ELOOP), and each entry beneath that
+ * descriptor, also without following one; the entry's type is checked only
+ * where its rights need a directory.  With `skip_missing`, an entry gone
+ * since the listing (ENOENT), or the whole directory gone, gets no rule:
+ * there is nothing left to grant. */
+static int l_policy_add_entries(lua_State *L)
+{
+	struct nono_policy *p = policy_check(L);
+	const char *dir = luaL_checkstring(L, 2);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	luaL_checktype(L, 4, LUA_TTABLE);
+	int skip_missing = lua_toboolean(L, 5);
+	lua_Integer n = luaL_len(L, 3);
+	uint64_t handled = policy_handled_fs(p);
+	uint64_t file_rights = landlock_fs_file_rights();
+	struct open_how dir_how = {
+		.flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct open_how entry_how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	lua_Integer failed = 0;
+	int err = 0, dfd = -1, ruleset = -1;
+
+	luaL_argcheck(L, luaL_len(L, 4) == n, 4, "one mask per name");
+	lua_settop(L, 4);
+	/* Misuse raises before anything is opened: every name one entry. */
+	for (lua_Integer i = 1; i <= n; i++) {
+		size_t len;
+		lua_geti(L, 3, i);
+		const char *name = lua_tolstring(L, -1, &len);
+		if (!name || len == 0 || strchr(name, '/') || strlen(name) != len
+		    || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			luaL_argerror(L, 3, "expected entry names (no '/', '.' or '..')");
+		lua_geti(L, 4, i);
+		if (!lua_isinteger(L, -1))
+			luaL_argerror(L, 4, "expected integer masks");
+		lua_pop(L, 2);
+	}
+	if (n == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (dir[0] != '/') {
+		err = EINVAL;
+		failed = 1;
+		goto out;
+	}
+	ruleset = policy_build_ruleset(p);
+	if (ruleset < 0) {
+		err = -ruleset;
+		failed = 1;
+		goto out;
+	}
+	dfd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &dir_how, sizeof(dir_how));
+	if (dfd < 0) {
+		err = errno;
+		if (!(err == ENOENT && skip_missing))
+			failed = 1;
+		goto out;
+	}
+	for (lua_Integer i = 1; i <= n && !failed; i++) {
+		struct stat st;
+		lua_geti(L, 3, i);
+		lua_geti(L, 4, i);
+		const char *name = lua_tostring(L, -2);
+		uint64_t access = (uint64_t)lua_tointeger(L, -1);
+		lua_pop(L, 2); /* the table still holds the name */
+		if (access & ~handled) {
+			err = EINVAL;
+			failed = i;
+			break;
+		}
+		int fd = (int)syscall(SYS_openat2, dfd, name, &entry_how, sizeof(entry_how));
+		if (fd < 0) {
+			err = errno;
+			if (!(err == ENOENT && skip_missing))
+				failed = i;
+			continue;
+		}
+		if ((access & ~file_rights) && fstat(fd, &st) < 0)
+			err = errno;
+		else if ((access & ~file_rights) && !S_ISDIR(st.st_mode))
+			err = ENOTDIR;
+		else
+			err = -landlock_ruleset_add_path(ruleset, fd, access);
+		close(fd);
+		if (err)
+			failed = i;
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (ruleset >= 0)
+		close(ruleset);
+	if (!failed) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	lua_geti(L, 3, failed);
+	lua_pushfstring(L, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/",
+			lua_tostring(L, -1));
+	push_error(L, err, lua_tostring(L, -1));
+	lua_pushinteger(L, failed);
+	return 4;
+}
+
 static const luaL_Reg policy_methods[] = {
 	{ "add_path", l_policy_add_path },
+	{ "add_entries", l_policy_add_entries },
 	{ "set_net", l_policy_set_net },
 	{ "add_ro_bind", l_policy_add_ro_bind },
 	{ "set_scoped", l_policy_set_scoped },

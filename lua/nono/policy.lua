@@ -362,8 +362,10 @@ end
 -- for a non-directory, to file rights.  Rules with no right are dropped.
 -- Two grants can reach one path (the system set's /usr and /bin, which is
 -- /usr/bin, both narrowed entry by entry): one rule, rights merged, as the
--- kernel would merge them.
-function Policy:add_rule(out, path, mask, isdir, g, by, listed)
+-- kernel would merge them.  An entry found by listing a narrowed directory
+-- is `listed` and keeps that directory and its name (`dir`, `name`): plan()
+-- adds such entries beneath the directory, opened once.
+function Policy:add_rule(out, path, mask, isdir, g, by, listed, dir, name)
   local m = mask & (self._handled or self:handled())
   if not isdir then m = m & (self._file_rights or core.fs_file_rights()) end
   if m == 0 then return end
@@ -372,7 +374,8 @@ function Policy:add_rule(out, path, mask, isdir, g, by, listed)
     same.mask = same.mask | m
     same.listed = same.listed and listed
   else
-    local rule = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed }
+    local rule = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed,
+      dir = dir, name = name }
     self._rule_at[path] = rule
     out[#out + 1] = rule
   end
@@ -418,7 +421,7 @@ function Policy:expand(g, dir, mask, prots, out)
       if isdir and under[name] then
         self:expand(g, base .. name, m, under[name], out)
       else
-        self:add_rule(out, base .. name, m, isdir, g, p, true)
+        self:add_rule(out, base .. name, m, isdir, g, p, true, dir, name)
       end
     end
   end
@@ -517,13 +520,33 @@ function Policy:plan(session)
       return nil, msg, err
     end
   end
-  for _, rule in ipairs(self:rules()) do
-    local ok, msg, err = plan:add_path(rule.path, rule.mask)
-    -- An entry of a narrowed directory removed since it was listed (a
-    -- temporary file in /tmp) needs no rule: there is nothing to grant.
-    if not ok and not (err == 2 and rule.listed) then
-      plan:close()
-      return nil, msg .. " (from " .. rule.grant.source .. ")", err
+  local rules = self:rules()
+  local i, n = 1, #rules
+  while i <= n do
+    local rule = rules[i]
+    if rule.listed then
+      -- A run of entries listed in one narrowed directory: added beneath
+      -- that directory, opened once (plan:add_entries, C).  An entry
+      -- removed since it was listed (a temporary file in /tmp) needs no
+      -- rule: there is nothing to grant.
+      local dir, names, masks, j = rule.dir, {}, {}, i
+      while j <= n and rules[j].listed and rules[j].dir == dir do
+        names[j - i + 1], masks[j - i + 1] = rules[j].name, rules[j].mask
+        j = j + 1
+      end
+      local ok, msg, err, k = plan:add_entries(dir, names, masks, true)
+      if not ok then
+        plan:close()
+        return nil, msg .. " (from " .. rules[i + k - 1].grant.source .. ")", err
+      end
+      i = j
+    else
+      local ok, msg, err = plan:add_path(rule.path, rule.mask)
+      if not ok then
+        plan:close()
+        return nil, msg .. " (from " .. rule.grant.source .. ")", err
+      end
+      i = i + 1
     end
   end
   return plan

@@ -55,3 +55,72 @@ describe("core.list_dir", function()
     assert.equal(20, err) -- ENOTDIR
   end)
 end)
+
+-- plan:add_entries adds the entries of one listed directory as add_path
+-- would add each of them, opening the directory once.
+describe("plan:add_entries", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local A = core.access
+  local READ = A.read_file | A.execute
+  local function plan()
+    local abi = core.landlock_abi()
+    if not abi then return nil end
+    return core.policy(core.fs_rights_for_abi(abi))
+  end
+
+  it("grants each named entry and nothing beside it #landlock", function()
+    if not H.require_landlock() then return end
+    H.sh("cd " .. H.q(w.project) .. " && printf x > a && printf y > b")
+    local p <close> = plan()
+    assert(p:add_path("/usr", READ | A.read_dir))
+    assert(p:add_path("/dev/null", A.write_file))
+    assert.is_true(p:add_entries(w.project, { "a", "sub" }, { READ, READ | A.read_dir }))
+    local function run(script)
+      return p:spawn({ "/bin/sh", "-c", script .. " > /dev/null 2>&1" }, {}).code
+    end
+    assert.equal(0, run("cat " .. H.q(w.project .. "/a")))
+    assert.equal(0, run("ls " .. H.q(w.project .. "/sub")))
+    assert.not_equal(0, run("cat " .. H.q(w.project .. "/b")))
+    assert.not_equal(0, run("ls " .. H.q(w.project)))
+  end)
+
+  it("skips entries gone since the listing only when asked", function()
+    if not H.require_landlock() then return end
+    local p <close> = plan()
+    assert.is_true(p:add_entries(w.project, { "file.txt", "gone" }, { READ, READ }, true))
+    assert.is_true(p:add_entries(w.root .. "/gone-dir", { "x" }, { READ }, true))
+    local ok, msg, err, i = p:add_entries(w.project, { "file.txt", "gone" }, { READ, READ })
+    assert.is_nil(ok)
+    assert.same({ w.project .. "/gone: " .. core.strerror(2), 2, 2 }, { msg, err, i })
+  end)
+
+  it("refuses a symlink, for the directory or an entry (ELOOP), and dir rights on a file", function()
+    if not H.require_landlock() then return end
+    H.sh("cd " .. H.q(w.root) .. " && ln -s project linked && ln -s file.txt project/link")
+    local p <close> = plan()
+    local ok, msg, err, i = p:add_entries(w.root .. "/linked", { "file.txt" }, { READ }, true)
+    assert.same({ nil, w.root .. "/linked/file.txt: " .. core.strerror(40), 40, 1 }, { ok, msg, err, i })
+    ok, msg, err, i = p:add_entries(w.project, { "file.txt", "link" }, { READ, READ }, true)
+    assert.same({ nil, w.project .. "/link: " .. core.strerror(40), 40, 2 }, { ok, msg, err, i })
+    ok, msg, err, i = p:add_entries(w.project, { "sub", "file.txt" }, { A.read_dir, A.read_dir })
+    assert.same({ nil, w.project .. "/file.txt: " .. core.strerror(20), 20, 2 }, { ok, msg, err, i })
+    -- the same answers as add_path for each entry
+    assert.same({ nil, w.project .. "/link: " .. core.strerror(40), 40 },
+      { p:add_path(w.project .. "/link", READ) })
+    assert.same({ nil, w.project .. "/file.txt: " .. core.strerror(20), 20 },
+      { p:add_path(w.project .. "/file.txt", A.read_dir) })
+  end)
+
+  it("raises on names that are not one entry, and on mismatched lists", function()
+    local p <close> = core.policy(core.fs_rights_for_abi(1))
+    for _, bad in ipairs { "..", ".", "", "a/b" } do
+      assert.has_error(function() p:add_entries(w.project, { bad }, { READ }) end)
+    end
+    assert.has_error(function() p:add_entries(w.project, { "a", "b" }, { READ }) end)
+    assert.has_error(function() p:add_entries(w.project, { "a" }, { "read" }) end)
+  end)
+end)
+
