@@ -439,6 +439,73 @@ static int l_list_dir(lua_State *L)
 	return 2;
 }
 
+/* Whether `path` is absolute and lexically clean: no empty, "." or ".."
+ * component and no trailing '/' ("/" itself is clean).  Such a path that
+ * holds no symlink is its own canonical form. */
+static int path_is_clean(const char *path)
+{
+	if (path[0] != '/')
+		return 0;
+	if (path[1] == '\0')
+		return 1;
+	for (const char *c = path; *c; ) {
+		const char *next = strchr(c + 1, '/');
+		size_t len = next ? (size_t)(next - c - 1) : strlen(c + 1);
+		if (len == 0 || (len == 1 && c[1] == '.') || (len == 2 && c[1] == '.' && c[2] == '.'))
+			return 0;
+		if (!next)
+			break;
+		c = next;
+	}
+	return 1;
+}
+
+static const char *kind_of(mode_t mode)
+{
+	return S_ISDIR(mode) ? "directory" : S_ISREG(mode) ? "file" : "other";
+}
+
+/* core.resolve(path) -> canonical, kind, or nil, msg, errno: what
+ * core.realpath(path) and then a stat of the result answered ("path:
+ * error" as the message), kind being "directory", "file" or "other".
+ * realpath(3) reads every component as a link, one system call each; a
+ * clean absolute path is first opened with RESOLVE_NO_SYMLINKS (O_PATH:
+ * nothing is read, no device opened): if that succeeds no component is a
+ * symlink and the path is its own canonical form, and if it fails for
+ * another reason than a symlink (ELOOP) realpath would fail the same way
+ * (ENOENT, ENOTDIR, EACCES).  Anything else goes to realpath(3). */
+static int l_resolve(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+
+	if (path_is_clean(path)) {
+		int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd >= 0) {
+			int rc = fstat(fd, &st), err = errno;
+			close(fd);
+			if (rc < 0)
+				return push_error(L, err, path);
+			lua_pushvalue(L, 1);
+			lua_pushstring(L, kind_of(st.st_mode));
+			return 2;
+		}
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+			return push_error(L, errno, path);
+	}
+	char *real = realpath(path, NULL);
+	if (!real)
+		return push_error(L, errno, path);
+	lua_pushstring(L, real);
+	free(real);
+	lua_pushstring(L, stat(lua_tostring(L, -1), &st) == 0 ? kind_of(st.st_mode) : "other");
+	return 2;
+}
+
 /* plan:add_entries(dir, names, masks [, skip_missing]) -> true, or
  * nil, msg, errno, index (of the entry that failed).
  * plan:add_path(dir .. "/" .. names[i], masks[i]) for each i, in order,
@@ -585,6 +652,7 @@ static const luaL_Reg core_funcs[] = {
 	{ "isatty", l_isatty },
 	{ "entries", l_entries },
 	{ "list_dir", l_list_dir },
+	{ "resolve", l_resolve },
 	{ "run_budgeted", l_run_budgeted },
 	{ "ns_available", l_ns_available },
 	{ "environ", l_environ },

@@ -124,3 +124,37 @@ describe("plan:add_entries", function()
   end)
 end)
 
+-- core.resolve answers what core.realpath and a stat of its result did.
+describe("core.resolve", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local lfs = require "lfs"
+  local function old(path)
+    local real, msg, err = core.realpath(path)
+    if not real then return nil, msg, err end
+    local mode = lfs.attributes(real).mode
+    return real, (mode == "directory" or mode == "file") and mode or "other"
+  end
+
+  it("gives realpath's canonical path and the kind of what it names", function()
+    -- (a clean path without symlinks is its own canonical form; anything
+    -- else is realpath's to answer)
+    H.sh(table.concat({
+      "cd " .. H.q(w.project), "ln -s sub dirlink", "ln -s ../project/file.txt filelink",
+      "ln -s filelink chain", "ln -s nowhere dangling", "ln -s loop loop", "mkfifo fifo",
+    }, " && "))
+    local cases = { "/", "/bin", "/bin/sh", "/usr/bin/../lib", "/dev/null", "/dev/ptmx", "/proc/self",
+      w.project, w.project .. "/dirlink", w.project .. "/filelink", w.project .. "/chain",
+      w.project .. "/fifo", w.project .. "/dirlink/", w.project .. "/file.txt/",
+      w.project .. "/dangling", w.project .. "/loop", w.project .. "/missing", w.root .. "/no/such",
+      "/usr//bin", "/usr/./bin", "/usr/bin/.", "/usr/bin/..", "//usr", "/usr/bin/", "." }
+    for _, path in ipairs(cases) do
+      assert.same({ old(path) }, { core.resolve(path) }, path)
+    end
+    assert.same({ w.project .. "/sub", "directory" }, { core.resolve(w.project .. "/dirlink") })
+    assert.same({ w.project .. "/file.txt", "file" }, { core.resolve(w.project .. "/chain") })
+    assert.same({ w.project .. "/fifo", "other" }, { core.resolve(w.project .. "/fifo") })
+  end)
+end)
