@@ -370,18 +370,39 @@ function Policy:resolve_protections()
     active_at[p.canonical] = active_at[p.canonical] or {}
     table.insert(active_at[p.canonical], p)
   end
+  -- The active protections at a directory and at every directory above
+  -- it, nearest first: worked out once per directory, so grants side by
+  -- side (10,000 of them) share their parent's walk up to "/".
+  local none, upward = {}, {}
+  local function at_and_above(dir)
+    local list = upward[dir]
+    if list then return list end
+    local here = active_at[dir]
+    local above = dir ~= "/" and at_and_above(paths.parent(dir)) or none
+    if not here then
+      list = above
+    elseif #above == 0 then
+      list = here
+    else
+      list = table.move(above, 1, #above, #here + 1, table.move(here, 1, #here, 1, {}))
+    end
+    upward[dir] = list
+    return list
+  end
+  local function refused(g, list)
+    for _, p in ipairs(list) do
+      if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+        local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
+        return string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
+          g.source, p.canonical, p.why or p.source, p.mode, lift)
+      end
+    end
+  end
   for _, g in ipairs(self.grants) do
     local at = g.canonical
-    while at do
-      for _, p in ipairs(active_at[at] or {}) do
-        if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-          local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
-          return nil, string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
-            g.source, p.canonical, p.why or p.source, p.mode, lift)
-        end
-      end
-      at = at ~= "/" and paths.parent(at) or nil
-    end
+    local msg = refused(g, active_at[at] or none)
+      or at ~= "/" and refused(g, at_and_above(paths.parent(at)))
+    if msg then return nil, msg end
   end
   return true
 end
@@ -474,8 +495,8 @@ function Policy:build_rules()
     end
   end
   for _, g in ipairs(self.grants) do
-    local prots = beneath[g] or {}
-    if #prots > 0 then
+    local prots = beneath[g]
+    if prots then
       self:expand(g, g.canonical, g.mask, prots, out)
     else
       self:add_rule(out, g.canonical, g.mask, g.isdir, g)
