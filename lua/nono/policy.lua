@@ -441,12 +441,20 @@ function Policy:expand(g, dir, mask, prots, out)
   for _, p in ipairs(prots) do own = own & allowed_under(p.mode) end
   self:add_rule(out, dir, own, true, g, prots[1])
   self.narrowed[#self.narrowed + 1] = { path = dir, grant = g, mask = own, protections = prots }
-  -- The entries sorted by name, and their kinds (core.list_dir: C).
-  local names, kinds = core.list_dir(dir)
-  if not names then
-    error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
-      prots[1].canonical, kinds), 0)
+  -- The entries sorted by name, and their kinds (core.list_dir: C), listed
+  -- once per build: two grants reach /usr/bin (/usr and /bin).
+  local listings = self._listings or {}
+  local listing = listings[dir]
+  if not listing then
+    local names, kinds = core.list_dir(dir)
+    if not names then
+      error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
+        prots[1].canonical, kinds), 0)
+    end
+    listing = { names = names, kinds = kinds }
+    listings[dir] = listing
   end
+  local names, kinds = listing.names, listing.kinds
   -- Sort the protections by the entry of `dir` they lie in.
   local exact, under = {}, {}
   local prefix = #(dir == "/" and "" or dir) + 2
@@ -480,7 +488,7 @@ end
 function Policy:build_rules()
   local out, grants, beneath = {}, self:grants_by_path(), {}
   self.narrowed, self._rule_at = {}, {}
-  self._handled, self._file_rights = self:handled(), core.fs_file_rights()
+  self._handled, self._file_rights, self._listings = self:handled(), core.fs_file_rights(), {}
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
   for _, p in ipairs(self.active) do
@@ -502,7 +510,7 @@ function Policy:build_rules()
       self:add_rule(out, g.canonical, g.mask, g.isdir, g)
     end
   end
-  self._handled, self._file_rights = nil, nil
+  self._handled, self._file_rights, self._listings = nil, nil, nil
   self._rules = out
 end
 
