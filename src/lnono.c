@@ -366,16 +366,18 @@ static int list_dir_bytes(const void *a, const void *b)
 	return strcmp(*(const char *const *)a + 1, *(const char *const *)b + 1);
 }
 
-/* core.list_dir(dir) -> names, kinds, or nil, msg, errno.  names: the
- * entries of `dir` but "." and "..", sorted as table.sort sorts strings;
- * kinds[i]: "directory", "link", "file" or "other", from readdir's d_type
- * (lstat only where the file system leaves it unknown).  The same facts
- * as core.entries, without a table per directory keyed by name and a sort
- * in Lua. */
+/* core.list_dir(dir [, skip_links]) -> names, kinds, or nil, msg, errno.
+ * names: the entries of `dir` but "." and "..", sorted as table.sort sorts
+ * strings; kinds[i]: "directory", "link", "file" or "other", from
+ * readdir's d_type (lstat only where the file system leaves it unknown).
+ * The same facts as core.entries, without a table per directory keyed by
+ * name and a sort in Lua.  With `skip_links`, symlinks are left out
+ * (narrowing gives them no rule). */
 static int l_list_dir(lua_State *L)
 {
 	static const char *const kind_names[] = { "directory", "link", "file", "other" };
 	const char *path = luaL_checkstring(L, 1);
+	int skip_links = lua_toboolean(L, 2);
 	luaL_Buffer b;
 	struct dirent *e;
 	size_t n = 0;
@@ -403,6 +405,10 @@ static int l_list_dir(lua_State *L)
 				: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 		}
 		kind = type == DT_DIR ? 0 : type == DT_LNK ? 1 : type == DT_REG ? 2 : 3;
+		if (kind == 1 && skip_links) {
+			errno = 0;
+			continue;
+		}
 		luaL_addchar(&b, kind);
 		luaL_addstring(&b, e->d_name);
 		luaL_addchar(&b, '\0');

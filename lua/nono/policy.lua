@@ -442,11 +442,13 @@ function Policy:expand(g, dir, mask, prots, out)
   self:add_rule(out, dir, own, true, g, prots[1])
   self.narrowed[#self.narrowed + 1] = { path = dir, grant = g, mask = own, protections = prots }
   -- The entries sorted by name, and their kinds (core.list_dir: C), listed
-  -- once per build: two grants reach /usr/bin (/usr and /bin).
+  -- once per build: two grants reach /usr/bin (/usr and /bin).  A symlink
+  -- gets no rule (opening through it is decided at its target), so the
+  -- listing leaves symlinks out.
   local listings = self._listings or {}
   local listing = listings[dir]
   if not listing then
-    local names, kinds = core.list_dir(dir)
+    local names, kinds = core.list_dir(dir, true)
     if not names then
       error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
         prots[1].canonical, kinds), 0)
@@ -470,7 +472,6 @@ function Policy:expand(g, dir, mask, prots, out)
   local base = dir == "/" and "/" or dir .. "/"
   for i = 1, #names do
     local name, kind = names[i], kinds[i]
-    -- A symlink gets no rule: opening through it is decided at its target.
     if kind ~= "link" then
       local isdir = kind == "directory"
       local p = exact[name]

@@ -37,6 +37,14 @@ describe("core.list_dir", function()
       { kind_of.a, kind_of.Z, kind_of.link, kind_of.dangling, kind_of.fifo })
     assert.is_nil(kind_of["."])
     assert.is_nil(kind_of[".."])
+    -- skip_links: the same list without the symlinks
+    local want_names, want_kinds = {}, {}
+    for i, name in ipairs(names) do
+      if kinds[i] ~= "link" then
+        want_names[#want_names + 1], want_kinds[#want_kinds + 1] = name, kinds[i]
+      end
+    end
+    assert.same({ want_names, want_kinds }, { core.list_dir(w.project, true) })
   end)
 
   it("lists an empty directory as two empty tables", function()
