@@ -489,7 +489,7 @@ work_line() { # prefix label
   startup_line floor "\`bench/floor /bin/true\` — **the floor**: 2 Landlock rules, exec"
   startup_line floor_fork "\`bench/floor -f\`: the floor + fork/wait, as a supervisor"
   startup_line floor_allow "\`bench/floor -r\` with the $N_ALLOW rules of \`nono run --allow .\`"
-  startup_line nono_version "\`nono --version\`: host, Lua state, modules parsed"
+  startup_line nono_version "\`nono --version\`: host, Lua state, modules loaded"
   startup_line nono_dry "\`nono run --dry-run --allow .\`: + policy and report, no fork/exec"
   startup_line nono_allow "**\`nono run --allow . -- /bin/true\`**"
   startup_line floor_profile "\`bench/floor -r\` with the ${N_PROFILE:-—} rules of the claude-code profile"
