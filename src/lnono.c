@@ -7,14 +7,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 
 #include <lauxlib.h>
 
