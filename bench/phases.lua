@@ -9,8 +9,10 @@
 -- (LIB_DIR/nono/core.so, i.e. BUILD/lib), and prints the mean time of each
 -- phase over N repetitions (default 100) as CPU time of this process
 -- (os.clock: user + system, so system calls count; the child's do not).
--- Debian's dynamic lua5.4 is not the static host, so absolute numbers differ
--- a little; the split is the point.  It only calls the policy code.
+-- The first phase loads the bytecode the build embeds (BUILD/luac), as the
+-- host does.  Debian's dynamic lua5.4 is not the static host, so absolute
+-- numbers differ a little; the split is the point.  It only calls the
+-- policy code.
 local src, cdir, n = arg[1], arg[2], tonumber(arg[3] or 100)
 assert(src and cdir, "usage: lua5.4 bench/phases.lua SOURCE_DIR LIB_DIR [N [GRANT...]]")
 local ACCESS = { ["--allow"] = "read,write", ["--read"] = "read", ["--write"] = "write" }
@@ -33,12 +35,22 @@ local function add(name, t)
   sum[name] = sum[name] + t
 end
 
--- 1. Parsing every embedded Lua module the way the host does (text chunks).
-local embedded = {}
-for _, m in ipairs { "cli", "defaults", "env", "json", "paths", "policy", "profile" } do
-  local f = io.open(src .. "/lua/nono/" .. m .. ".lua")
-  if f then embedded[#embedded + 1] = f:read("a"); f:close() end
+-- 1. Loading every module `nono run` requires the way the host does: the
+-- bytecode the build compiled (BUILD/luac, next to LIB_DIR), else source.
+local MODULES = { "cli", "defaults", "env", "json", "paths", "policy", "profile" }
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
 end
+local embedded, texts, mode = {}, {}, "b"
+for _, m in ipairs(MODULES) do
+  texts[#texts + 1] = read(src .. "/lua/nono/" .. m .. ".lua")
+  embedded[#embedded + 1] = read(cdir .. "/../luac/lua/nono/" .. m .. ".luac")
+end
+if #embedded < #MODULES then embedded, mode = texts, "t" end
 local bytes = 0
 for _, s in ipairs(embedded) do bytes = bytes + #s end
 
@@ -46,8 +58,9 @@ local rules_count, entries_calls = 0, 0
 local cwd = core.realpath(".")
 for _ = 1, n do
   local t = os.clock()
-  for _, s in ipairs(embedded) do assert(load(s, "=m", "t")) end
-  add(string.format("parse the embedded modules (%d KiB of Lua source)", bytes // 1024), os.clock() - t)
+  for _, s in ipairs(embedded) do assert(load(s, "=m", mode)) end
+  add(string.format("load the embedded modules (%d KiB of %s)", bytes // 1024,
+    mode == "b" and "bytecode" or "Lua source"), os.clock() - t)
 
   t = os.clock()
   local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
@@ -56,30 +69,25 @@ for _ = 1, n do
   end
   add("policy.new + grants (system set, protections, blocklist)", os.clock() - t)
 
-  -- resolve() = realpath + lfs per grant, resolve_protections, build_rules;
+  -- resolve() = core.resolve per grant, resolve_protections, build_rules;
   -- build_rules is timed again on its own below and subtracted.
-  local real_entries = core.entries
-  core.entries = function(dir) entries_calls = entries_calls + 1; return real_entries(dir) end
+  local real_list = core.list_dir
+  core.list_dir = function(...) entries_calls = entries_calls + 1; return real_list(...) end
   t = os.clock()
   assert(p:resolve())
   local resolve = os.clock() - t
   t = os.clock()
   p:build_rules()
   local build = os.clock() - t
-  core.entries = real_entries
-  add("resolve: realpath/stat of grants, protections, blocklist lookup", resolve - build)
-  add("build_rules: expand narrowed dirs (core.entries, one rule per entry)", build)
+  core.list_dir = real_list
+  add("resolve: grants, protections, blocklist lookup (core.resolve)", resolve - build)
+  add("build_rules: expand narrowed dirs (core.list_dir, one rule per entry)", build)
   rules_count = #p:rules()
 
   t = os.clock()
-  local plan <close> = core.policy(p:handled())
-  plan:set_net(p:handled_net())
-  plan:set_scoped(p:scoped())
-  plan:set_seccomp(p:seccomp_options())
-  plan:set_session("new")
-  for _, path in ipairs(p.ro_binds) do assert(plan:add_ro_bind(path)) end
-  for _, rule in ipairs(p:rules()) do assert(plan:add_path(rule.path, rule.mask)) end
-  add("plan:add_path per rule (openat2, fstat, landlock_add_rule, close)", os.clock() - t)
+  local plan <close> = assert(p:plan("new"))
+  add("plan: the rules into the ruleset (add_path, add_entries: openat2, landlock_add_rule, close)",
+    os.clock() - t)
 
   t = os.clock()
   local r = plan:spawn({ "/bin/true" }, {})
@@ -87,7 +95,7 @@ for _ = 1, n do
   add("plan:spawn (seccomp filter, fork, wait: the parent's side)", os.clock() - t)
 end
 
-print(string.format("%d grant(s) given; %d rules; core.entries calls per run: %d; %d repetitions; CPU ms of the nono process",
+print(string.format("%d grant(s) given; %d rules; core.list_dir calls per run: %d; %d repetitions; CPU ms of the nono process",
   #grants, rules_count, entries_calls // n, n))
 local total = 0
 for _, name in ipairs(order) do total = total + sum[name] end
@@ -96,12 +104,9 @@ for _, name in ipairs(order) do
 end
 print(string.format("  %7.3f ms         total", total / n * 1000))
 
--- Not a phase: what the first one would cost if the build embedded the
--- modules as stripped bytecode (luac -s) instead of source.
-local dumped = {}
-for _, s in ipairs(embedded) do dumped[#dumped + 1] = string.dump(assert(load(s, "=m", "t")), true) end
+-- Not a phase: what the first one cost when the build embedded source text.
 local t = os.clock()
 for _ = 1, n do
-  for _, b in ipairs(dumped) do assert(load(b, "=m", "b")) end
+  for _, text in ipairs(texts) do assert(load(text, "=m", "t")) end
 end
-print(string.format("  (the same modules as stripped bytecode would load in %.3f ms)", (os.clock() - t) / n * 1000))
+print(string.format("  (the same modules as source text, as embedded before, parse in %.3f ms)", (os.clock() - t) / n * 1000))

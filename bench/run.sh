@@ -489,7 +489,7 @@ work_line() { # prefix label
   startup_line floor "\`bench/floor /bin/true\` — **the floor**: 2 Landlock rules, exec"
   startup_line floor_fork "\`bench/floor -f\`: the floor + fork/wait, as a supervisor"
   startup_line floor_allow "\`bench/floor -r\` with the $N_ALLOW rules of \`nono run --allow .\`"
-  startup_line nono_version "\`nono --version\`: host, Lua state, modules parsed"
+  startup_line nono_version "\`nono --version\`: host, Lua state, modules loaded"
   startup_line nono_dry "\`nono run --dry-run --allow .\`: + policy and report, no fork/exec"
   startup_line nono_allow "**\`nono run --allow . -- /bin/true\`**"
   startup_line floor_profile "\`bench/floor -r\` with the ${N_PROFILE:-—} rules of the claude-code profile"
@@ -581,9 +581,11 @@ DAT="$OUT/startup.dat"
   done
 } > "$DAT"
 if command -v gnuplot >/dev/null 2>&1; then
-  gnuplot <<EOF || say "gnuplot failed; $DAT has the data"
+  # Run in $OUT and name the data file relatively: gnuplot writes the plot
+  # command into the SVG, and a committed plot names no machine's paths.
+  (cd "$OUT" && gnuplot) <<EOF || say "gnuplot failed; $DAT has the data"
 set terminal svg size 900,460 dynamic enhanced font "sans,12" background rgb "white"
-set output "$OUT/startup.svg"
+set output "startup.svg"
 set title "Start-up of COMMAND /bin/true on $(nproc) cores, Linux $(uname -r | cut -d- -f1) (mean ± σ; log scale; lower is better)"
 set ylabel "milliseconds"
 set logscale y
@@ -595,7 +597,7 @@ set xtics nomirror rotate by -25 left
 set bmargin 6
 set offsets 0.6, 0.6, 0, 0
 unset key
-plot "$DAT" using 0:2:3:(column(4) == 2 ? 0xd9822b : column(4) == 3 ? 0x7a9a5a : 0x4a7ab5):xtic(1) \
+plot "startup.dat" using 0:2:3:(column(4) == 2 ? 0xd9822b : column(4) == 3 ? 0x7a9a5a : 0x4a7ab5):xtic(1) \
        with boxerrorbars lc rgb variable, \
      "" using 0:(\$2*1.45):(sprintf("%.2f", \$2)) with labels
 EOF

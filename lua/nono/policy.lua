@@ -200,17 +200,18 @@ function Policy:resolve()
       local ok, msg = self:create_dir(g)
       if not ok then return nil, msg end
     end
-    local real, msg = core.realpath(g.path)
+    -- The canonical path and its kind (core.resolve: one open, where
+    -- realpath and a stat took a system call per component).
+    local real, kind = core.resolve(g.path)
     if not real then
       -- (a grant to create is missing only in --dry-run and why: shown as such)
       if not g.optional and not g.create then
         return nil, string.format("%s: %s does not exist or cannot be resolved (%s)",
-          g.source, g.path, msg)
+          g.source, g.path, kind)
       end
       self.skipped[#self.skipped + 1] = g
     else
-      local attrs = lfs.attributes(real)
-      local isdir = attrs and attrs.mode == "directory"
+      local isdir = kind == "directory"
       if g.kind == "dir" and not isdir then
         return nil, string.format("%s: %s is not a directory (use the -file form of the option)",
           g.source, real)
@@ -246,13 +247,23 @@ function Policy:command_protections()
   local names, out, seen = {}, {}, {}
   for name in pairs(self.blocked) do names[#names + 1] = name end
   table.sort(names)
+  -- Each directory is resolved once (/bin is /usr/bin where /usr is
+  -- merged, and is then searched once): a name resolves beneath it as
+  -- beneath the path as written, and a missing directory holds nothing.
+  local dirs, seen_dir = {}, {}
+  for _, dir in ipairs(defaults.command_dirs) do
+    local real, kind = core.resolve(dir)
+    if real and kind == "directory" and not seen_dir[real] then
+      seen_dir[real] = true
+      dirs[#dirs + 1] = real == "/" and "" or real
+    end
+  end
   self.commands_missing = {}
   for _, name in ipairs(names) do
     local found = false
-    for _, dir in ipairs(defaults.command_dirs) do
-      local real = core.realpath(dir .. "/" .. name)
-      local attrs = real and lfs.attributes(real)
-      if attrs and attrs.mode == "file" then
+    for _, dir in ipairs(dirs) do
+      local real, kind = core.resolve(dir .. "/" .. name)
+      if real and kind == "file" then
         found = true
         if not seen[real] then
           seen[real] = true
@@ -310,6 +321,23 @@ function Policy:choose_binds(grants)
   end
 end
 
+--- paths.canonical (the deepest existing ancestor resolved, the rest
+-- appended), with core.resolve: a protected name that does not exist, the
+-- common case, costs one failed open instead of realpath's readlink of
+-- every component.  Returns canonical, exists; or nil, message, errno.
+local function canonical(path)
+  local real, msg, err = core.resolve(path)
+  if real then return real, true end
+  if path == "/" or err ~= 2 then -- 2 = ENOENT
+    return nil, msg, err
+  end
+  local parent = paths.parent(path)
+  local base = path:sub(#parent + 2)
+  local preal, pmsg, perr = canonical(parent == "" and "/" or parent)
+  if not preal then return nil, pmsg, perr end
+  return (preal == "/" and "" or preal) .. "/" .. base, false
+end
+
 --- Canonicalise protections and bypasses; refuse a grant that would give a
 -- protected path more than its protection leaves.
 function Policy:resolve_protections()
@@ -317,14 +345,14 @@ function Policy:resolve_protections()
   for _, p in ipairs(self.protections) do all[#all + 1] = p end
   for _, p in ipairs(self:command_protections()) do all[#all + 1] = p end
   for _, p in ipairs(all) do
-    local canonical, exists = paths.canonical(p.path)
-    p.canonical, p.exists = canonical or p.path, canonical and exists or false
+    local real, exists = canonical(p.path)
+    p.canonical, p.exists = real or p.path, real and exists or false
   end
   for _, b in ipairs(self.bypasses) do
-    local canonical = paths.canonical(b.path) or b.path
+    local real = canonical(b.path) or b.path
     local hit = false
     for _, p in ipairs(all) do
-      if p.canonical == canonical then p.bypassed, hit = b.source, true end
+      if p.canonical == real then p.bypassed, hit = b.source, true end
     end
     if not hit then
       return nil, string.format("%s: %s is not protected (nono why --path %s explains a verdict)",
@@ -342,41 +370,61 @@ function Policy:resolve_protections()
     active_at[p.canonical] = active_at[p.canonical] or {}
     table.insert(active_at[p.canonical], p)
   end
-  for _, g in ipairs(self.grants) do
-    local at = g.canonical
-    while at do
-      for _, p in ipairs(active_at[at] or {}) do
-        if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-          local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
-          return nil, string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
-            g.source, p.canonical, p.why or p.source, p.mode, lift)
-        end
+  -- The active protections at a directory and at every directory above
+  -- it, nearest first: worked out once per directory, so grants side by
+  -- side (10,000 of them) share their parent's walk up to "/".
+  local none, upward = {}, {}
+  local function at_and_above(dir)
+    local list = upward[dir]
+    if list then return list end
+    local here = active_at[dir]
+    local above = dir ~= "/" and at_and_above(paths.parent(dir)) or none
+    if not here then
+      list = above
+    elseif #above == 0 then
+      list = here
+    else
+      list = table.move(above, 1, #above, #here + 1, table.move(here, 1, #here, 1, {}))
+    end
+    upward[dir] = list
+    return list
+  end
+  local function refused(g, list)
+    for _, p in ipairs(list) do
+      if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+        local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
+        return string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
+          g.source, p.canonical, p.why or p.source, p.mode, lift)
       end
-      at = at ~= "/" and paths.parent(at) or nil
     end
   end
+  for _, g in ipairs(self.grants) do
+    local at = g.canonical
+    local msg = refused(g, active_at[at] or none)
+      or at ~= "/" and refused(g, at_and_above(paths.parent(at)))
+    if msg then return nil, msg end
+  end
   return true
-end
-
-local function join(dir, name)
-  return (dir == "/" and "" or dir) .. "/" .. name
 end
 
 --- Add the rule for `path` to `out`, masked to what the kernel handles and,
 -- for a non-directory, to file rights.  Rules with no right are dropped.
 -- Two grants can reach one path (the system set's /usr and /bin, which is
 -- /usr/bin, both narrowed entry by entry): one rule, rights merged, as the
--- kernel would merge them.
-function Policy:add_rule(out, path, mask, isdir, g, by, listed)
-  local m = mask & self:handled()
-  if not isdir then m = m & core.fs_file_rights() end
+-- kernel would merge them.  An entry found by listing a narrowed directory
+-- is `listed` and keeps that directory and its name (`dir`, `name`): plan()
+-- adds such entries beneath the directory, opened once.
+function Policy:add_rule(out, path, mask, isdir, g, by, listed, dir, name)
+  local m = mask & (self._handled or self:handled())
+  if not isdir then m = m & (self._file_rights or core.fs_file_rights()) end
   if m == 0 then return end
   local same = self._rule_at[path]
   if same then
     same.mask = same.mask | m
     same.listed = same.listed and listed
   else
-    local rule = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed }
+    local rule = { path = path, mask = m, grant = g, isdir = isdir, protection = by, listed = listed,
+      dir = dir, name = name }
     self._rule_at[path] = rule
     out[#out + 1] = rule
   end
@@ -393,13 +441,22 @@ function Policy:expand(g, dir, mask, prots, out)
   for _, p in ipairs(prots) do own = own & allowed_under(p.mode) end
   self:add_rule(out, dir, own, true, g, prots[1])
   self.narrowed[#self.narrowed + 1] = { path = dir, grant = g, mask = own, protections = prots }
-  local entries, msg = core.entries(dir)
-  if not entries then
-    error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
-      prots[1].canonical, msg), 0)
+  -- The entries sorted by name, and their kinds (core.list_dir: C), listed
+  -- once per build: two grants reach /usr/bin (/usr and /bin).  A symlink
+  -- gets no rule (opening through it is decided at its target), so the
+  -- listing leaves symlinks out.
+  local listings = self._listings or {}
+  local listing = listings[dir]
+  if not listing then
+    local names, kinds = core.list_dir(dir, true)
+    if not names then
+      error(string.format("%s: cannot list %s to keep %s protected: %s", g.source, dir,
+        prots[1].canonical, kinds), 0)
+    end
+    listing = { names = names, kinds = kinds }
+    listings[dir] = listing
   end
-  local names = {}
-  for name in pairs(entries) do names[#names + 1] = name end
+  local names, kinds = listing.names, listing.kinds
   -- Sort the protections by the entry of `dir` they lie in.
   local exact, under = {}, {}
   local prefix = #(dir == "/" and "" or dir) + 2
@@ -412,18 +469,17 @@ function Policy:expand(g, dir, mask, prots, out)
       table.insert(under[name], p)
     end
   end
-  table.sort(names)
-  for _, name in ipairs(names) do
-    local child = join(dir, name)
-    local mode = entries[name]
-    -- A symlink gets no rule: opening through it is decided at its target.
-    if mode ~= "link" then
-      local isdir = mode == "directory"
-      local m = exact[name] and mask & allowed_under(exact[name].mode) or mask
+  local base = dir == "/" and "/" or dir .. "/"
+  for i = 1, #names do
+    local name, kind = names[i], kinds[i]
+    if kind ~= "link" then
+      local isdir = kind == "directory"
+      local p = exact[name]
+      local m = p and mask & allowed_under(p.mode) or mask
       if isdir and under[name] then
-        self:expand(g, child, m, under[name], out)
+        self:expand(g, base .. name, m, under[name], out)
       else
-        self:add_rule(out, child, m, isdir, g, exact[name], true)
+        self:add_rule(out, base .. name, m, isdir, g, p, true, dir, name)
       end
     end
   end
@@ -433,6 +489,7 @@ end
 function Policy:build_rules()
   local out, grants, beneath = {}, self:grants_by_path(), {}
   self.narrowed, self._rule_at = {}, {}
+  self._handled, self._file_rights, self._listings = self:handled(), core.fs_file_rights(), {}
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
   for _, p in ipairs(self.active) do
@@ -447,13 +504,14 @@ function Policy:build_rules()
     end
   end
   for _, g in ipairs(self.grants) do
-    local prots = beneath[g] or {}
-    if #prots > 0 then
+    local prots = beneath[g]
+    if prots then
       self:expand(g, g.canonical, g.mask, prots, out)
     else
       self:add_rule(out, g.canonical, g.mask, g.isdir, g)
     end
   end
+  self._handled, self._file_rights, self._listings = nil, nil, nil
   self._rules = out
 end
 
@@ -553,13 +611,33 @@ function Policy:plan(session)
       return nil, msg, err
     end
   end
-  for _, rule in ipairs(self:rules()) do
-    local ok, msg, err = plan:add_path(rule.path, rule.mask)
-    -- An entry of a narrowed directory removed since it was listed (a
-    -- temporary file in /tmp) needs no rule: there is nothing to grant.
-    if not ok and not (err == 2 and rule.listed) then
-      plan:close()
-      return nil, msg .. " (from " .. rule.grant.source .. ")", err
+  local rules = self:rules()
+  local i, n = 1, #rules
+  while i <= n do
+    local rule = rules[i]
+    if rule.listed then
+      -- A run of entries listed in one narrowed directory: added beneath
+      -- that directory, opened once (plan:add_entries, C).  An entry
+      -- removed since it was listed (a temporary file in /tmp) needs no
+      -- rule: there is nothing to grant.
+      local dir, names, masks, j = rule.dir, {}, {}, i
+      while j <= n and rules[j].listed and rules[j].dir == dir do
+        names[j - i + 1], masks[j - i + 1] = rules[j].name, rules[j].mask
+        j = j + 1
+      end
+      local ok, msg, err, k = plan:add_entries(dir, names, masks, true)
+      if not ok then
+        plan:close()
+        return nil, msg .. " (from " .. rules[i + k - 1].grant.source .. ")", err
+      end
+      i = j
+    else
+      local ok, msg, err = plan:add_path(rule.path, rule.mask)
+      if not ok then
+        plan:close()
+        return nil, msg .. " (from " .. rule.grant.source .. ")", err
+      end
+      i = i + 1
     end
   end
   return plan

@@ -1,0 +1,168 @@
+-- core.list_dir lists a narrowed directory for policy.expand: the same
+-- entries and kinds as core.entries, already in table.sort's order.
+local H = require "spec.helper"
+local core = require "nono.core"
+
+describe("core.list_dir", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local function sorted_entries(dir)
+    local e = assert(core.entries(dir))
+    local names = {}
+    for name in pairs(e) do names[#names + 1] = name end
+    table.sort(names)
+    local kinds = {}
+    for i, name in ipairs(names) do kinds[i] = e[name] end
+    return names, kinds
+  end
+
+  it("gives the entries and kinds of core.entries, sorted as table.sort sorts", function()
+    H.sh(table.concat({
+      "cd " .. H.q(w.project),
+      "mkdir B a _ '.hidden dir'", "touch Z z 10 9 'sp ace' .dot", "ln -s file.txt link",
+      "ln -s nowhere dangling", "mkfifo fifo",
+    }, " && "))
+    for _, dir in ipairs { w.project, w.home, "/usr/bin", "/", "/dev" } do
+      local names, kinds = assert(core.list_dir(dir))
+      local want_names, want_kinds = sorted_entries(dir)
+      assert.same(want_names, names)
+      assert.same(want_kinds, kinds)
+    end
+    local names, kinds = core.list_dir(w.project)
+    local kind_of = {}
+    for i, name in ipairs(names) do kind_of[name] = kinds[i] end
+    assert.same({ "directory", "file", "link", "link", "other" },
+      { kind_of.a, kind_of.Z, kind_of.link, kind_of.dangling, kind_of.fifo })
+    assert.is_nil(kind_of["."])
+    assert.is_nil(kind_of[".."])
+    -- skip_links: the same list without the symlinks
+    local want_names, want_kinds = {}, {}
+    for i, name in ipairs(names) do
+      if kinds[i] ~= "link" then
+        want_names[#want_names + 1], want_kinds[#want_kinds + 1] = name, kinds[i]
+      end
+    end
+    assert.same({ want_names, want_kinds }, { core.list_dir(w.project, true) })
+  end)
+
+  it("lists an empty directory as two empty tables", function()
+    local names, kinds = core.list_dir(w.project .. "/sub")
+    assert.same({}, names)
+    assert.same({}, kinds)
+  end)
+
+  it("returns nil, message, errno for what it cannot list", function()
+    local names, msg, err = core.list_dir(w.root .. "/missing")
+    assert.is_nil(names)
+    assert.equal(w.root .. "/missing: " .. core.strerror(2), msg)
+    assert.equal(2, err)
+    names, msg, err = core.list_dir(w.project .. "/file.txt")
+    assert.is_nil(names)
+    assert.equal(20, err) -- ENOTDIR
+  end)
+end)
+
+-- plan:add_entries adds the entries of one listed directory as add_path
+-- would add each of them, opening the directory once.
+describe("plan:add_entries", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local A = core.access
+  local READ = A.read_file | A.execute
+  local function plan()
+    local abi = core.landlock_abi()
+    if not abi then return nil end
+    return core.policy(core.fs_rights_for_abi(abi))
+  end
+
+  it("grants each named entry and nothing beside it #landlock", function()
+    if not H.require_landlock() then return end
+    H.sh("cd " .. H.q(w.project) .. " && printf x > a && printf y > b")
+    local p <close> = plan()
+    assert(p:add_path("/usr", READ | A.read_dir))
+    assert(p:add_path("/dev/null", A.write_file))
+    assert.is_true(p:add_entries(w.project, { "a", "sub" }, { READ, READ | A.read_dir }))
+    local function run(script)
+      return p:spawn({ "/bin/sh", "-c", script .. " > /dev/null 2>&1" }, {}).code
+    end
+    assert.equal(0, run("cat " .. H.q(w.project .. "/a")))
+    assert.equal(0, run("ls " .. H.q(w.project .. "/sub")))
+    assert.not_equal(0, run("cat " .. H.q(w.project .. "/b")))
+    assert.not_equal(0, run("ls " .. H.q(w.project)))
+  end)
+
+  it("skips entries gone since the listing only when asked", function()
+    if not H.require_landlock() then return end
+    local p <close> = plan()
+    assert.is_true(p:add_entries(w.project, { "file.txt", "gone" }, { READ, READ }, true))
+    assert.is_true(p:add_entries(w.root .. "/gone-dir", { "x" }, { READ }, true))
+    local ok, msg, err, i = p:add_entries(w.project, { "file.txt", "gone" }, { READ, READ })
+    assert.is_nil(ok)
+    assert.same({ w.project .. "/gone: " .. core.strerror(2), 2, 2 }, { msg, err, i })
+  end)
+
+  it("refuses a symlink, for the directory or an entry (ELOOP), and dir rights on a file", function()
+    if not H.require_landlock() then return end
+    H.sh("cd " .. H.q(w.root) .. " && ln -s project linked && ln -s file.txt project/link")
+    local p <close> = plan()
+    local ok, msg, err, i = p:add_entries(w.root .. "/linked", { "file.txt" }, { READ }, true)
+    assert.same({ nil, w.root .. "/linked/file.txt: " .. core.strerror(40), 40, 1 }, { ok, msg, err, i })
+    ok, msg, err, i = p:add_entries(w.project, { "file.txt", "link" }, { READ, READ }, true)
+    assert.same({ nil, w.project .. "/link: " .. core.strerror(40), 40, 2 }, { ok, msg, err, i })
+    ok, msg, err, i = p:add_entries(w.project, { "sub", "file.txt" }, { A.read_dir, A.read_dir })
+    assert.same({ nil, w.project .. "/file.txt: " .. core.strerror(20), 20, 2 }, { ok, msg, err, i })
+    -- the same answers as add_path for each entry
+    assert.same({ nil, w.project .. "/link: " .. core.strerror(40), 40 },
+      { p:add_path(w.project .. "/link", READ) })
+    assert.same({ nil, w.project .. "/file.txt: " .. core.strerror(20), 20 },
+      { p:add_path(w.project .. "/file.txt", A.read_dir) })
+  end)
+
+  it("raises on names that are not one entry, and on mismatched lists", function()
+    local p <close> = core.policy(core.fs_rights_for_abi(1))
+    for _, bad in ipairs { "..", ".", "", "a/b" } do
+      assert.has_error(function() p:add_entries(w.project, { bad }, { READ }) end)
+    end
+    assert.has_error(function() p:add_entries(w.project, { "a", "b" }, { READ }) end)
+    assert.has_error(function() p:add_entries(w.project, { "a" }, { "read" }) end)
+  end)
+end)
+
+-- core.resolve answers what core.realpath and a stat of its result did.
+describe("core.resolve", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local lfs = require "lfs"
+  local function old(path)
+    local real, msg, err = core.realpath(path)
+    if not real then return nil, msg, err end
+    local mode = lfs.attributes(real).mode
+    return real, (mode == "directory" or mode == "file") and mode or "other"
+  end
+
+  it("gives realpath's canonical path and the kind of what it names", function()
+    -- (a clean path without symlinks is its own canonical form; anything
+    -- else is realpath's to answer)
+    H.sh(table.concat({
+      "cd " .. H.q(w.project), "ln -s sub dirlink", "ln -s ../project/file.txt filelink",
+      "ln -s filelink chain", "ln -s nowhere dangling", "ln -s loop loop", "mkfifo fifo",
+    }, " && "))
+    local cases = { "/", "/bin", "/bin/sh", "/usr/bin/../lib", "/dev/null", "/dev/ptmx", "/proc/self",
+      w.project, w.project .. "/dirlink", w.project .. "/filelink", w.project .. "/chain",
+      w.project .. "/fifo", w.project .. "/dirlink/", w.project .. "/file.txt/",
+      w.project .. "/dangling", w.project .. "/loop", w.project .. "/missing", w.root .. "/no/such",
+      "/usr//bin", "/usr/./bin", "/usr/bin/.", "/usr/bin/..", "//usr", "/usr/bin/", "." }
+    for _, path in ipairs(cases) do
+      assert.same({ old(path) }, { core.resolve(path) }, path)
+    end
+    assert.same({ w.project .. "/sub", "directory" }, { core.resolve(w.project .. "/dirlink") })
+    assert.same({ w.project .. "/file.txt", "file" }, { core.resolve(w.project .. "/chain") })
+    assert.same({ w.project .. "/fifo", "other" }, { core.resolve(w.project .. "/fifo") })
+  end)
+end)
