@@ -124,6 +124,10 @@ int supervisor_end_tree(void)
 {
 	int killed = 0, status;
 
+	/* No child at all: then no descendant either (an orphan of the
+	 * command is reparented to us), and /proc need not be read. */
+	if (waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD)
+		return 0;
 	for (;;) {
 		/* Killed, they cannot fork again; what they forked before is
 		 * in this pass too, or reparented to us by the next one. */

@@ -588,7 +588,7 @@ local function run(args, i)
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
     p:start_clock(core.time_ms() / 1000)
-    sealed, emsg = core.sealed_memfd(json.encode(p:export()))
+    sealed, emsg = core.sealed_memfd(p:export())
     if sealed then
       plan:set_inherit_fd(sealed)
       environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
@@ -652,9 +652,9 @@ local function own_policy()
   if not fd then return nil, "--self: not inside a nono sandbox (NONO_POLICY_FD is not set)" end
   local text, msg = core.read_sealed(fd)
   if not text then return nil, "--self: descriptor " .. fd .. ": " .. msg end
-  local data, jmsg = json.decode(text)
-  if not data then return nil, "--self: " .. jmsg end
-  return policy.import(data)
+  local p, pmsg = policy.import(text)
+  if not p then return nil, "--self: " .. pmsg end
+  return p
 end
 
 local function why(args, i)

@@ -4,6 +4,7 @@
 -- from what is enforced.
 local core = require "nono.core"
 local lfs = require "lfs"
+local json = require "nono.json"
 local paths = require "nono.paths"
 local defaults = require "nono.defaults"
 
@@ -829,12 +830,15 @@ function Policy:why(path, op)
   return answer
 end
 
---- What `why` needs of a resolved policy, as plain data: handed to the
--- command sealed (`nono why --self` answers from it inside the sandbox
--- with the same `why`, without resolving anything again).
+--- What `why` needs of a resolved policy, as text: handed to the command
+-- sealed (`nono why --self` answers from it inside the sandbox with the
+-- same `why`, without resolving anything again).  A JSON line (grants,
+-- protections, narrowed directories), then a line per rule, as there may
+-- be thousands: "MASK ISDIR GRANT PATH" with "\\" and newlines in PATH
+-- escaped.
 function Policy:export()
   assert(self.resolved, "policy: resolve() first")
-  local index, grants, active, rules, narrowed, bypassed = {}, {}, {}, {}, {}, {}
+  local index, grants, active, narrowed, bypassed = {}, {}, {}, {}, {}
   for i, g in ipairs(self.grants) do
     index[g] = i
     grants[i] = { canonical = g.canonical, isdir = g.isdir, source = g.source, access = g.access,
@@ -848,12 +852,13 @@ function Policy:export()
     return index[g]
   end
   for i, p in ipairs(self.active) do
-    index[p] = i
     active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
       name = p.name, bind = p.bind }
   end
+  local lines, fmt, escapes = {}, string.format, { ["\\"] = "\\\\", ["\n"] = "\\n" }
   for i, r in ipairs(self:rules()) do
-    rules[i] = { path = r.path, mask = r.mask, isdir = r.isdir, grant = grant_of(r.grant) }
+    lines[i] = fmt("%d %d %d %s", r.mask, r.isdir and 1 or 0, grant_of(r.grant),
+      r.path:find("[\\\n]") and r.path:gsub("[\\\n]", escapes) or r.path)
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
@@ -864,26 +869,30 @@ function Policy:export()
       bypassed[#bypassed + 1] = { canonical = p.canonical, bypassed = p.bypassed, why = p.why, source = p.source }
     end
   end
-  return { version = 1, abi = self.abi, home = self.home, cwd = self.cwd, grants = grants,
-    active = active, rules = rules, narrowed = narrowed, bypassed = bypassed }
+  return json.encode { version = 1, abi = self.abi, home = self.home, cwd = self.cwd, grants = grants,
+    active = active, narrowed = narrowed, bypassed = bypassed } .. "\n" .. table.concat(lines, "\n")
 end
 
---- A policy rebuilt from `export()`'s data: it can answer `why` (and
--- nothing else: it holds no grants to resolve).
-function M.import(t)
+--- A policy rebuilt from `export()`'s text: it can answer `why` (and
+-- nothing else: it holds no grants to resolve).  Returns it, or nil and a
+-- message.
+function M.import(text)
+  local head, body = text:match("^([^\n]*)\n?(.*)$")
+  local t = json.decode(head)
   if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
-  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = {}, active = {},
-    narrowed = {}, all_protections = {}, _rules = {}, resolved = true }, Policy)
-  for i, g in ipairs(t.grants) do self.grants[i] = g end
-  for i, p in ipairs(t.active) do self.active[i] = p end
-  for i, r in ipairs(t.rules) do
-    self._rules[i] = { path = r.path, mask = r.mask, isdir = r.isdir, grant = self.grants[r.grant] }
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = t.grants, active = t.active,
+    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
+  local unescape = { ["\\\\"] = "\\", ["\\n"] = "\n" }
+  for line in body:gmatch("[^\n]+") do
+    local mask, isdir, g, path = line:match("^(%d+) ([01]) (%d+) (.*)$")
+    if not mask then return nil, "not a nono policy (bad rule line)" end
+    self._rules[#self._rules + 1] = { path = path:gsub("\\[\\n]", unescape), mask = math.tointeger(mask),
+      isdir = isdir == "1", grant = t.grants[math.tointeger(g)] }
   end
   for i, n in ipairs(t.narrowed) do
-    self.narrowed[i] = { path = n.path, mask = n.mask, grant = self.grants[n.grant],
+    self.narrowed[i] = { path = n.path, mask = n.mask, grant = t.grants[n.grant],
       protections = { n.protection } }
   end
-  for i, p in ipairs(t.bypassed) do self.all_protections[i] = p end
   return self
 end
 
