@@ -46,7 +46,7 @@ static const char *const stage_names[] = {
 	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
-	[STAGE_NAMESPACE] = "read-only mounts in a private user and mount namespace",
+	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
 	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
@@ -185,7 +185,10 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	if (policy_private_mounts(p)) {
 		int nerr = ns_enter(getuid(), getgid());
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_bind_readonly(binds[i]);
+			nerr = ns_bind_readonly(binds[i], 0);
+		nbinds = policy_noexec_binds(p, &binds);
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_bind_readonly(binds[i], 1);
 		if (nerr < 0)
 			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
 	}

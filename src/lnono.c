@@ -227,14 +227,25 @@ static int l_policy_add_path(lua_State *L)
 	return 1;
 }
 
-static int l_policy_add_ro_bind(lua_State *L)
+static int add_bind(lua_State *L,
+		    int (*add)(struct nono_policy *, const char *))
 {
 	const char *path = luaL_checkstring(L, 2);
-	int err = policy_add_ro_bind(policy_check(L), path);
+	int err = add(policy_check(L), path);
 	if (err < 0)
 		return push_error(L, -err, path);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+static int l_policy_add_ro_bind(lua_State *L)
+{
+	return add_bind(L, policy_add_ro_bind);
+}
+
+static int l_policy_add_noexec_bind(lua_State *L)
+{
+	return add_bind(L, policy_add_noexec_bind);
 }
 
 static int l_ns_available(lua_State *L)
@@ -734,6 +745,7 @@ static const luaL_Reg policy_methods[] = {
 	{ "add_entries", l_policy_add_entries },
 	{ "set_net", l_policy_set_net },
 	{ "add_ro_bind", l_policy_add_ro_bind },
+	{ "add_noexec_bind", l_policy_add_noexec_bind },
 	{ "set_scoped", l_policy_set_scoped },
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },

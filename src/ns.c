@@ -65,14 +65,16 @@ int ns_enter(uid_t uid, gid_t gid)
 	return 0;
 }
 
-int ns_bind_readonly(const char *path)
+int ns_bind_readonly(const char *path, int noexec)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | (noexec ? MOUNT_ATTR_NOEXEC : 0),
+	};
 	int err = 0;
 
 	/* A detached copy of the mount tree at `path` (not following a final
-	 * symlink), made read-only as a whole, then attached over `path`.
-	 * mount_setattr changes only the read-only flag, so the flags a user
+	 * symlink), made read-only (and no-exec) as a whole, then attached over
+	 * `path`.  mount_setattr only sets those flags, so the ones a user
 	 * namespace may not clear (nosuid, nodev, ...) are kept as they are. */
 	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
 			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |

@@ -21,7 +21,8 @@ int ns_available(void);
  * propagates out.  For the forked child only: not thread-safe. */
 int ns_enter(uid_t uid, gid_t gid);
 
-/* Bind `path` (canonical, absolute) read-only over itself, recursively. */
-int ns_bind_readonly(const char *path);
+/* Bind `path` (canonical, absolute) read-only over itself, recursively;
+ * also no-exec if `noexec`. */
+int ns_bind_readonly(const char *path, int noexec);
 
 #endif

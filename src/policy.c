@@ -23,8 +23,8 @@ struct nono_policy {
 	int private_mounts; /* a user+mount namespace even with no bind */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
-	char **ro_binds;
-	size_t nbinds;
+	char **ro_binds, **noexec_binds;
+	size_t nbinds, nnoexec;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -145,18 +145,29 @@ int policy_build_ruleset(struct nono_policy *p)
 	return fd < 0 ? -errno : fd;
 }
 
-int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path)
+/* Append a copy of `path` to a list of paths. */
+static int push_path(char ***list, size_t *n, const char *path)
 {
-	if (canonical_path[0] != '/')
+	if (path[0] != '/')
 		return -EINVAL;
-	char **v = realloc(p->ro_binds, (p->nbinds + 1) * sizeof(*v));
+	char **v = realloc(*list, (*n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	p->ro_binds = v;
-	if (!(v[p->nbinds] = strdup(canonical_path)))
+	*list = v;
+	if (!(v[*n] = strdup(path)))
 		return -ENOMEM;
-	p->nbinds++;
+	(*n)++;
 	return 0;
+}
+
+int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->ro_binds, &p->nbinds, canonical_path);
+}
+
+int policy_add_noexec_bind(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->noexec_binds, &p->nnoexec, canonical_path);
 }
 
 void policy_set_private_mounts(struct nono_policy *p)
@@ -166,7 +177,7 @@ void policy_set_private_mounts(struct nono_policy *p)
 
 int policy_private_mounts(const struct nono_policy *p)
 {
-	return p->private_mounts || p->nbinds > 0;
+	return p->private_mounts || p->nbinds > 0 || p->nnoexec > 0;
 }
 
 int policy_set_inherit_fd(struct nono_policy *p, int fd)
@@ -188,6 +199,12 @@ size_t policy_ro_binds(const struct nono_policy *p, char *const **paths)
 	return p->nbinds;
 }
 
+size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->noexec_binds;
+	return p->nnoexec;
+}
+
 void policy_free(struct nono_policy *p)
 {
 	if (!p)
@@ -195,6 +212,9 @@ void policy_free(struct nono_policy *p)
 	for (size_t i = 0; i < p->nbinds; i++)
 		free(p->ro_binds[i]);
 	free(p->ro_binds);
+	for (size_t i = 0; i < p->nnoexec; i++)
+		free(p->noexec_binds[i]);
+	free(p->noexec_binds);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

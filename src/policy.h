@@ -60,6 +60,12 @@ int policy_build_ruleset(struct nono_policy *p);
 int policy_add_ro_bind(struct nono_policy *p, const char *canonical_path);
 size_t policy_ro_binds(const struct nono_policy *p, char *const **paths);
 
+/* Mount `canonical_path` read-only and no-exec over itself in the same
+ * namespace: a blocked command cannot be executed, not even through ld.so
+ * (no PROT_EXEC mapping from a noexec mount).  As policy_add_ro_bind. */
+int policy_add_noexec_bind(struct nono_policy *p, const char *canonical_path);
+size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths);
+
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back
  * by mounting over it (supervisor.c).  Whether one is used: */

@@ -127,8 +127,9 @@ do
   for _, group in ipairs(defaults.blocked_commands) do
     for _, name in ipairs(group.names) do words[#words + 1] = name end
   end
-  for word in ("cannot be executed (by COMMAND or its children).  A seat belt, not a "
-      .. "boundary: a copy, an interpreter or ld.so reaches the same system calls; "
+  for word in ("cannot be executed (by COMMAND or its children; where user namespaces "
+      .. "work, not even through ld.so: each is a no-exec mount).  A seat belt, not a "
+      .. "boundary: a copy or an interpreter reaches the same system calls; "
       .. "the grants decide what can be deleted."):gmatch("%S+%s*") do
     words[#words + 1] = word:gsub("%s+$", function(sp) return #sp > 1 and " " or "" end)
   end
@@ -446,7 +447,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  read-only     %s (a read-only mount in a private user and mount namespace)", path)
   end
   if #pr.commands_blocked > 0 then
-    line("  commands      blocked: %s", table.concat(pr.commands_blocked, " "))
+    line("  commands      blocked: %s (%s)", table.concat(pr.commands_blocked, " "),
+      #pr.noexec_binds > 0 and "read-only no-exec mounts: not even ld.so runs them"
+      or "execute withheld: Landlock narrows their directories; ld.so can still run them")
   end
   if r.session == "keep" then
     line("  session       kept: stdin is a terminal (TIOCSTI is refused by seccomp)")
@@ -480,7 +483,7 @@ local function json_report(p, command, dropped)
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])
   end
-  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds" } do
+  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds" } do
     json.array(r.protections[key])
   end
   return json.encode {

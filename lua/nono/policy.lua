@@ -302,22 +302,32 @@ function Policy:binds_available()
   return self.binds
 end
 
---- A read-only protection of an existing path inside a grant that writes
--- is kept by a read-only bind mount where user namespaces work: a mount
--- point cannot be written, renamed or replaced, and the grant around it
--- then needs no narrowing (git keeps creating its lock files next to
--- .git/config).  Elsewhere the grant is narrowed as for every protection.
+--- Where user namespaces work, a protection of an existing path inside a
+-- grant that gives what it takes away is kept by a bind mount instead of
+-- narrowing the grant:
+--   * readonly: a read-only bind.  A mount point cannot be written, renamed
+--     or replaced, and the grant around it keeps its rights (git keeps
+--     creating its lock files next to .git/config);
+--   * noexec (a blocked command): a read-only, no-exec bind.  /usr then
+--     stays one rule instead of a rule per entry of /usr/bin, and a no-exec
+--     mount also stops `ld.so /usr/bin/rm`, which Landlock's execute right
+--     does not.
+-- Elsewhere the grant is narrowed as for every protection.
 function Policy:choose_binds(grants)
-  self.ro_binds = {}
+  self.ro_binds, self.noexec_binds = {}, {}
+  local takes = { readonly = ~M.classes.read, noexec = A.execute }
   for _, p in ipairs(self.active) do
-    if p.mode == "readonly" and p.exists then
+    if takes[p.mode] and p.exists then
       for dir in ancestors(p.canonical) do
         local g = grants[dir]
-        if g and g.isdir and self:mask(g) & ~M.classes.read ~= 0 and self:binds_available() then
+        if g and g.isdir and self:mask(g) & takes[p.mode] ~= 0 and self:binds_available() then
           p.bind = true
         end
       end
-      if p.bind then self.ro_binds[#self.ro_binds + 1] = p.canonical end
+      if p.bind then
+        local list = p.mode == "readonly" and self.ro_binds or self.noexec_binds
+        list[#list + 1] = p.canonical
+      end
     end
   end
 end
@@ -605,11 +615,13 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
-  for _, path in ipairs(self.ro_binds or {}) do
-    local ok, msg, err = plan:add_ro_bind(path)
-    if not ok then
-      plan:close()
-      return nil, msg, err
+  for kind, list in pairs { add_ro_bind = self.ro_binds or {}, add_noexec_bind = self.noexec_binds or {} } do
+    for _, path in ipairs(list) do
+      local ok, msg, err = plan[kind](plan, path)
+      if not ok then
+        plan:close()
+        return nil, msg, err
+      end
     end
   end
   local rules = self:rules()
@@ -753,9 +765,12 @@ function Policy:why(path, op)
       granted = granted | rule.mask
     end
   end
-  -- A read-only mount stops every write beneath it, whatever Landlock allows.
+  -- A read-only mount stops every write beneath it, a no-exec mount every
+  -- execution, whatever Landlock allows.
   local bound = self:protection_of(canonical)
-  if bound and bound.bind then granted = granted & M.classes.read end
+  if bound and bound.bind then
+    granted = granted & (bound.mode == "noexec" and ~A.execute or M.classes.read)
+  end
   local unhandled = need & ~handled
   local missing = need & ~granted & handled
   local answer = {
@@ -797,7 +812,8 @@ function Policy:why(path, op)
     elseif p then
       answer.protection = { path = p.canonical, mode = p.mode, why = p.why, source = p.source }
       answer.reason = string.format("%s is protected (%s): nono keeps it %s even inside a grant",
-        p.canonical, p.why or p.source, p.mode == "noexec" and "unexecutable" or
+        p.canonical, p.why or p.source, p.mode == "noexec" and (p.bind and "unexecutable (a no-exec mount)"
+        or "unexecutable") or
         p.mode == "deny" and "out of reach" or p.bind and "read-only (a read-only mount)"
         or "read-only")
       answer.hint = "add " .. lift .. " to lift the protection"
@@ -1010,6 +1026,7 @@ function Policy:report()
     },
     protections = {
       ro_binds = self.ro_binds or {},
+      noexec_binds = self.noexec_binds or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,
       bypassed = bypassed,

@@ -1,10 +1,15 @@
 -- Threat rows 3 and 19: a secret under a granted parent stays out of reach,
 -- and files that run code outside the sandbox later stay read-only, even
 -- with `--allow ~` — including names that do not exist yet.  Row 23: the
--- command blocklist withholds EXECUTE on the blocked files, so a child
--- process (`sh -c 'rm x'`) is refused too.  Tried as root and as uid 65534;
--- each denial has an unsandboxed control.
+-- command blocklist makes the blocked files unexecutable, so a child
+-- process (`sh -c 'rm x'`) is refused too: with read-only no-exec mounts
+-- where user namespaces work (then `ld.so /usr/bin/rm` is refused as well),
+-- by withholding Landlock's EXECUTE elsewhere.  Tried as root and as uid
+-- 65534; each denial has an unsandboxed control.
 local H = require "spec.helper"
+
+local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+local LDSO = "/lib64/ld-linux-x86-64.so.2"
 
 local HOME = { "--allow", "~" }
 
@@ -142,6 +147,40 @@ for _, user in ipairs(H.users) do
       assert.matches("Permission denied", err)
       assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
       assert.equal("EACCES", (H.probe(w, user, { "--allow", "." }, "exec", "/usr/bin/rm")))
+    end)
+
+    it("refuses a blocked command run through ld.so too (no-exec mounts, user namespaces here)", function()
+      H.ready(user)
+      -- the control: ld.so runs rm outside the sandbox
+      local out = H.sh(H.as(user, LDSO .. " /usr/bin/rm --version"))
+      assert.matches("^rm %(GNU coreutils%)", out)
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", LDSO, "/usr/bin/rm", "file.txt" })
+      assert.are_not.equal(0, code)
+      assert.matches("failed to map segment", err)
+      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
+      local report = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--", "true" })
+      assert.matches("commands +blocked: [^\n]*read%-only no%-exec mounts", report)
+    end)
+
+    it("without user namespaces, withholds execute by narrowing (ld.so then still runs it: the residual)", function()
+      H.ready(user)
+      local helper = w.bin .. "/nono-no-landlock"
+      assert(os.execute("cp " .. H.q(built_no_userns) .. " " .. H.q(helper)))
+      local function run(...)
+        local words = {}
+        for i, a in ipairs { ... } do words[i] = H.q(a) end
+        return H.sh(string.format("cd %s && env HOME=%s %s %s NOUSERNS %s %s", H.q(w.project), H.q(w.home),
+          H.as(user, ""), H.q(helper), H.q(w.nono), table.concat(words, " ")))
+      end
+      local _, err, code = run("run", "--allow", ".", "--", "sh", "-c", "rm file.txt")
+      assert.are_not.equal(0, code)
+      assert.matches("Permission denied", err)
+      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
+      local report = run("run", "--dry-run", "--allow", ".", "--", "true")
+      assert.matches("commands +blocked: [^\n]*execute withheld", report)
+      assert.matches("narrowed: /usr/bin/rm is protected", report)
+      local out = run("run", "--allow", ".", "--", LDSO, "/usr/bin/rm", "--version")
+      assert.matches("^rm %(GNU coreutils%)", out)
     end)
 
     it("still lets the blocked file be read (a seat belt, not a boundary)", function()
