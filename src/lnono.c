@@ -805,7 +805,8 @@ static int l_expire(lua_State *L)
 	lua_Integer pid = luaL_checkinteger(L, 1);
 	const char *path = luaL_checkstring(L, 2);
 	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "expected a pid");
-	int err = supervisor_expire((pid_t)pid, path, lua_toboolean(L, 3));
+	lua_Integer dev = luaL_checkinteger(L, 3), ino = luaL_checkinteger(L, 4);
+	int err = supervisor_expire((pid_t)pid, path, (dev_t)dev, (ino_t)ino);
 	if (err < 0)
 		return push_error(L, -err, path);
 	lua_pushboolean(L, 1);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <linux/mount.h>
+#include <linux/openat2.h>
 
 int supervisor_init(void)
 {
@@ -156,27 +157,52 @@ int supervisor_end_tree(void)
  * an empty mode-000 file on that tmpfs is bound over it instead.  Nobody in
  * the sandbox has a capability, so mode 000 on a read-only mount is final:
  * no DAC override, no chmod (EROFS), no umount. */
-static int overmount(const char *path, int isdir)
+static int overmount(const char *path, dev_t dev, ino_t ino)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	int fs, mnt, src = -1, err = 0;
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fs, mnt, src = -1, target, err = 0, isdir;
+
+	/* Row 24 for the supervisor: the path is walked without following a
+	 * symlink and must still be the file the grant was given.  A sandbox
+	 * that could rename it away (or put a symlink in its place) would
+	 * otherwise keep it while we mount over something else. */
+	target = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (target < 0)
+		return -errno;
+	if (fstat(target, &st) < 0 || st.st_dev != dev || st.st_ino != ino) {
+		close(target);
+		return -ESTALE;
+	}
+	isdir = S_ISDIR(st.st_mode);
 
 	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -errno;
+	if (fs < 0) {
+		err = -errno;
+		close(target);
+		return err;
+	}
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		err = -errno;
 		close(fs);
+		close(target);
 		return err;
 	}
 	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
 			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				   MOUNT_ATTR_NOEXEC);
 	close(fs);
-	if (mnt < 0)
-		return -errno;
+	if (mnt < 0) {
+		err = -errno;
+		close(target);
+		return err;
+	}
 	if (!isdir) {
 		int f = openat(mnt, "expired", O_CREAT | O_WRONLY | O_CLOEXEC, 0);
 		if (f < 0)
@@ -193,16 +219,17 @@ static int overmount(const char *path, int isdir)
 		if (src < 0)
 			err = -errno;
 	}
-	if (!err && syscall(SYS_move_mount, isdir ? mnt : src, "", AT_FDCWD,
-			    path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (!err && syscall(SYS_move_mount, isdir ? mnt : src, "", target, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		err = -errno;
 	if (src >= 0)
 		close(src);
 	close(mnt);
+	close(target);
 	return err;
 }
 
-int supervisor_expire(pid_t pid, const char *path, int isdir)
+int supervisor_expire(pid_t pid, const char *path, dev_t dev, ino_t ino)
 {
 	char ns[64];
 	int status, userns, mntns;
@@ -232,7 +259,7 @@ int supervisor_expire(pid_t pid, const char *path, int isdir)
 		    setns(mntns, CLONE_NEWNS) < 0)
 			err = -errno;
 		if (!err)
-			err = overmount(path, isdir);
+			err = overmount(path, dev, ino);
 		_exit(-err & 0xff);
 	}
 	int err = helper < 0 ? -errno : 0;

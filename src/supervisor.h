@@ -29,8 +29,11 @@ int supervisor_end_tree(void);
 
 /* Hide `path` (canonical, absolute) from the command `pid` (our child, not
  * yet reaped, in its own user+mount namespace): from now on the kernel
- * answers opens beneath it with EACCES.  `isdir` says what `path` is. */
-int supervisor_expire(pid_t pid, const char *path, int isdir);
+ * answers opens beneath it with EACCES.  `dev` and `ino` are those of the
+ * file the grant was given: -ESTALE when `path` (walked without following
+ * symlinks, in the command's namespace) is another file now, -ELOOP when a
+ * component became a symlink; nothing is mounted then. */
+int supervisor_expire(pid_t pid, const char *path, dev_t dev, ino_t ino);
 
 /* Call `found(pid, what, ctx)` for every descendant of this process whose
  * working directory, root, executable, open file or mapped file lies at or

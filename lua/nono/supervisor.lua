@@ -11,6 +11,7 @@
 --   * it writes the audit log, if asked.
 local core = require "nono.core"
 local json = require "nono.json"
+local lfs = require "lfs"
 
 local M = {}
 
@@ -52,7 +53,7 @@ local NOLOG = setmetatable({}, { __index = { event = function() end, close = fun
 --- Take grant `g` back: hide its path, then deal with what still holds it.
 -- Returns true, or nil and a message when the path could not be hidden.
 local function expire(session, g, o, log)
-  local ok, msg = core.expire(session:pid(), g.canonical, g.isdir)
+  local ok, msg = core.expire(session:pid(), g.canonical, g.dev, g.ino)
   if not ok then
     log:event("expire", { path = g.canonical, source = g.source, error = msg })
     return nil, msg
@@ -93,6 +94,13 @@ function M.run(plan, command, o)
   local ok, msg = core.supervisor_init()
   if not ok then
     return { kind = "setup_failed", stage = "the supervisor", message = msg }
+  end
+  -- What each time-limited grant is, to check at expiry that the path
+  -- still names it.
+  for _, g in ipairs(o.policy:timed_grants()) do
+    local a, amsg = lfs.attributes(g.canonical)
+    if not a then return { kind = "setup_failed", stage = "the supervisor", message = amsg } end
+    g.dev, g.ino = a.dev, a.ino
   end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
