@@ -63,6 +63,9 @@ struct report {
 /* Signals the supervisor passes on to the sandboxed command. */
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+_Static_assert(NFORWARDED == sizeof(((struct exec_session *)0)->saved) /
+				     sizeof(struct sigaction),
+	       "exec_session.saved holds one action per forwarded signal");
 
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t child_in_own_session;
@@ -176,7 +179,8 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 		child_fail(pipe_fd, STAGE_KEYRING, errno);
 
 	/* Read-only binds where Landlock cannot protect a file inside a
-	 * directory the command may write (see ns.h).  Before dropping
+	 * directory the command may write (see ns.h), and read-only no-exec
+	 * binds over the blocked commands.  Before dropping
 	 * capabilities: the new user namespace grants the ones mount needs,
 	 * and the drop below takes them away again.  Also the namespace the
 	 * supervisor mounts over an expired time-limited grant in. */
