@@ -848,33 +848,45 @@ end
 
 --- What `why` needs of a resolved policy, as text: handed to the command
 -- sealed (`nono why --self` answers from it inside the sandbox with the
--- same `why`, without resolving anything again).  A JSON line (grants,
--- protections, narrowed directories), then a line per rule, as there may
--- be thousands: "MASK ISDIR GRANT PATH" with "\\" and newlines in PATH
--- escaped.
+-- same `why`, without resolving anything again).  A JSON line (the
+-- protections and narrowed directories), then a line per grant and per
+-- rule, as there may be ten thousand of each: tab-separated fields with
+-- "\", tab and newline escaped,
+--   g ISDIR TTL EXPIRES_AT ACCESS SOURCE CANONICAL
+--   r MASK ISDIR GRANT PATH        (GRANT: the number of its g line)
+local ESCAPES = { ["\\"] = "\\\\", ["\t"] = "\\t", ["\n"] = "\\n" }
+local UNESCAPES = { ["\\\\"] = "\\", ["\\t"] = "\t", ["\\n"] = "\n" }
+
+local function esc(s)
+  s = tostring(s or "")
+  return s:find("[\\\t\n]") and (s:gsub("[\\\t\n]", ESCAPES)) or s
+end
+
+local function unesc(s)
+  return s:find("\\", 1, true) and (s:gsub("\\[\\tn]", UNESCAPES)) or s
+end
+
 function Policy:export()
   assert(self.resolved, "policy: resolve() first")
-  local index, grants, active, narrowed, bypassed = {}, {}, {}, {}, {}
-  for i, g in ipairs(self.grants) do
-    index[g] = i
-    grants[i] = { canonical = g.canonical, isdir = g.isdir, source = g.source, access = g.access,
-      ttl = g.ttl, expires_at = g.expires_at }
-  end
+  local index, lines, active, narrowed, bypassed = {}, {}, {}, {}, {}
+  local fmt, ngrants = string.format, 0
   local function grant_of(g)
     if not index[g] then
-      grants[#grants + 1] = { canonical = g.canonical, isdir = g.isdir, source = g.source, access = g.access }
-      index[g] = #grants
+      ngrants = ngrants + 1
+      index[g] = ngrants
+      lines[#lines + 1] = fmt("g\t%d\t%s\t%s\t%s\t%s\t%s", g.isdir and 1 or 0, g.ttl or "",
+        g.expires_at and fmt("%.3f", g.expires_at) or "", esc(g.access), esc(g.source), esc(g.canonical))
     end
     return index[g]
+  end
+  for _, g in ipairs(self.grants) do grant_of(g) end
+  for _, r in ipairs(self:rules()) do
+    local gi = grant_of(r.grant)
+    lines[#lines + 1] = fmt("r\t%d\t%d\t%d\t%s", r.mask, r.isdir and 1 or 0, gi, esc(r.path))
   end
   for i, p in ipairs(self.active) do
     active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
       name = p.name, bind = p.bind }
-  end
-  local lines, fmt, escapes = {}, string.format, { ["\\"] = "\\\\", ["\n"] = "\\n" }
-  for i, r in ipairs(self:rules()) do
-    lines[i] = fmt("%d %d %d %s", r.mask, r.isdir and 1 or 0, grant_of(r.grant),
-      r.path:find("[\\\n]") and r.path:gsub("[\\\n]", escapes) or r.path)
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
@@ -885,8 +897,9 @@ function Policy:export()
       bypassed[#bypassed + 1] = { canonical = p.canonical, bypassed = p.bypassed, why = p.why, source = p.source }
     end
   end
-  return json.encode { version = 1, abi = self.abi, home = self.home, cwd = self.cwd, grants = grants,
-    active = active, narrowed = narrowed, bypassed = bypassed } .. "\n" .. table.concat(lines, "\n")
+  return json.encode { version = 1, abi = self.abi, home = self.home, cwd = self.cwd,
+    active = json.array(active), narrowed = json.array(narrowed), bypassed = json.array(bypassed) }
+    .. "\n" .. table.concat(lines, "\n")
 end
 
 --- A policy rebuilt from `export()`'s text: it can answer `why` (and
@@ -896,18 +909,24 @@ function M.import(text)
   local head, body = text:match("^([^\n]*)\n?(.*)$")
   local t = json.decode(head)
   if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
-  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = t.grants, active = t.active,
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = {}, active = t.active,
     narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
-  local unescape = { ["\\\\"] = "\\", ["\\n"] = "\n" }
+  local all = {}
   for line in body:gmatch("[^\n]+") do
-    local mask, isdir, g, path = line:match("^(%d+) ([01]) (%d+) (.*)$")
-    if not mask then return nil, "not a nono policy (bad rule line)" end
-    self._rules[#self._rules + 1] = { path = path:gsub("\\[\\n]", unescape), mask = math.tointeger(mask),
-      isdir = isdir == "1", grant = t.grants[math.tointeger(g)] }
+    local kind, a, b, c, d, e, f = line:match("^([gr])\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)\t?([^\t]*)$")
+    if kind == "g" then
+      all[#all + 1] = { isdir = a == "1", ttl = math.tointeger(tonumber(b)), expires_at = tonumber(c),
+        access = unesc(d), source = unesc(e), canonical = unesc(f) }
+    elseif kind == "r" and all[tonumber(c)] then
+      self._rules[#self._rules + 1] = { mask = math.tointeger(tonumber(a)), isdir = b == "1",
+        grant = all[tonumber(c)], path = unesc(d) }
+    else
+      return nil, "not a nono policy (bad line)"
+    end
   end
+  self.grants = all
   for i, n in ipairs(t.narrowed) do
-    self.narrowed[i] = { path = n.path, mask = n.mask, grant = t.grants[n.grant],
-      protections = { n.protection } }
+    self.narrowed[i] = { path = n.path, mask = n.mask, grant = all[n.grant], protections = { n.protection } }
   end
   return self
 end

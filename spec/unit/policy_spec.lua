@@ -211,7 +211,7 @@ describe("nono.policy", function()
 
     it("refuses data that is not an exported policy", function()
       assert.same({ nil, "not a nono policy (version 1)" }, { policy.import('{"version":2}') })
-      assert.same({ nil, "not a nono policy (bad rule line)" }, { policy.import('{"version":1}\nx') })
+      assert.same({ nil, "not a nono policy (bad line)" }, { policy.import('{"version":1}\nx') })
     end)
   end)
 
