@@ -39,7 +39,11 @@ end
 --- Which ABI added each right: what a report names when a right is missing.
 M.right_abi = { refer = 2, truncate = 3, ioctl_dev = 5, resolve_unix = 9 }
 
+local parsed_access = {} -- a handful of distinct strings, thousands of grants
+
 local function parse_access(access)
+  local known = parsed_access[access]
+  if known then return known[1], known[2] end
   local mask, names = 0, {}
   for word in tostring(access):gmatch("[^,+%s]+") do
     local bits = M.classes[word]
@@ -50,7 +54,9 @@ local function parse_access(access)
     names[#names + 1] = word
   end
   if mask == 0 then return nil, "empty access" end
-  return mask, table.concat(names, "+")
+  local label = table.concat(names, "+")
+  if type(access) == "string" then parsed_access[access] = { mask, label } end
+  return mask, label
 end
 
 local Policy = {}

@@ -13,6 +13,10 @@ describe("nono.paths", function()
   it("cleans . and .. lexically, never above /", function()
     assert.equal("/a/c", paths.clean("/a/./b/../c//"))
     assert.equal("/", paths.clean("/../../.."))
+    for input, want in pairs { ["/a/b"] = "/a/b", ["/"] = "/", ["/a/."] = "/a", ["/a/.."] = "/",
+        ["/a/"] = "/a", ["/.a/..b/.c"] = "/.a/..b/.c", ["//a"] = "/a", ["/a/./b"] = "/a/b" } do
+      assert.equal(want, paths.clean(input), input)
+    end
   end)
 
   it("returns nil and a message for what it cannot expand", function()
