@@ -60,7 +60,9 @@ end
 -- existing ancestor is resolved by the kernel, the rest is appended.
 -- Returns canonical, exists (boolean); or nil, message, errno.
 function M.canonical(path)
-  local real, msg, err = core.realpath(path)
+  -- core.resolve: a path with no symlink on the way costs one open, not
+  -- realpath's readlink of every component (63 protections, most missing).
+  local real, msg, err = core.resolve(path)
   if real then return real, true end
   if path == "/" or err ~= 2 then -- 2 = ENOENT
     return nil, msg, err

@@ -338,22 +338,6 @@ function Policy:choose_binds(grants)
   end
 end
 
---- paths.canonical (the deepest existing ancestor resolved, the rest
--- appended), with core.resolve: a protected name that does not exist, the
--- common case, costs one failed open instead of realpath's readlink of
--- every component.  Returns canonical, exists; or nil, message, errno.
-local function canonical(path)
-  local real, msg, err = core.resolve(path)
-  if real then return real, true end
-  if path == "/" or err ~= 2 then -- 2 = ENOENT
-    return nil, msg, err
-  end
-  local parent = paths.parent(path)
-  local base = path:sub(#parent + 2)
-  local preal, pmsg, perr = canonical(parent == "" and "/" or parent)
-  if not preal then return nil, pmsg, perr end
-  return (preal == "/" and "" or preal) .. "/" .. base, false
-end
 
 --- Canonicalise protections and bypasses; refuse a grant that would give a
 -- protected path more than its protection leaves.
@@ -362,11 +346,11 @@ function Policy:resolve_protections()
   for _, p in ipairs(self.protections) do all[#all + 1] = p end
   for _, p in ipairs(self:command_protections()) do all[#all + 1] = p end
   for _, p in ipairs(all) do
-    local real, exists = canonical(p.path)
+    local real, exists = paths.canonical(p.path)
     p.canonical, p.exists = real or p.path, real and exists or false
   end
   for _, b in ipairs(self.bypasses) do
-    local real = canonical(b.path) or b.path
+    local real = paths.canonical(b.path) or b.path
     local hit = false
     for _, p in ipairs(all) do
       if p.canonical == real then p.bypassed, hit = b.source, true end
