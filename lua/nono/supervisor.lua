@@ -12,6 +12,7 @@
 local core = require "nono.core"
 local json = require "nono.json"
 local lfs = require "lfs"
+local paths = require "nono.paths"
 
 local M = {}
 
@@ -118,11 +119,24 @@ function M.run(plan, command, o)
   log:event("start", start)
 
   local result, failure
+  local hidden = {} -- directories already mounted over
   while true do
     local now = core.monotonic_ms()
     while not failure and pending[1] and pending[1].deadline <= now do
       local g = table.remove(pending, 1).grant
-      local eok, emsg = expire(session, g, o, log)
+      local under
+      for _, dir in ipairs(hidden) do
+        if paths.is_beneath(g.canonical, dir.canonical) then under = dir end
+      end
+      local eok, emsg = true, nil
+      if under then
+        -- already out of reach beneath an earlier expiry
+        log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl,
+          action = "none", hidden_by = under.source })
+      else
+        eok, emsg = expire(session, g, o, log)
+        if eok and g.isdir then hidden[#hidden + 1] = g end
+      end
       if not eok then
         -- Fail closed: a grant that cannot be taken back ends the session.
         failure = string.format("%s expired but could not be taken back (%s): the session was ended",

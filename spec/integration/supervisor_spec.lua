@@ -83,6 +83,19 @@ for _, user in ipairs(H.users) do
       assert.equal("timed secret\n", H.slurp(w.timed .. "/f")) -- hidden, not touched
     end)
 
+    it("takes back nested time-limited grants, the inner one already hidden by the outer", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--allow",
+        w.timed .. "/sub:2s", "--read-file", w.probe, "--audit-log", w.log, "--", "sh", "-c",
+        "P=" .. H.q(w.probe) .. "; $P create " .. H.q(w.timed .. "/sub/x") .. "; sleep 3; $P create "
+          .. H.q(w.timed .. "/sub/y") .. "; echo alive" })
+      assert.equal(0, code, err)
+      assert.equal("ok\nEACCES\nalive\n", out)
+      local hidden_by
+      for _, ev in ipairs(events(w)) do hidden_by = hidden_by or ev.hidden_by end
+      assert.matches(":1s$", hidden_by)
+    end)
+
     it("takes back a time-limited grant inside a wider one, and only that path", function()
       H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow", "sub:1s",
