@@ -594,6 +594,10 @@ local function run(args, i)
     sealed, emsg = core.sealed_memfd(p:export())
     if sealed then
       plan:set_inherit_fd(sealed)
+      -- (one inherited from an outer nono names a descriptor closed now)
+      for j = #environ, 1, -1 do
+        if environ[j]:find("^NONO_POLICY_FD=") then table.remove(environ, j) end
+      end
       environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
     end
   end

@@ -262,6 +262,13 @@ for _, user in ipairs(H.users) do
       assert.matches("expired", out)
       assert.not_matches("CHANGED", out)
       assert.matches("Operation not permitted", err) -- the seals refuse the write
+      -- one set by the launcher (an outer nono) does not reach the command
+      -- (env prints its environment as execve gave it; a shell would merge)
+      local fdout = H.nono(w, user, { "run", "--allow", ".", "--", "env" }, { env = "NONO_POLICY_FD=99" })
+      local seen = {}
+      for v in fdout:gmatch("NONO_POLICY_FD=(%d+)") do seen[#seen + 1] = v end
+      assert.equal(1, #seen)
+      assert.not_equal("99", seen[1])
       -- outside a sandbox there is nothing to answer from
       local _, err2, code2 = H.nono(w, user, { "why", "--self", "--path", "." })
       assert.equal(126, code2)
