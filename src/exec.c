@@ -173,9 +173,16 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 
 	/* Row 13: the session keyring is inherited, and with it whatever the
 	 * user's login put there.  A new, empty, anonymous one replaces it
-	 * (a kernel without keys support has nothing to hide). */
+	 * (a kernel without keys support has nothing to hide).  Inside an
+	 * outer sandbox (nono within nono) keyctl is refused outright: then
+	 * no keyring can be reached from here either, and our own filter
+	 * below refuses it again. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
-	    errno != ENOSYS)
+	    errno != ENOSYS &&
+	    !(errno == EPERM &&
+	      syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+		      KEY_SPEC_SESSION_KEYRING, 0) < 0 &&
+	      errno == EPERM))
 		child_fail(pipe_fd, STAGE_KEYRING, errno);
 
 	/* Read-only binds where Landlock cannot protect a file inside a

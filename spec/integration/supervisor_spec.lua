@@ -239,6 +239,25 @@ for _, user in ipairs(H.users) do
       assert.is_nil(io.open(w.project .. "/log.jsonl"))
     end)
 
+    it("runs nono inside nono: the inner sandbox narrows the outer one, and why --self answers for it", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--read-file", w.probe, "--", w.nono,
+        "run", "--read", ".",
+        "--read-file", w.probe, "--", "sh", "-c", table.concat({
+          "export ASAN_OPTIONS=detect_leaks=0", -- (see the why --self case below)
+          "P=" .. H.q(w.probe),
+          "$P read file.txt; $P create inner.txt; $P read " .. H.q(w.secret),
+          H.q(w.nono) .. " why --self --path inner.txt --op write",
+        }, "\n") })
+      assert.equal(0, code, err)
+      assert.matches("^ok\nEACCES\nEACCES\nDENIED write ", out)
+      assert.matches("%-%-read %. %(read on", out)
+      assert.is_nil(io.open(w.project .. "/inner.txt"))
+      -- the control: the outer sandbox alone lets it create the file
+      local _, _, ocode = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", "echo x > inner.txt" })
+      assert.equal(0, ocode)
+    end)
+
     it("answers why --self inside the sandbox from the sealed policy, which the sandbox cannot change", function()
       H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow", w.timed .. ":2s",
