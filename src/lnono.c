@@ -105,49 +105,6 @@ static int l_environ(lua_State *L)
 	return 1;
 }
 
-/* core.entries(dir) -> { name = "directory"|"link"|"file"|"other", ... }
- * or nil, msg, errno.  From readdir's d_type (lstat only where the file
- * system does not fill it in): narrowing a grant lists large directories
- * (/usr/bin, a home), and one stat per entry was most of the cost. */
-static int l_entries(lua_State *L)
-{
-	const char *path = luaL_checkstring(L, 1);
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d)
-		return push_error(L, errno, path);
-	lua_newtable(L);
-	errno = 0;
-	while ((e = readdir(d))) {
-		const char *kind = "other";
-		unsigned char type = e->d_type;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue; /* gone since readdir */
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
-				: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-		}
-		if (type == DT_DIR)
-			kind = "directory";
-		else if (type == DT_LNK)
-			kind = "link";
-		else if (type == DT_REG)
-			kind = "file";
-		lua_pushstring(L, kind);
-		lua_setfield(L, -2, e->d_name);
-		errno = 0;
-	}
-	int err = errno;
-	closedir(d);
-	if (err)
-		return push_error(L, err, path);
-	return 1;
-}
-
 #define BUDGET_EXHAUSTED "instruction budget exhausted"
 
 static void budget_hook(lua_State *L, lua_Debug *ar)
@@ -314,7 +271,27 @@ static char **checkstrings(lua_State *L, int idx, int allow_empty)
 	return v;
 }
 
-static void push_outcome(lua_State *L, const struct exec_outcome *out);
+/* The outcome of a command that ended or never ran, as spawn returns it. */
+static void push_outcome(lua_State *L, const struct exec_outcome *out)
+{
+	static const char *const kinds[] = {
+		[EXEC_EXITED] = "exited",
+		[EXEC_SIGNALED] = "signaled",
+		[EXEC_SETUP_FAILED] = "setup_failed",
+		[EXEC_NOT_EXECUTED] = "not_executed",
+	};
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, kinds[out->kind]);
+	lua_setfield(L, -2, "kind");
+	lua_pushinteger(L, out->code);
+	lua_setfield(L, -2, "code");
+	if (out->stage) {
+		lua_pushstring(L, out->stage);
+		lua_setfield(L, -2, "stage");
+		lua_pushstring(L, strerror(out->code));
+		lua_setfield(L, -2, "message");
+	}
+}
 
 static int l_policy_spawn(lua_State *L)
 {
@@ -355,28 +332,6 @@ static int l_policy_set_inherit_fd(lua_State *L)
 	luaL_argcheck(L, fd > 2 && fd < INT_MAX && policy_set_inherit_fd(p, (int)fd) == 0,
 		      2, "expected a descriptor above 2");
 	return 0;
-}
-
-/* The outcome of a command that ended or never ran, as spawn returns it. */
-static void push_outcome(lua_State *L, const struct exec_outcome *out)
-{
-	static const char *const kinds[] = {
-		[EXEC_EXITED] = "exited",
-		[EXEC_SIGNALED] = "signaled",
-		[EXEC_SETUP_FAILED] = "setup_failed",
-		[EXEC_NOT_EXECUTED] = "not_executed",
-	};
-	lua_createtable(L, 0, 4);
-	lua_pushstring(L, kinds[out->kind]);
-	lua_setfield(L, -2, "kind");
-	lua_pushinteger(L, out->code);
-	lua_setfield(L, -2, "code");
-	if (out->stage) {
-		lua_pushstring(L, out->stage);
-		lua_setfield(L, -2, "stage");
-		lua_pushstring(L, strerror(out->code));
-		lua_setfield(L, -2, "message");
-	}
 }
 
 struct session {
@@ -483,10 +438,10 @@ static int list_dir_bytes(const void *a, const void *b)
 /* core.list_dir(dir [, skip_links]) -> names, kinds, or nil, msg, errno.
  * names: the entries of `dir` but "." and "..", sorted as table.sort sorts
  * strings; kinds[i]: "directory", "link", "file" or "other", from
- * readdir's d_type (lstat only where the file system leaves it unknown).
- * The same facts as core.entries, without a table per directory keyed by
- * name and a sort in Lua.  With `skip_links`, symlinks are left out
- * (narrowing gives them no rule). */
+ * readdir's d_type (lstat only where the file system leaves it unknown):
+ * narrowing lists large directories (/usr/bin, a home), where a stat, a
+ * table keyed by name and a sort in Lua per entry were most of the cost.
+ * With `skip_links`, symlinks are left out (narrowing gives them no rule). */
 static int l_list_dir(lua_State *L)
 {
 	static const char *const kind_names[] = { "directory", "link", "file", "other" };
@@ -776,22 +731,23 @@ static int l_supervisor_init(lua_State *L)
 	return 1;
 }
 
-static int l_end_tree(lua_State *L)
+/* A count from supervisor.c, or nil, msg, errno. */
+static int push_count(lua_State *L, int n, const char *what)
 {
-	int n = supervisor_end_tree();
 	if (n < 0)
-		return push_error(L, -n, "ending the process tree");
+		return push_error(L, -n, what);
 	lua_pushinteger(L, n);
 	return 1;
 }
 
+static int l_end_tree(lua_State *L)
+{
+	return push_count(L, supervisor_end_tree(), "ending the process tree");
+}
+
 static int l_kill_tree(lua_State *L)
 {
-	int n = supervisor_kill_tree();
-	if (n < 0)
-		return push_error(L, -n, "killing the process tree");
-	lua_pushinteger(L, n);
-	return 1;
+	return push_count(L, supervisor_kill_tree(), "killing the process tree");
 }
 
 static int l_getpid(lua_State *L)
@@ -854,21 +810,24 @@ static int l_signame(lua_State *L)
 	return 1;
 }
 
-static int l_monotonic_ms(lua_State *L)
+/* Milliseconds on `clock`: CLOCK_MONOTONIC for the supervisor's timers,
+ * CLOCK_REALTIME (since the epoch) for the audit log. */
+static int push_clock_ms(lua_State *L, clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	return 1;
 }
 
-/* Wall-clock time in milliseconds since the epoch (for the audit log). */
+static int l_monotonic_ms(lua_State *L)
+{
+	return push_clock_ms(L, CLOCK_MONOTONIC);
+}
+
 static int l_time_ms(lua_State *L)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-	return 1;
+	return push_clock_ms(L, CLOCK_REALTIME);
 }
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -998,7 +957,6 @@ static const luaL_Reg core_funcs[] = {
 	{ "realpath", l_realpath },
 	{ "strerror", l_strerror },
 	{ "isatty", l_isatty },
-	{ "entries", l_entries },
 	{ "list_dir", l_list_dir },
 	{ "resolve", l_resolve },
 	{ "run_budgeted", l_run_budgeted },

@@ -165,7 +165,7 @@ static int overmount(const char *path, dev_t dev, ino_t ino)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat st;
-	int fs, mnt, src = -1, target, err = 0, isdir;
+	int fs = -1, mnt = -1, src = -1, target, err = 0, isdir;
 
 	/* Row 24 for the supervisor: the path is walked without following a
 	 * symlink and must still be the file the grant was given.  A sandbox
@@ -175,56 +175,57 @@ static int overmount(const char *path, dev_t dev, ino_t ino)
 	if (target < 0)
 		return -errno;
 	if (fstat(target, &st) < 0 || st.st_dev != dev || st.st_ino != ino) {
-		close(target);
-		return -ESTALE;
+		err = -ESTALE;
+		goto out;
 	}
 	isdir = S_ISDIR(st.st_mode);
 
 	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0) {
-		err = -errno;
-		close(target);
-		return err;
-	}
-	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
+	if (fs < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		err = -errno;
-		close(fs);
-		close(target);
-		return err;
+		goto out;
 	}
 	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
 			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				   MOUNT_ATTR_NOEXEC);
-	close(fs);
 	if (mnt < 0) {
 		err = -errno;
-		close(target);
-		return err;
+		goto out;
 	}
 	if (!isdir) {
 		int f = openat(mnt, "expired", O_CREAT | O_WRONLY | O_CLOEXEC, 0);
-		if (f < 0)
+		if (f < 0) {
 			err = -errno;
-		else
-			close(f);
+			goto out;
+		}
+		close(f);
 	}
-	if (!err && syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro,
-			    sizeof(ro)) < 0)
+	if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro,
+		    sizeof(ro)) < 0) {
 		err = -errno;
-	if (!err && !isdir) {
+		goto out;
+	}
+	if (!isdir) {
 		src = (int)syscall(SYS_open_tree, mnt, "expired",
 				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		if (src < 0)
+		if (src < 0) {
 			err = -errno;
+			goto out;
+		}
 	}
-	if (!err && syscall(SYS_move_mount, isdir ? mnt : src, "", target, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (syscall(SYS_move_mount, isdir ? mnt : src, "", target, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		err = -errno;
+out:
 	if (src >= 0)
 		close(src);
-	close(mnt);
+	if (mnt >= 0)
+		close(mnt);
+	if (fs >= 0)
+		close(fs);
 	close(target);
 	return err;
 }
