@@ -472,23 +472,29 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
 end
 
 --- The report as JSON (`nono run --dry-run --json`).
-local function json_report(p, command, dropped)
+--- The enforcement report with its lists marked as JSON arrays (an empty
+-- one is written [], not {}).
+local function enforcement(p)
   local r = p:report()
-  local rules = {}
-  for i, rule in ipairs(p:rules()) do
-    rules[i] = { path = rule.path, access = p:describe(rule), rights = json.array(policy.names_of(rule.mask)),
-      source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical,
-      ttl = rule.grant.ttl }
-  end
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])
   end
   for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds" } do
     json.array(r.protections[key])
   end
+  return r
+end
+
+local function json_report(p, command, dropped)
+  local rules = {}
+  for i, rule in ipairs(p:rules()) do
+    rules[i] = { path = rule.path, access = p:describe(rule), rights = json.array(policy.names_of(rule.mask)),
+      source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical,
+      ttl = rule.grant.ttl }
+  end
   return json.encode {
     rules = json.array(rules), command = command and json.array(command),
-    environment_removed = dropped and json.array(dropped), enforcement = r,
+    environment_removed = dropped and json.array(dropped), enforcement = enforcement(p),
   } .. "\n"
 end
 
@@ -522,7 +528,7 @@ local function check_runnable(p)
   if #timed > 0 then
     local ok, msg = p:check_timed()
     if not ok then return nil, { msg, "the command was not run" } end
-    if core.ns_available() ~= true then
+    if not p:binds_available() then
       return nil, { timed[1].source .. " is time-limited, and taking it back needs a private "
           .. "mount namespace, which unprivileged user namespaces give; they are not available here",
         "hint: drop the :DURATION (or the profile's ttl) to grant it for the whole run, or enable "
@@ -613,15 +619,14 @@ local function run(args, i)
   if log then
     -- The start event: the command, the grants and the enforcement report
     -- (the rules themselves are counted, not listed: --dry-run --json has them).
-    local report = json.decode(json_report(p, opts.command, dropped))
     local grants = {}
     for _, g in ipairs(p.grants) do
       grants[#grants + 1] = { path = g.canonical, access = g.access, source = g.source, ttl = g.ttl,
         expires_at = g.expires_at }
     end
     start = { argv = json.array(opts.command), profile = spec and spec.name, cwd = p.cwd,
-      on_expire = on_expire, rules = #report.rules, grants = grants, enforcement = report.enforcement,
-      environment_removed = report.environment_removed }
+      on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = enforcement(p),
+      environment_removed = json.array(dropped) }
   end
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,

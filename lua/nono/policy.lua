@@ -338,7 +338,6 @@ function Policy:choose_binds(grants)
   end
 end
 
-
 --- Canonicalise protections and bypasses; refuse a grant that would give a
 -- protected path more than its protection leaves.
 function Policy:resolve_protections()
@@ -553,6 +552,12 @@ function Policy:describe(rule)
   return #words > 0 and table.concat(words, "+") or "-"
 end
 
+--- Whether grant `g` (resolved) reaches `canonical`: its own path, or
+-- beneath it for a directory.
+function M.covers(g, canonical)
+  return g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical) or false
+end
+
 --- The grants with a time limit (the supervisor takes them back).
 function Policy:timed_grants()
   local out = {}
@@ -570,7 +575,7 @@ end
 function Policy:check_timed()
   for _, t in ipairs(self:timed_grants()) do
     for _, g in ipairs(self.grants) do
-      if not g.ttl and t.isdir and paths.is_beneath(g.canonical, t.canonical) then
+      if not g.ttl and M.covers(t, g.canonical) then
         return nil, string.format("%s is time-limited, but %s (%s) lies beneath it and would be hidden "
           .. "with it when it expires; grant them separately", t.source, g.canonical, g.source)
       end
@@ -588,8 +593,7 @@ end
 --- The expired time-limited grant hiding `canonical` at time `now`, if any.
 function Policy:expired_over(canonical, now)
   for _, g in ipairs(self.grants) do
-    if g.expires_at and now >= g.expires_at
-        and (g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical)) then
+    if g.expires_at and now >= g.expires_at and M.covers(g, canonical) then
       return g
     end
   end
@@ -605,9 +609,9 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
-  for kind, list in pairs { add_ro_bind = self.ro_binds or {}, add_noexec_bind = self.noexec_binds or {} } do
-    for _, path in ipairs(list) do
-      local ok, msg, err = plan[kind](plan, path)
+  for _, binds in ipairs { { "add_ro_bind", self.ro_binds }, { "add_noexec_bind", self.noexec_binds } } do
+    for _, path in ipairs(binds[2] or {}) do
+      local ok, msg, err = plan[binds[1]](plan, path)
       if not ok then
         plan:close()
         return nil, msg, err
@@ -791,9 +795,7 @@ function Policy:why(path, op)
     if not exists then narrowed = narrowed or self:narrowed_at(paths.parent(canonical)) end
     local granted_tree = false
     for _, g in ipairs(self.grants) do
-      if g.canonical == canonical or (g.isdir and paths.is_beneath(canonical, g.canonical)) then
-        granted_tree = true
-      end
+      if M.covers(g, canonical) then granted_tree = true end
     end
     local lift = p and (p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given)
     if p and not granted_tree then
@@ -822,7 +824,7 @@ function Policy:why(path, op)
     end
   end
   for _, g in ipairs(self.grants) do
-    if g.ttl and (g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical)) then
+    if g.ttl and M.covers(g, canonical) then
       answer.note = string.format("%s is time-limited (%ds)%s: after that the path is hidden", g.source,
         g.ttl, g.expires_at and os.date("!, until %Y-%m-%dT%H:%M:%SZ", math.floor(g.expires_at)) or "")
     end
@@ -899,9 +901,9 @@ function M.import(text)
   local head, body = text:match("^([^\n]*)\n?(.*)$")
   local t = json.decode(head)
   if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
-  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = {}, active = t.active,
-    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
   local all = {}
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = all, active = t.active,
+    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
   for line in body:gmatch("[^\n]+") do
     local kind, a, b, c, d, e, f = line:match("^([gr])\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)\t?([^\t]*)$")
     if kind == "g" then
@@ -914,7 +916,6 @@ function M.import(text)
       return nil, "not a nono policy (bad line)"
     end
   end
-  self.grants = all
   for i, n in ipairs(t.narrowed) do
     self.narrowed[i] = { path = n.path, mask = n.mask, grant = all[n.grant], protections = { n.protection } }
   end

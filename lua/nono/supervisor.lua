@@ -12,7 +12,7 @@
 local core = require "nono.core"
 local json = require "nono.json"
 local lfs = require "lfs"
-local paths = require "nono.paths"
+local policy = require "nono.policy"
 
 local M = {}
 
@@ -96,37 +96,36 @@ function M.run(plan, command, o)
   if not ok then
     return { kind = "setup_failed", stage = "the supervisor", message = msg }
   end
-  -- What each time-limited grant is, to check at expiry that the path
-  -- still names it.
+  -- The time-limited grants, soonest first, each with what it is, to check
+  -- at expiry that the path still names it.
+  local pending = {}
   for _, g in ipairs(o.policy:timed_grants()) do
     local a, amsg = lfs.attributes(g.canonical)
     if not a then return { kind = "setup_failed", stage = "the supervisor", message = amsg } end
     g.dev, g.ino = a.dev, a.ino
+    pending[#pending + 1] = g
   end
+  table.sort(pending, function(a, b) return a.ttl < b.ttl end)
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
   if getmetatable(session) == nil then
     log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
     return session
   end
-  local pending = {}
-  for _, g in ipairs(o.policy:timed_grants()) do
-    pending[#pending + 1] = { grant = g, deadline = t0 + g.ttl * 1000 }
-  end
-  table.sort(pending, function(a, b) return a.deadline < b.deadline end)
   local start = o.start or {}
   start.pid, start.supervisor_pid = session:pid(), core.getpid()
   log:event("start", start)
 
   local result, failure
-  local hidden = {} -- directories already mounted over
+  local hidden = {} -- grants already mounted over
+  local function deadline(g) return t0 + g.ttl * 1000 end
   while true do
     local now = core.monotonic_ms()
-    while not failure and pending[1] and pending[1].deadline <= now do
-      local g = table.remove(pending, 1).grant
+    while not failure and pending[1] and deadline(pending[1]) <= now do
+      local g = table.remove(pending, 1)
       local under
-      for _, dir in ipairs(hidden) do
-        if paths.is_beneath(g.canonical, dir.canonical) then under = dir end
+      for _, h in ipairs(hidden) do
+        if policy.covers(h, g.canonical) then under = h end
       end
       local eok, emsg = true, nil
       if under then
@@ -135,7 +134,7 @@ function M.run(plan, command, o)
           action = "none", hidden_by = under.source })
       else
         eok, emsg = expire(session, g, o, log)
-        if eok and g.isdir then hidden[#hidden + 1] = g end
+        if eok then hidden[#hidden + 1] = g end
       end
       if not eok then
         -- Fail closed: a grant that cannot be taken back ends the session.
@@ -145,7 +144,7 @@ function M.run(plan, command, o)
         core.kill_tree()
       end
     end
-    local timeout = (not failure and pending[1]) and pending[1].deadline - now or -1
+    local timeout = (not failure and pending[1]) and deadline(pending[1]) - now or -1
     local what, x = session:wait(timeout, true)
     if what == "exited" then
       result = x
