@@ -1,5 +1,5 @@
 -- Group: the project an agent works on.  Included by base.lua.
-description "group: the project (git work tree, or the working directory) read+write; git's code-running files read-only"
+description "group: the project (git work tree, or the working directory) read+write; git's pointers, config and hooks read-only"
 
 -- project_root() is the git work tree's root, or the working directory when
 -- there is no repository, or when the repository is the home directory or
@@ -8,26 +8,33 @@ local root = project_root()
 allow(root)
 
 -- Git must keep working in the project (status, add, commit, branch, stash).
--- A worktree's or submodule's git directory, and a worktree's common
--- directory, live outside the work tree: grant them too.
-local gitdir, common = nil, nil
-if root == git_root() then gitdir, common = git_dir() end
-if gitdir then
-  if not path.is_beneath(gitdir, root) then allow(gitdir) end
-  if common ~= gitdir and not path.is_beneath(common, root) then allow(common) end
+-- What this reads lies in the project, where the agent writes, so git_repo()
+-- reads each pointer exactly as git does and refuses one that names "/",
+-- the home directory, a system directory or a directory that is not a
+-- repository of this user (docs/threats.md, row 27).
+local repo = git_repo()
+if repo and repo.root == root then
+  -- A worktree's or submodule's git directory, and a worktree's common
+  -- directory, live outside the work tree: grant them, naming the file
+  -- that pointed there (--dry-run shows it).
+  if repo.outside.gitdir then allow(repo.gitdir, { from = repo.from.gitdir }) end
+  if repo.outside.common then allow(repo.common, { from = repo.from.common or repo.from.gitdir }) end
 
-  -- What git runs or obeys later, outside any sandbox (THREATS.md row 19):
-  -- hooks, and config (core.hooksPath, core.fsmonitor, filters, aliases).
-  -- config lives in the common directory; a worktree may add config.worktree.
-  -- Landlock alone cannot fully protect config (git's lock-file dance needs
-  -- create and remove in the git directory); nono's policy says how it
-  -- closes that, and what remains, in `nono why`.
-  readonly { path.join(common, "config"), path.join(common, "hooks") }
-  -- config.worktree is read only when config enables worktreeConfig, and
-  -- config is read-only: protect it where it exists (a missing protected
-  -- name would narrow the whole git directory, and git could not commit).
-  for _, dir in ipairs(common ~= gitdir and { gitdir, common } or { gitdir }) do
-    local file = path.join(dir, "config.worktree")
-    if exists(file) then readonly(file) end
+  -- What git obeys later, outside any sandbox (rows 19, 28): config and
+  -- what it includes, hooks (core.hooksPath too: husky's .husky/_), info/,
+  -- and the pointers themselves (the .git file, commondir), so that no
+  -- session plants them for the next.  Missing hook and info directories
+  -- are made empty first (git takes that as none) and kept read-only too.
+  for _, p in ipairs(repo.readonly) do
+    local made = false
+    for _, c in ipairs(repo.create) do made = made or c == p.path end
+    readonly(p.path, { why = p.why, create = made or nil })
   end
+  -- Names git would obey if they appeared, which cannot be kept from being
+  -- created without closing the git directory (git makes its lock files
+  -- there): moved aside when the session ends (supervisor).
+  for _, p in ipairs(repo.absent) do absent(p.path, { why = p.why }) end
+  -- .git itself cannot be renamed away and replaced by a directory or file
+  -- of the session's making (a mount point, where user namespaces work).
+  if not repo.dotgit_file then pin(repo.dotgit) end
 end

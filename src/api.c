@@ -129,7 +129,8 @@ int nono_apply(struct nono_policy *p)
 		return -EBUSY;
 	/* Read-only binds need a new mount namespace, which a running process
 	 * cannot enter without unsharing what it already holds. */
-	if (policy_ro_binds(p, &binds) > 0 || policy_noexec_binds(p, &binds) > 0)
+	if (policy_ro_binds(p, &binds) > 0 || policy_noexec_binds(p, &binds) > 0 ||
+	    policy_pins(p, &binds) > 0)
 		return -EOPNOTSUPP;
 
 	/* Stage 1, reversible: everything that can fail for want of memory,

@@ -192,9 +192,13 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	 * and the drop below takes them away again.  Also the namespace the
 	 * supervisor mounts over an expired time-limited grant in. */
 	char *const *binds;
-	size_t nbinds = policy_ro_binds(p, &binds);
+	size_t nbinds = policy_pins(p, &binds);
 	if (policy_private_mounts(p)) {
 		int nerr = ns_enter(getuid(), getgid());
+		/* pins first: the read-only binds beneath them go on top */
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_pin(binds[i]);
+		nbinds = policy_ro_binds(p, &binds);
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_bind_readonly(binds[i], 0);
 		nbinds = policy_noexec_binds(p, &binds);

@@ -200,6 +200,11 @@ static int l_policy_add_ro_bind(lua_State *L)
 	return add_bind(L, policy_add_ro_bind);
 }
 
+static int l_policy_add_pin(lua_State *L)
+{
+	return add_bind(L, policy_add_pin);
+}
+
 static int l_policy_add_noexec_bind(lua_State *L)
 {
 	return add_bind(L, policy_add_noexec_bind);
@@ -701,6 +706,7 @@ static const luaL_Reg policy_methods[] = {
 	{ "set_net", l_policy_set_net },
 	{ "add_ro_bind", l_policy_add_ro_bind },
 	{ "add_noexec_bind", l_policy_add_noexec_bind },
+	{ "add_pin", l_policy_add_pin },
 	{ "set_scoped", l_policy_set_scoped },
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },
@@ -753,6 +759,13 @@ static int l_kill_tree(lua_State *L)
 static int l_getpid(lua_State *L)
 {
 	lua_pushinteger(L, getpid());
+	return 1;
+}
+
+/* core.geteuid(): whose files a policy input must be (row 27). */
+static int l_geteuid(lua_State *L)
+{
+	lua_pushinteger(L, geteuid());
 	return 1;
 }
 
@@ -967,6 +980,7 @@ static const luaL_Reg core_funcs[] = {
 	{ "end_tree", l_end_tree },
 	{ "kill_tree", l_kill_tree },
 	{ "getpid", l_getpid },
+	{ "geteuid", l_geteuid },
 	{ "expire", l_expire },
 	{ "holders", l_holders },
 	{ "kill", l_kill },

@@ -65,11 +65,9 @@ int ns_enter(uid_t uid, gid_t gid)
 	return 0;
 }
 
-int ns_bind_readonly(const char *path, int noexec)
+static int bind_over(const char *path, uint64_t attr_set)
 {
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_RDONLY | (noexec ? MOUNT_ATTR_NOEXEC : 0),
-	};
+	struct mount_attr attr = { .attr_set = attr_set };
 	int err = 0;
 
 	/* A detached copy of the mount tree at `path` (not following a final
@@ -81,11 +79,26 @@ int ns_bind_readonly(const char *path, int noexec)
 				      AT_SYMLINK_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
-		    &attr, sizeof(attr)) < 0 ||
+	if ((attr_set &&
+	     syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+		     &attr, sizeof(attr)) < 0) ||
 	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path,
 		    MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+int ns_bind_readonly(const char *path, int noexec)
+{
+	return bind_over(path,
+			 MOUNT_ATTR_RDONLY | (noexec ? MOUNT_ATTR_NOEXEC : 0));
+}
+
+int ns_pin(const char *path)
+{
+	/* The same bind with nothing changed: a mount point cannot be
+	 * renamed, removed or replaced (EBUSY), its contents keep their
+	 * rights.  Row 27: a repository's .git stays the one nono read. */
+	return bind_over(path, 0);
 }

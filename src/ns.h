@@ -25,4 +25,9 @@ int ns_enter(uid_t uid, gid_t gid);
  * also no-exec if `noexec`. */
 int ns_bind_readonly(const char *path, int noexec);
 
+/* Bind `path` (canonical, absolute) over itself, recursively, changing
+ * nothing else: it can no longer be renamed, removed or replaced.  0 or
+ * -errno, as ns_bind_readonly. */
+int ns_pin(const char *path);
+
 #endif

@@ -23,8 +23,8 @@ struct nono_policy {
 	int private_mounts; /* a user+mount namespace even with no bind */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
-	char **ro_binds, **noexec_binds;
-	size_t nbinds, nnoexec;
+	char **ro_binds, **noexec_binds, **pins;
+	size_t nbinds, nnoexec, npins;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -170,6 +170,11 @@ int policy_add_noexec_bind(struct nono_policy *p, const char *canonical_path)
 	return push_path(&p->noexec_binds, &p->nnoexec, canonical_path);
 }
 
+int policy_add_pin(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->pins, &p->npins, canonical_path);
+}
+
 void policy_set_private_mounts(struct nono_policy *p)
 {
 	p->private_mounts = 1;
@@ -177,7 +182,8 @@ void policy_set_private_mounts(struct nono_policy *p)
 
 int policy_private_mounts(const struct nono_policy *p)
 {
-	return p->private_mounts || p->nbinds > 0 || p->nnoexec > 0;
+	return p->private_mounts || p->nbinds > 0 || p->nnoexec > 0 ||
+	       p->npins > 0;
 }
 
 int policy_set_inherit_fd(struct nono_policy *p, int fd)
@@ -205,6 +211,12 @@ size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths)
 	return p->nnoexec;
 }
 
+size_t policy_pins(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->pins;
+	return p->npins;
+}
+
 void policy_free(struct nono_policy *p)
 {
 	if (!p)
@@ -215,6 +227,9 @@ void policy_free(struct nono_policy *p)
 	for (size_t i = 0; i < p->nnoexec; i++)
 		free(p->noexec_binds[i]);
 	free(p->noexec_binds);
+	for (size_t i = 0; i < p->npins; i++)
+		free(p->pins[i]);
+	free(p->pins);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

@@ -66,6 +66,12 @@ size_t policy_ro_binds(const struct nono_policy *p, char *const **paths);
 int policy_add_noexec_bind(struct nono_policy *p, const char *canonical_path);
 size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths);
 
+/* Mount `canonical_path` over itself in the same namespace, read-write:
+ * a directory that must not be renamed, removed or replaced (a
+ * repository's .git).  As policy_add_ro_bind. */
+int policy_add_pin(struct nono_policy *p, const char *canonical_path);
+size_t policy_pins(const struct nono_policy *p, char *const **paths);
+
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back
  * by mounting over it (supervisor.c).  Whether one is used: */

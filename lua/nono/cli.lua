@@ -6,6 +6,7 @@ local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
 local json = require "nono.json"
+local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
 local supervisor = require "nono.supervisor"
@@ -284,7 +285,8 @@ end
 
 --- What a profile sees of the world (profile.lua's ctx).
 local function profile_ctx(cwd, abi)
-  return { home = os.getenv("HOME"), cwd = cwd, getenv = os.getenv, abi = abi }
+  local home, homes = paths.homes(os.getenv)
+  return { home = home, homes = homes, uid = core.geteuid(), cwd = cwd, getenv = os.getenv, abi = abi }
 end
 
 --- Put a profile's spec into the policy: its grants, protections, bypasses,
@@ -297,7 +299,12 @@ local function apply_profile(p, spec)
     if not ok then return nil, msg end
   end
   for _, pr in ipairs(spec.protect) do
-    local ok, msg = p:protect(pr.path, pr.mode, { source = pr.source, why = "protected by " .. pr.source })
+    local ok, msg = p:protect(pr.path, pr.mode, { source = pr.source, create = pr.create,
+      why = (pr.why and pr.why .. ", " or "") .. "protected by " .. pr.source })
+    if not ok then return nil, msg end
+  end
+  for _, a in ipairs(spec.absent) do
+    local ok, msg = p:keep_absent(a.path, { source = a.source, why = a.why })
     if not ok then return nil, msg end
   end
   for _, b in ipairs(spec.bypass) do
@@ -325,7 +332,13 @@ end
 -- and the profile's spec (or nil), or nil, message, exit status.
 local function build_policy(opts, create_missing)
   local cwd = core.realpath(".")
-  local p = policy.new { home = os.getenv("HOME"), cwd = cwd }
+  local home, homes, note = paths.homes(os.getenv)
+  if not home then
+    return nil, "cannot tell the home directory: HOME is not an absolute path and this user has no "
+      .. "passwd entry with one\nhint: set HOME to the home directory", EXIT_SETUP
+  end
+  local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
+    path = os.getenv("PATH") }
   p.create_missing = create_missing
   local spec
   if opts.profile then
@@ -446,6 +459,14 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   for _, path in ipairs(pr.ro_binds) do
     line("  read-only     %s (a read-only mount in a private user and mount namespace)", path)
   end
+  for _, path in ipairs(pr.pins) do
+    line("  pinned        %s (mounted over itself: cannot be renamed, removed or replaced)", path)
+  end
+  for _, a in ipairs(pr.kept_absent) do
+    line("  kept absent   %s (%s): if it appears during the session, nono moves it aside at the end; "
+      .. "until then git outside would obey it", a.path, a.why or "protected")
+  end
+  if r.home then line("  home          %s", r.home) end
   if #pr.commands_blocked > 0 then
     line("  commands      blocked: %s (%s)", table.concat(pr.commands_blocked, " "),
       #pr.noexec_binds > 0 and "read-only no-exec mounts: not even ld.so runs them"
@@ -479,7 +500,8 @@ local function enforcement(p)
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])
   end
-  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds" } do
+  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds",
+                         "pins", "kept_absent" } do
     json.array(r.protections[key])
   end
   return r

@@ -95,7 +95,17 @@ M.protected = {
   { path = "~/.zprofile", mode = "readonly", why = "shell start-up file" },
   { path = "~/.zlogin", mode = "readonly", why = "shell start-up file" },
   { path = "~/.config/fish", mode = "readonly", why = "shell start-up files" },
+  { path = "~/.bash_aliases", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.zlogout", mode = "readonly", why = "shell start-up file" },
+  { path = "~/.xprofile", mode = "readonly", why = "session start-up file" },
+  { path = "~/.xsessionrc", mode = "readonly", why = "session start-up file" },
+  { path = "~/.xinitrc", mode = "readonly", why = "session start-up file" },
   { path = "~/.inputrc", mode = "readonly", why = "readline start-up file" },
+  { path = "~/.tmux.conf", mode = "readonly", why = "tmux start-up file" },
+  { path = "~/.config/tmux", mode = "readonly", why = "tmux start-up files" },
+  { path = "~/.local/bin", mode = "readonly", why = "user commands (on PATH)" },
+  { path = "~/bin", mode = "readonly", why = "user commands (on PATH)" },
+  { path = "~/.local/share/systemd", mode = "readonly", why = "user services" },
   { path = "~/.pam_environment", mode = "readonly", why = "login environment" },
   { path = "~/.config/environment.d", mode = "readonly", why = "login environment" },
   { path = "~/.config/systemd", mode = "readonly", why = "user services" },
@@ -122,6 +132,28 @@ M.blocked_commands = {
   { category = "privilege", names = { "sudo", "su", "doas", "pkexec" } },
   { category = "transfer", names = { "scp", "rsync", "sftp", "ftp" } },
 }
+
+--- The entries of `path` (a PATH value) beneath one of `homes` and not
+-- beneath `cwd`, cleaned, in order, without repeats: the user's own
+-- commands, which run outside the sandbox later.
+function M.path_dirs(path, homes, cwd)
+  local out, seen = {}, {}
+  for dir in (path or ""):gmatch("[^:]+") do
+    if dir:sub(1, 1) == "/" then
+      dir = ("/" .. dir):gsub("/+", "/"):gsub("(.)/$", "%1")
+      for _, home in ipairs(homes) do
+        local beneath = dir:sub(1, #home + 1) == home .. "/"
+        local in_cwd = cwd and (dir == cwd or dir:sub(1, #cwd + 1) == cwd .. "/")
+        if beneath and not in_cwd and not dir:find("/%.%.?/") and not dir:find("/%.%.?$")
+            and not seen[dir] then
+          seen[dir] = true
+          out[#out + 1] = dir
+        end
+      end
+    end
+  end
+  return out
+end
 
 --- Where blocked commands are looked up (not $PATH: the blocklist must not
 -- depend on the environment the sandbox is launched from).

@@ -74,4 +74,50 @@ function M.canonical(path)
   return (preal == "/" and "" or preal) .. "/" .. base, false
 end
 
+--- The home directory of the effective user in /etc/passwd, or nil.
+local function passwd_home(uid)
+  local f = io.open("/etc/passwd", "r")
+  if not f then return nil end
+  for line in f:lines() do
+    local id, dir = line:match("^[^:]*:[^:]*:(%d+):[^:]*:[^:]*:([^:]*):")
+    if id and tonumber(id) == uid and dir:sub(1, 1) == "/" then
+      f:close()
+      return M.clean(dir)
+    end
+  end
+  f:close()
+  return nil
+end
+
+--- The home directories (threat row 27).  `~` means $HOME when it is an
+-- absolute path (a fixture or CI home is legitimate: the agent's tools
+-- write there), else the passwd entry's home.  Protections cover both when
+-- they differ: the user's own shells start from the passwd one.
+-- Returns home (or nil), the distinct homes canonical where they exist,
+-- and a note for the report when $HOME was not used as it stood.
+function M.homes(getenv)
+  local env = getenv("HOME")
+  local pw = passwd_home(core.geteuid())
+  local home, note
+  if type(env) == "string" and env:sub(1, 1) == "/" then
+    home = M.clean(env)
+  else
+    home = pw
+    note = string.format("HOME is %s; ~ is the home directory of the passwd entry, %s",
+      env == nil and "unset" or env == "" and "empty" or "relative ('" .. env .. "')", tostring(pw))
+  end
+  local list, seen = {}, {}
+  for _, h in ipairs { home, pw } do
+    local real = h and (core.realpath(h) or h)
+    if real and not seen[real] then
+      seen[real] = true
+      list[#list + 1] = real
+    end
+  end
+  if home and pw and (list[2] ~= nil) then
+    note = (note and note .. "; " or "") .. "protections also cover " .. list[2] .. " (the passwd entry's home)"
+  end
+  return home, list, note
+end
+
 return M

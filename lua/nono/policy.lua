@@ -85,7 +85,24 @@ function M.new(opts)
     for _, entry in ipairs(defaults.protected) do
       assert(self:protect(entry.path, entry.mode, { source = "protected", why = entry.why }))
     end
+    -- Row 27: $HOME and the passwd entry's home may differ; both hold the
+    -- user's secrets and start-up files.
+    for _, h in ipairs(opts.homes or {}) do
+      if h ~= paths.clean(self.home) and h ~= core.realpath(self.home) then
+        for _, entry in ipairs(defaults.protected) do
+          local path = h .. entry.path:sub(2)
+          assert(self:protect(path, entry.mode, { source = "protected", why = entry.why }))
+        end
+      end
+    end
+    -- Row 28: directories on PATH beneath a home run as the user's own
+    -- commands later (not those in the project: its node_modules/.bin is
+    -- the agent's work).
+    for _, dir in ipairs(defaults.path_dirs(opts.path, opts.homes or { self.home }, self.cwd)) do
+      assert(self:protect(dir, "readonly", { source = "protected", why = "a directory on PATH" }))
+    end
   end
+  self.home_note = opts.home_note
   if opts.commands ~= false then
     for _, group in ipairs(defaults.blocked_commands) do
       for _, name in ipairs(group.names) do
@@ -96,7 +113,7 @@ function M.new(opts)
   return self
 end
 
-local MODES = { deny = true, readonly = true, noexec = true }
+local MODES = { deny = true, readonly = true, noexec = true, pin = true }
 
 --- What a protection leaves of a grant's rights.  Landlock rights flow down
 -- a hierarchy, so this also bounds every directory above the protected
@@ -105,6 +122,7 @@ local MODES = { deny = true, readonly = true, noexec = true }
 local function allowed_under(mode)
   if mode == "deny" then return 0 end
   if mode == "readonly" then return M.classes.read end
+  if mode == "pin" then return ~0 end -- kept by a mount only (choose_binds)
   return ~A.execute
 end
 
@@ -113,14 +131,26 @@ end
 function Policy:protect(path, mode, opts)
   opts = opts or {}
   if not MODES[mode] then
-    return nil, "unknown protection '" .. tostring(mode) .. "' (expected deny or readonly)"
+    return nil, "unknown protection '" .. tostring(mode) .. "' (expected deny, readonly or pin)"
   end
   local expanded, msg = paths.expand(path, self.home, self.cwd)
   if not expanded then return nil, (opts.source or path) .. ": " .. msg end
   self.protections[#self.protections + 1] = {
     path = expanded, given = path, mode = mode, source = opts.source or "protect " .. path,
-    why = opts.why, name = opts.name,
+    why = opts.why, name = opts.name, create = opts.create,
   }
+  return true
+end
+
+--- A name that must not appear during the session (see profile `absent`):
+-- the supervisor moves aside whatever was created there when the session
+-- ends.  opts: source, why.
+function Policy:keep_absent(path, opts)
+  opts = opts or {}
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (opts.source or path) .. ": " .. msg end
+  self.absent = self.absent or {}
+  self.absent[#self.absent + 1] = { path = expanded, source = opts.source, why = opts.why }
   return true
 end
 
@@ -241,6 +271,12 @@ function Policy:resolve()
     end
   end
   self.grants = kept
+  for _, p in ipairs(self.protections) do
+    if p.create and self.create_missing and not lfs.attributes(p.path) then
+      local ok, msg = self:create_dir { path = p.path, source = p.source }
+      if not ok then return nil, msg end
+    end
+  end
   local ok, msg = self:resolve_protections()
   if not ok then return nil, msg end
   local built, err = pcall(self.build_rules, self)
@@ -320,8 +356,10 @@ end
 --     does not.
 -- Elsewhere the grant is narrowed as for every protection.
 function Policy:choose_binds(grants)
-  self.ro_binds, self.noexec_binds = {}, {}
-  local takes = { readonly = ~M.classes.read, noexec = A.execute }
+  self.ro_binds, self.noexec_binds, self.pins = {}, {}, {}
+  -- (a pin matters where the grant could rename or remove the directory)
+  local takes = { readonly = ~M.classes.read, noexec = A.execute, pin = A.remove_dir }
+  local lists = { readonly = self.ro_binds, noexec = self.noexec_binds, pin = self.pins }
   for _, p in ipairs(self.active) do
     if takes[p.mode] and p.exists then
       for dir in ancestors(p.canonical) do
@@ -331,7 +369,7 @@ function Policy:choose_binds(grants)
         end
       end
       if p.bind then
-        local list = p.mode == "readonly" and self.ro_binds or self.noexec_binds
+        local list = lists[p.mode]
         list[#list + 1] = p.canonical
       end
     end
@@ -609,7 +647,8 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
-  for _, binds in ipairs { { "add_ro_bind", self.ro_binds }, { "add_noexec_bind", self.noexec_binds } } do
+  for _, binds in ipairs { { "add_ro_bind", self.ro_binds }, { "add_noexec_bind", self.noexec_binds },
+                           { "add_pin", self.pins } } do
     for _, path in ipairs(binds[2] or {}) do
       local ok, msg, err = plan[binds[1]](plan, path)
       if not ok then
@@ -1037,6 +1076,8 @@ function Policy:report()
     protections = {
       ro_binds = self.ro_binds or {},
       noexec_binds = self.noexec_binds or {},
+      pins = self.pins or {},
+      kept_absent = self.absent or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,
       bypassed = bypassed,
@@ -1044,6 +1085,7 @@ function Policy:report()
       commands_absent = self.commands_missing or {},
     },
     session = self.session,
+    home = self.home_note,
     no_new_privs = true,
     hygiene = {
       "file descriptors above 2 are closed at exec, inherited ones too",

@@ -19,6 +19,7 @@
 -- turns them into exit 126 and the command never runs.
 local lfs = require "lfs"
 local paths = require "nono.paths"
+local git = require "nono.git"
 
 local has_core, core = pcall(require, "nono.core")
 if not has_core then core = nil end
@@ -300,7 +301,7 @@ end
 
 local function new_acc()
   return {
-    seq = 0, grants = {}, protect = {}, bypass = {},
+    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
     net_block = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, extends = {},
@@ -316,6 +317,7 @@ local function finish(acc, top)
     description = top.description,
     grants = acc.grants,
     protect = acc.protect,
+    absent = acc.absent,
     bypass = acc.bypass,
     net = { block = acc.net_block },
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
@@ -329,14 +331,6 @@ end
 ---------------------------------------------------------------------------
 -- Filesystem queries (read-only, plain data) and git discovery
 
-local function read_small(file)
-  local f = io.open(file, "rb")
-  if not f then return nil end
-  local s = f:read(4096)
-  f:close()
-  return s
-end
-
 local function parent_dir(p)
   local up = paths.parent(p)
   return up == "" and "/" or up
@@ -345,54 +339,6 @@ end
 local function join2(a, b)
   return (a == "/" and "" or a) .. "/" .. b
 end
-
---- The git directory a `.git` entry in `root` stands for: the directory
--- itself, or for a `.git` file (worktrees, submodules) the `gitdir:` it
--- names, relative to the file's directory.  Also the common directory:
--- a worktree's gitdir holds a `commondir` file naming the repository's
--- shared directory (config, hooks, objects, refs), relative to the gitdir.
--- Returns gitdir, commondir; or nil when this is not a usable repository.
-local function gitdirs_at(root)
-  local dotgit = join2(root, ".git")
-  local a = lfs.attributes(dotgit)
-  if not a then return nil end
-  local gitdir
-  if a.mode == "directory" then
-    gitdir = dotgit
-  elseif a.mode == "file" then
-    local text = read_small(dotgit)
-    local first = text and text:match("^([^\r\n]*)")
-    local target = first and first:match("^gitdir:%s*(.-)%s*$")
-    if not target or target == "" then return nil end
-    if target:sub(1, 1) ~= "/" then target = join2(root, target) end
-    gitdir = paths.clean(target)
-  else
-    return nil
-  end
-  -- What git itself checks first: a repository has a HEAD.
-  if not lfs.attributes(join2(gitdir, "HEAD")) then return nil end
-  local common = gitdir
-  local cd = read_small(join2(gitdir, "commondir"))
-  cd = cd and cd:match("^%s*(.-)%s*$")
-  if cd and cd ~= "" then
-    common = paths.clean(cd:sub(1, 1) == "/" and cd or join2(gitdir, cd))
-  end
-  return gitdir, common
-end
-
---- Walk up from `start` (absolute) to the first directory holding a usable
--- `.git`.  Returns root, gitdir, commondir; or nil.
-local function find_git(start)
-  local dir = paths.clean(start)
-  while true do
-    local gitdir, common = gitdirs_at(dir)
-    if gitdir then return dir, gitdir, common end
-    if dir == "/" then return nil end
-    dir = parent_dir(dir)
-  end
-end
-
-M.find_git = find_git
 
 --- Copy an lfs attribute table: plain strings and numbers only.
 local function plain(t)
@@ -510,6 +456,7 @@ local function make_env(L, rec)
       fail(fn, "create: expected true or false, got " .. describe(opts.create))
     end
     if opts.create and kind ~= "dir" then fail(fn, "create: only for a directory") end
+    if opts.from ~= nil then check_string(fn, opts.from, "from: the file this grant was read from") end
     if opts.ioctl then have.ioctl = true end
     local words = {}
     for _, w in ipairs(ACCESS_ORDER) do
@@ -519,17 +466,18 @@ local function make_env(L, rec)
     declared(fn)
     local g = {
       path = path, access = table.concat(words, ","), kind = kind,
-      optional = opts.optional or nil, ttl = ttl_of(fn, opts.ttl), source = source_of(rec),
+      optional = opts.optional or nil, ttl = ttl_of(fn, opts.ttl),
+      source = source_of(rec) .. (opts.from and " (named by " .. opts.from .. ")" or ""),
       create = opts.create or nil,
     }
     acc.grants[#acc.grants + 1] = g
   end
 
-  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true, create = true }
+  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true, create = true, from = true }
   local function granter(fn, access, kind)
     return function(path, opts)
       path = check_path(fn, path)
-      opts = check_opts(fn, opts, GRANT_OPTS, "optional, create, ttl or ioctl")
+      opts = check_opts(fn, opts, GRANT_OPTS, "optional, create, ttl, ioctl or from")
       record_grant(fn, path, access_of(fn, access), kind, opts)
     end
   end
@@ -543,11 +491,11 @@ local function make_env(L, rec)
   api.write_file = granter("write_file", "write", "file")
 
   local GRANT_FIELDS = { path = true, access = true, kind = true, optional = true, ttl = true,
-    ioctl = true, create = true }
+    ioctl = true, create = true, from = true }
   --- The general form: grant{ path=, access=, kind=, optional=, ttl=, ioctl= }.
   function api.grant(t)
     if type(t) ~= "table" then fail("grant", "expected a table { path = ..., access = ... }, got " .. describe(t)) end
-    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, create, ttl or ioctl")
+    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, create, ttl, ioctl or from")
     local path = check_path("grant", t.path)
     if t.kind ~= nil and t.kind ~= "dir" and t.kind ~= "file" then
       fail("grant", "kind: expected \"dir\", \"file\" or nil, got " .. describe(t.kind))
@@ -558,20 +506,41 @@ local function make_env(L, rec)
   -- `if_exists = true`: protect only the names that exist now.  A missing
   -- protected name cannot be created, so its directory is narrowed and
   -- takes no new names at all: right for ~/.bashrc, wrong for a project
-  -- root that should keep taking new files.
+  -- root that should keep taking new files.  `create = true`: a missing
+  -- directory is made (empty) before the sandbox, then kept like the rest.
+  -- `why`: what the report and `why` say the protection is for.
+  local PROTECT_OPTS = { if_exists = true, create = true, why = true }
   local function protector(fn, mode)
     return function(v, opts)
-      opts = check_opts(fn, opts, { if_exists = true }, "if_exists")
+      opts = check_opts(fn, opts, PROTECT_OPTS, "if_exists, create or why")
+      if opts.why ~= nil then check_string(fn, opts.why, "why: a string") end
       for _, p in ipairs(path_list(fn, v)) do
         declared(fn)
         if not opts.if_exists or api.exists(p) then
-          acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec) }
+          acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec),
+            create = opts.create or nil, why = opts.why }
         end
       end
     end
   end
   api.protect = protector("protect", "deny")
   api.readonly = protector("readonly", "readonly")
+  -- A directory that must stay where it is (a mount of it onto itself,
+  -- where user namespaces work): its contents keep the grant's rights, but
+  -- it cannot be renamed, removed or replaced (a repository's .git).
+  api.pin = protector("pin", "pin")
+
+  --- Names that must not appear during the session (what git would obey
+  -- if they did, but nothing can keep from being created without closing
+  -- the directory): checked when the session ends; one that appeared is
+  -- moved aside and reported.
+  function api.absent(v, opts)
+    opts = check_opts("absent", opts, { why = true }, "why")
+    for _, p in ipairs(path_list("absent", v)) do
+      declared("absent")
+      acc.absent[#acc.absent + 1] = { path = p, source = source_of(rec), why = opts.why }
+    end
+  end
 
   function api.bypass(v)
     for _, p in ipairs(path_list("bypass", v)) do
@@ -755,13 +724,40 @@ local function make_env(L, rec)
     runtime = xdg_dir("runtime", "XDG_RUNTIME_DIR", nil), -- no default in the spec
   }
 
+  --- The repository containing `d`, found as git finds it (nono.git):
+  -- a pointer nono refuses fails the profile at this line.
+  local function find_repo(fn, d)
+    local ok, repo = pcall(git.find, d, { uid = ctx.uid, homes = ctx.homes })
+    if not ok then fail(fn, repo) end
+    return repo
+  end
+
   function api.git_root(d)
-    return (find_git(dir_arg("git_root", d)))
+    local repo = find_repo("git_root", dir_arg("git_root", d))
+    return repo and repo.root
   end
 
   function api.git_dir(d)
-    local _, gitdir, common = find_git(dir_arg("git_dir", d))
-    return gitdir, common
+    local repo = find_repo("git_dir", dir_arg("git_dir", d))
+    if repo then return repo.gitdir, repo.common end
+  end
+
+  --- Everything a profile needs to grant a repository and keep what git
+  -- obeys read-only (see nono.git): { root, gitdir, common, dotgit,
+  -- dotgit_file, from = { gitdir = FILE, common = FILE }, outside =
+  -- { gitdir = bool, common = bool }, readonly = { {path, why} },
+  -- create = { dir }, absent = { {path, why} } }, or nil.
+  function api.git_repo(d)
+    local repo = find_repo("git_repo", dir_arg("git_repo", d))
+    if not repo then return nil end
+    local ok, prot = pcall(git.protected, repo, { home = ctx.home, project = repo.root,
+      xdg_config_home = getenv("XDG_CONFIG_HOME") })
+    if not ok then fail("git_repo", prot) end
+    return { root = repo.root, gitdir = repo.gitdir, common = repo.common, dotgit = repo.dotgit,
+      dotgit_file = repo.dotgit_file or false, from = copy(repo.from),
+      outside = { gitdir = repo.outside and repo.outside.gitdir or false,
+        common = repo.outside and repo.outside.common or false },
+      readonly = prot.readonly, create = prot.create, absent = prot.absent }
   end
 
   --- The directory an agent works in: the git work tree's root, unless that
@@ -769,11 +765,16 @@ local function make_env(L, rec)
   -- over far more than the project; then the working directory itself.
   function api.project_root()
     local cwd = api.cwd()
-    local root = find_git(cwd)
+    local repo = find_repo("project_root", cwd)
+    local root = repo and repo.root
     if not root or root == "/" then return cwd end
-    local home = ctx.home and paths.clean(ctx.home)
-    local real_home = home and core and core.realpath and core.realpath(home)
-    if root == home or root == real_home then return cwd end
+    for _, home in ipairs(ctx.homes or { ctx.home and paths.clean(ctx.home) }) do
+      if root == home then return cwd end
+    end
+    local real = core and core.realpath and core.realpath(root) or root
+    for _, home in ipairs(ctx.homes or {}) do
+      if real == home then return cwd end
+    end
     return root
   end
 
