@@ -154,6 +154,8 @@ local function at(root, ctx)
     repo.from.common = cfile
   end
   if not is_common_dir(repo.common) then
+    -- a .git directory that is no repository: git walks on, and so do we
+    if not repo.dotgit_file and not repo.from.common then return nil end
     refuse(repo.from.common or repo.from.gitdir or dotgit, repo.common,
       "is not a git directory (HEAD, objects/ and refs/)")
   end

@@ -44,6 +44,8 @@ end
 local function make_repo(dir)
   write(dir .. "/.git/HEAD", "ref: refs/heads/main\n")
   mkdirs(dir .. "/.git/hooks")
+  mkdirs(dir .. "/.git/objects")
+  mkdirs(dir .. "/.git/refs")
   write(dir .. "/.git/config", "[core]\n")
 end
 
@@ -223,7 +225,7 @@ describe("nono.profile", function()
       for _, p in ipairs(spec.protect) do modes[p.path] = p.mode end
       assert.same({ [userdir] = "readonly", [userdir .. "/missing2"] = "deny" }, modes)
       local _, err = run("readonly('/x', { if_exist = true })")
-      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists%)", err)
+      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, create or why%)", err)
     end)
 
     it("refuses bytecode", function()
@@ -249,7 +251,7 @@ describe("nono.profile", function()
       local cases = {
         { "allow(nil)", "allow: expected a path string, got nil" },
         { "read_file(42)", "read_file: expected a path string, got number" },
-        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, create, ttl or ioctl)" },
+        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, create, ttl, ioctl or from)" },
         { "allow('/x', { ttl = '5 minutes' })", "allow: ttl: invalid duration '5 minutes'" },
         { "grant{ path = '/x', access = 'rwx' }", "grant: unknown access 'rwx'" },
         { "allow('~bob/x')", "allow: '~bob/x': only '~' and '~/...' are expanded" },
@@ -308,6 +310,7 @@ describe("nono.profile", function()
           { path = "/srv/a/ro1", mode = "readonly", source = s .. "7" },
           { path = "/srv/a/ro2", mode = "readonly", source = s .. "7" },
         },
+        absent = {},
         bypass = { { path = "~/.bashrc", source = s .. "8" } },
         net = { block = true },
         commands = { allow = { "rm" }, block = { "curl" } },
@@ -392,6 +395,8 @@ describe("nono.profile", function()
       local sub = project .. "/sub"
       local moddir = project .. "/.git/modules/sub"
       write(moddir .. "/HEAD", "0123\n")
+      mkdirs(moddir .. "/objects")
+      mkdirs(moddir .. "/refs")
       write(sub .. "/.git", "gitdir: " .. moddir .. "\n")
       mkdirs(root .. "/stray/.git")
       ctx.cwd = sub
