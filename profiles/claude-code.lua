@@ -3,6 +3,10 @@
 -- the global state file is ~/.claude.json (inside $CLAUDE_CONFIG_DIR when
 -- that is set); native installs live in $XDG_DATA_HOME/claude/versions,
 -- with staging in $XDG_CACHE_HOME/claude and locks in $XDG_STATE_HOME/claude.
+-- Policy inputs (docs/threats.md, row 27): CLAUDE_CONFIG_DIR and the XDG variables come from the
+-- launcher's environment, which no session can set for the next one (shell
+-- start-up files, environment.d and nono's own config are protected); the
+-- project files looked at here only add protections (if_exists), never grants.
 description "Claude Code (claude): the project, ~/.claude and ~/.claude.json; its settings, hooks and plugins read-only"
 
 extends { "base", "node" }

@@ -1,6 +1,10 @@
 -- OpenAI Codex CLI (`codex`, @openai/codex).  Paths checked against the
 -- 0.169 binary: everything lives in $CODEX_HOME (default ~/.codex): config.toml,
 -- auth.json, sessions/, history.jsonl, log/, the state database, hooks.
+-- Policy inputs (docs/threats.md, row 27): CODEX_HOME and CODEX_SQLITE_HOME come from the
+-- launcher's environment, which no session can set for the next one (shell
+-- start-up files, environment.d and nono's own config are protected); the
+-- project files looked at here only add protections (if_exists), never grants.
 description "OpenAI Codex CLI (codex): the project and ~/.codex; its config, hooks and rules read-only"
 
 extends { "base", "node" }

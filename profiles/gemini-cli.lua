@@ -1,6 +1,10 @@
 -- Gemini CLI (`gemini`, @google/gemini-cli).  Paths checked against 0.61:
 -- the user directory is ~/.gemini, where $GEMINI_CLI_HOME replaces the home
 -- directory; system settings are in /etc/gemini-cli.
+-- Policy inputs (docs/threats.md, row 27): GEMINI_CLI_HOME come from the
+-- launcher's environment, which no session can set for the next one (shell
+-- start-up files, environment.d and nono's own config are protected); the
+-- project files looked at here only add protections (if_exists), never grants.
 description "Gemini CLI (gemini): the project and ~/.gemini; its settings, trust, hooks and policies read-only"
 
 extends { "base", "node" }

@@ -4,6 +4,10 @@
 -- it), .env, credentials/, agents/, the state database, workspace/
 -- ($OPENCLAW_WORKSPACE_DIR moves it), hooks/ and extensions/.
 -- Named OpenClaw profiles (~/.openclaw-<profile>) need their own grant.
+-- Policy inputs (docs/threats.md, row 27): OPENCLAW_STATE_DIR, OPENCLAW_WORKSPACE_DIR and OPENCLAW_CONFIG_PATH come from the
+-- launcher's environment, which no session can set for the next one (shell
+-- start-up files, environment.d and nono's own config are protected); the
+-- project files looked at here only add protections (if_exists), never grants.
 description "OpenClaw (openclaw): the project and ~/.openclaw; its config, .env, hooks and extensions read-only"
 
 extends { "base", "node" }

@@ -3,6 +3,10 @@
 -- state; configuration files opencode.jsonc, opencode.json or config.json;
 -- JavaScript plugins and tools in {plugin,plugins,tool,tools}/*.{js,ts} of
 -- the config directory and of the project's .opencode directory.
+-- Policy inputs (docs/threats.md, row 27): the XDG variables, OPENCODE_CONFIG_DIR and OPENCODE_CONFIG come from the
+-- launcher's environment, which no session can set for the next one (shell
+-- start-up files, environment.d and nono's own config are protected); the
+-- project files looked at here only add protections (if_exists), never grants.
 description "opencode: the project and its XDG directories; its config, plugins and tools read-only"
 
 extends { "base", "node" }

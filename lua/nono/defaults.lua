@@ -106,6 +106,8 @@ M.protected = {
   { path = "~/.local/bin", mode = "readonly", why = "user commands (on PATH)" },
   { path = "~/bin", mode = "readonly", why = "user commands (on PATH)" },
   { path = "~/.local/share/systemd", mode = "readonly", why = "user services" },
+  { path = "~/.config/direnv", mode = "readonly", why = "direnv start-up files" },
+  { path = "~/.local/share/direnv", mode = "readonly", why = "direnv's approved .envrc files" },
   { path = "~/.pam_environment", mode = "readonly", why = "login environment" },
   { path = "~/.config/environment.d", mode = "readonly", why = "login environment" },
   { path = "~/.config/systemd", mode = "readonly", why = "user services" },
