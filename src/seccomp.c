@@ -5,20 +5,23 @@
  * be installable after fork without allocating.  A hand-written program with
  * named labels does all three and adds no dependency to a static binary.
  *
- * Argument checks compare the low 32 bits only, on purpose: ioctl's request,
- * socket's family/type/protocol and the namespace flags are `int`s or
- * `unsigned int`s to the kernel, which drops the upper half.  A filter that
- * compared all 64 bits could be walked past by setting the upper half
- * (CVE-2019-10063, TIOCSTI with a high bit set). */
+ * Argument checks compare the low 32 bits only, on purpose: ioctl's
+ * request, socket's family/type/protocol, the namespace flags, open's flags
+ * and file modes are `int`s, `unsigned int`s or `umode_t`s to the kernel,
+ * which drops the upper half.  A filter that compared all 64 bits could be
+ * walked past by setting the upper half (CVE-2019-10063, TIOCSTI with a
+ * high bit set). */
 #define _GNU_SOURCE
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,6 +47,10 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+/* Linux 6.6; the same number in both tables this file knows. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 
 /* Namespace flags of clone(2).  CLONE_NEWTIME is absent: in clone's flags
  * that bit is part of the exit signal; clone3 and unshare carry it. */
@@ -51,6 +58,13 @@
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |     \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 #define NS_FLAGS_UNSHARE (NS_FLAGS_CLONE | CLONE_NEWTIME)
+
+/* The open flags under which the kernel reads the mode argument at all.
+ * libc's O_TMPFILE includes O_DIRECTORY, which alone creates nothing: the
+ * bit that makes the kernel use the mode is the other one. */
+#define OPEN_CREATE_FLAGS (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))
+/* The bits of a file's mode that make exec change the process's ids. */
+#define SETID_BITS (S_ISUID | S_ISGID)
 
 /* Refused with EPERM, whatever the arguments.  Each is a way out of the
  * sandbox, into another process, or into the kernel's attack surface. */
@@ -110,6 +124,11 @@ enum label {
 	L_INET_STREAM,
 	L_INET_DGRAM,
 	L_NETLINK,
+	L_OPEN,
+	L_OPENAT,
+	L_MODE1,
+	L_MODE2,
+	L_MODE3,
 	L_COUNT
 };
 
@@ -226,6 +245,25 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	jump(&b, BPF_JEQ, SYS_unshare, L_UNSHARE, NEXT);
 	jump(&b, BPF_JEQ, SYS_socket, L_SOCKET, NEXT);
 	jump(&b, BPF_JEQ, SYS_socketpair, L_SOCKETPAIR, NEXT);
+	/* the mode argument's position, per call (aarch64 has the *at forms
+	 * and fchmod only) */
+	jump(&b, BPF_JEQ, SYS_openat, L_OPENAT, NEXT);
+	jump(&b, BPF_JEQ, SYS_fchmod, L_MODE1, NEXT);
+	jump(&b, BPF_JEQ, SYS_fchmodat, L_MODE2, NEXT);
+	jump(&b, BPF_JEQ, SYS_fchmodat2, L_MODE2, NEXT);
+	jump(&b, BPF_JEQ, SYS_mknodat, L_MODE2, NEXT);
+#ifdef SYS_open
+	jump(&b, BPF_JEQ, SYS_open, L_OPEN, NEXT);
+#endif
+#ifdef SYS_creat
+	jump(&b, BPF_JEQ, SYS_creat, L_MODE1, NEXT);
+#endif
+#ifdef SYS_chmod
+	jump(&b, BPF_JEQ, SYS_chmod, L_MODE1, NEXT);
+#endif
+#ifdef SYS_mknod
+	jump(&b, BPF_JEQ, SYS_mknod, L_MODE1, NEXT);
+#endif
 	ret(&b, SECCOMP_RET_ALLOW);
 
 	/* Row 5: pushing keystrokes into the terminal's input (TIOCSTI) or
@@ -287,6 +325,33 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 		load_arg(&b, 2);
 		jump(&b, BPF_JEQ, NETLINK_ROUTE, L_ALLOW, L_EPROTONOSUPPORT);
 	}
+
+	/* No setuid or setgid bit from inside: launched as root, the command
+	 * still owns root's files by uid (chmod needs no capability on what
+	 * one owns) and chmod is no Landlock right, so it could mark any
+	 * root-owned binary setuid, granted or not, or create a setuid-root
+	 * file in a write grant.  No_new_privs makes the bit inert inside;
+	 * the backdoor would open for whoever runs the file after the
+	 * session.  The mode is judged only where the kernel uses it: open's
+	 * is garbage without a create flag.  openat2 carries its mode in a
+	 * struct BPF cannot read, and is let through (nono uses it inside). */
+#ifdef SYS_open
+	label(&b, L_OPEN);
+	load_arg(&b, 1);
+	jump(&b, BPF_JSET, OPEN_CREATE_FLAGS, L_MODE2, L_ALLOW);
+#endif
+	label(&b, L_OPENAT);
+	load_arg(&b, 2);
+	jump(&b, BPF_JSET, OPEN_CREATE_FLAGS, L_MODE3, L_ALLOW);
+	label(&b, L_MODE1);
+	load_arg(&b, 1);
+	jump(&b, BPF_JSET, SETID_BITS, L_EPERM, L_ALLOW);
+	label(&b, L_MODE2);
+	load_arg(&b, 2);
+	jump(&b, BPF_JSET, SETID_BITS, L_EPERM, L_ALLOW);
+	label(&b, L_MODE3);
+	load_arg(&b, 3);
+	jump(&b, BPF_JSET, SETID_BITS, L_EPERM, L_ALLOW);
 
 	label(&b, L_ALLOW);
 	ret(&b, SECCOMP_RET_ALLOW);

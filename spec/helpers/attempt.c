@@ -86,6 +86,18 @@
  *   setsid             ok / ok          EPERM when already a group leader
  *   tty-check          ENXIO / ENXIO    "tty" with a controlling terminal
  *
+ * The mode vectors take MODE as C reads it (04755 octal, 0x... hex, so the
+ * upper half of the register can be filled too); on a file of one's own:
+ *
+ *   chmod|fchmod|fchmodat|fchmodat2 PATH MODE   ok / ok (fchmodat2: ENOSYS
+ *                                       before Linux 6.6); fchmod opens PATH
+ *                                       for reading first
+ *   open-creat|openat-creat|creat PATH MODE     ok / ok  O_CREAT|O_EXCL
+ *   open-tmpfile DIR MODE              ok / ok  O_TMPFILE, unnamed
+ *   mknod|mknodat PATH MODE            ok / ok  MODE carries the type (0100000)
+ *   open-nocreat-mode PATH             ok / ok  open and openat without a
+ *                                       create flag, 06000 in the mode register
+ *
  * Not told apart from the kernel's own answer: the module and kexec calls and
  * x32 if the filter answers ENOSYS; the cap-masked ones as nobody if it
  * answers EPERM; and under nono the ptrace family, which Landlock's scope
@@ -110,6 +122,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -130,6 +143,9 @@
 #endif
 #ifndef __X32_SYSCALL_BIT
 #define __X32_SYSCALL_BIT 0x40000000
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
 #endif
 #define TIOCL_GETSHIFTSTATE 6
 #define KEXEC_SEGMENT_MAX 16
@@ -621,6 +637,71 @@ static int v_int80_socket(char **argv UNUSED)
 
 CALL(v_x32_getpid, syscall(__X32_SYSCALL_BIT | SYS_getpid))
 
+/* ---- setuid and setgid bits ---- */
+
+/* MODE as C spells it; the whole register, so a spec can fill its upper
+ * half (the kernel keeps the low 16 bits). */
+static int parse_mode(const char *s, unsigned long *mode)
+{
+	char *end;
+	errno = 0;
+	*mode = strtoul(s, &end, 0);
+	return (*s && !*end && !errno) ? A_OK : A_USAGE;
+}
+
+/* Every vector below takes PATH MODE; MODE_VECTOR binds `path` and `mode`. */
+#define MODE_VECTOR(fn, expr)                                              \
+	static int fn(char **argv)                                         \
+	{                                                                  \
+		const char *path = argv[0];                                \
+		unsigned long mode;                                        \
+		if (parse_mode(argv[1], &mode) < 0)                        \
+			return A_USAGE;                                    \
+		return (expr);                                             \
+	}
+
+#define CREATE_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC)
+
+static int fd_done(long fd) { return done(fd, (int)fd); }
+
+static int fchmod_path(const char *path, unsigned long mode)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return A_ERR;
+	return done(syscall(SYS_fchmod, fd, mode), fd);
+}
+
+MODE_VECTOR(v_chmod, done(syscall(SYS_chmod, path, mode), -1))
+MODE_VECTOR(v_fchmodat, done(syscall(SYS_fchmodat, AT_FDCWD, path, mode), -1))
+MODE_VECTOR(v_fchmodat2, done(syscall(SYS_fchmodat2, AT_FDCWD, path, mode, 0), -1))
+MODE_VECTOR(v_mknod, done(syscall(SYS_mknod, path, mode, 0), -1))
+MODE_VECTOR(v_mknodat, done(syscall(SYS_mknodat, AT_FDCWD, path, mode, 0), -1))
+MODE_VECTOR(v_open_creat, fd_done(syscall(SYS_open, path, CREATE_FLAGS, mode)))
+MODE_VECTOR(v_openat_creat, fd_done(syscall(SYS_openat, AT_FDCWD, path, CREATE_FLAGS, mode)))
+MODE_VECTOR(v_creat, fd_done(syscall(SYS_creat, path, mode)))
+MODE_VECTOR(v_open_tmpfile, fd_done(syscall(SYS_openat, AT_FDCWD, path,
+					    O_TMPFILE | O_WRONLY | O_CLOEXEC, mode)))
+MODE_VECTOR(v_fchmod, fchmod_path(path, mode))
+
+/* Without a create flag the kernel never reads the mode: whatever the
+ * register holds must not matter.  A directory is opened with O_DIRECTORY,
+ * the half of O_TMPFILE that creates nothing. */
+static int v_open_nocreat_mode(char **argv)
+{
+	struct stat st;
+	int flags = O_RDONLY | O_CLOEXEC;
+	const unsigned long mode = S_ISUID | S_ISGID;
+	if (stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode))
+		flags |= O_DIRECTORY;
+	long fd = syscall(SYS_open, argv[0], flags, mode);
+	if (fd < 0)
+		return A_ERR;
+	close((int)fd);
+	fd = syscall(SYS_openat, AT_FDCWD, argv[0], flags, mode);
+	return done(fd, (int)fd);
+}
+
 /* ---- the session and the controlling terminal ---- */
 
 CALL(v_setsid, setsid())
@@ -701,6 +782,17 @@ static const struct vector {
 	{ "int80-getpid", v_int80_getpid, 0, "" },
 	{ "x32-getpid", v_x32_getpid, 0, "" },
 	{ "setsid", v_setsid, 0, "" },
+	{ "chmod", v_chmod, 2, "PATH MODE" },
+	{ "fchmod", v_fchmod, 2, "PATH MODE" },
+	{ "fchmodat", v_fchmodat, 2, "PATH MODE" },
+	{ "fchmodat2", v_fchmodat2, 2, "PATH MODE" },
+	{ "open-creat", v_open_creat, 2, "PATH MODE" },
+	{ "openat-creat", v_openat_creat, 2, "PATH MODE" },
+	{ "creat", v_creat, 2, "PATH MODE" },
+	{ "open-tmpfile", v_open_tmpfile, 2, "DIR MODE" },
+	{ "mknod", v_mknod, 2, "PATH MODE" },
+	{ "mknodat", v_mknodat, 2, "PATH MODE" },
+	{ "open-nocreat-mode", v_open_nocreat_mode, 1, "PATH" },
 	{ "tty-check", v_tty_check, 0, "(prints: tty)" },
 };
 
