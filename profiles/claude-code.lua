@@ -6,7 +6,7 @@
 -- Policy inputs (docs/threats.md, row 27): CLAUDE_CONFIG_DIR and the XDG variables come from the
 -- launcher's environment, which no session can set for the next one (shell
 -- start-up files, environment.d and nono's own config are protected); the
--- project files looked at here only add protections (if_exists), never grants.
+-- project files looked at here only add protections (absent when missing), never grants.
 description "Claude Code (claude): the project, ~/.claude and ~/.claude.json; its settings, hooks and plugins read-only"
 
 extends { "base", "node" }
@@ -22,16 +22,6 @@ end
 
 -- Sessions, history, todos, shell snapshots, backups of .claude.json.
 allow(config_dir, { create = true })
--- Protecting settings.json and hooks where they do not exist yet keeps new
--- names out of the config directory itself (Landlock narrows it), so the
--- state directories Claude makes there are made before the sandbox is set
--- up: the first five in any `claude -p` run (its Bash tool needs
--- session-env), the rest in interactive use.  A new top-level file there
--- (history.jsonl on a first run) still cannot be created from inside.
-for _, sub in ipairs { "projects", "session-env", "sessions", "shell-snapshots", "backups",
-                       "todos", "file-history", "plans", "debug", "statsig" } do
-  allow(path.join(config_dir, sub), { create = true })
-end
 
 -- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
 -- which proper-lockfile creates with mkdir and removes with rmdir, then via
@@ -41,12 +31,11 @@ end
 -- the file itself is granted.  Claude then logs "Failed to save config with
 -- lock", falls back to an unlocked save, and when the temp file is refused
 -- (EACCES) on an existing file it writes the file in place (checked in the
--- 2.1.x source).  Costs: no locking between concurrent Claude instances, and
--- a missing ~/.claude.json cannot be created inside the sandbox (run
--- `claude` once outside, or `touch ~/.claude.json`).  Setting
--- CLAUDE_CONFIG_DIR moves the file into the config directory and avoids all
--- of this.
-allow_file(state_file, { optional = true })
+-- 2.1.x source).  Costs: no locking between concurrent Claude instances.  A
+-- missing ~/.claude.json is made as "{}" before the sandbox (Claude takes
+-- an empty file as corrupted).  Setting CLAUDE_CONFIG_DIR moves the file into
+-- the config directory and avoids all of this.
+allow_file(state_file, { create = "{}" })
 
 -- What runs later without asking, possibly outside any sandbox (row 19):
 -- settings (hooks, permissions.allow, statusLine, apiKeyHelper), hook
@@ -54,25 +43,31 @@ allow_file(state_file, { optional = true })
 -- install's binary.  "Always allow" answers therefore do not persist.
 -- Not protectable: the mcpServers entries in ~/.claude.json, which Claude
 -- rewrites all the time; see docs/profiles.md.
-readonly {
+-- Missing ones must not narrow the config directory (Claude creates
+-- history.jsonl and its state directories there on a first run): the
+-- directories are made empty before the sandbox (none means none), and a
+-- file that appears during the session is moved aside when it ends.
+readonly({
   path.join(config_dir, "settings.json"),
   path.join(config_dir, "settings.local.json"),
+  path.join(config_dir, "local"),
+}, { missing = "absent" })
+readonly({
   path.join(config_dir, "hooks"),
   path.join(config_dir, "plugins"),
-  path.join(config_dir, "local"),
-}
+}, { missing = "create" })
 
--- The same files in the project.
--- In the project, only what exists is protected (if_exists): a missing
--- protected name would keep new files out of the project root.  A new one
--- is repository content, reviewed like any other change (docs/profiles.md).
+-- The same files in the project: a missing one would keep new files out of
+-- the project root if it narrowed, so one that appears during the session
+-- is moved aside when it ends (settings.local.json is usually git-ignored:
+-- a review of the changes would not show it).
 local root = project_root()
 readonly({
   path.join(root, ".claude/settings.json"),
   path.join(root, ".claude/settings.local.json"),
   path.join(root, ".claude/hooks"),
   path.join(root, ".mcp.json"),
-}, { if_exists = true })
+}, { missing = "absent" })
 
 -- The native install: ~/.local/bin/claude is a symlink into
 -- ~/.local/share/claude/versions/; the kernel checks execute on the target,

@@ -4,7 +4,7 @@
 -- Policy inputs (docs/threats.md, row 27): CODEX_HOME and CODEX_SQLITE_HOME come from the
 -- launcher's environment, which no session can set for the next one (shell
 -- start-up files, environment.d and nono's own config are protected); the
--- project files looked at here only add protections (if_exists), never grants.
+-- project files looked at here only add protections (absent when missing), never grants.
 description "OpenAI Codex CLI (codex): the project and ~/.codex; its config, hooks and rules read-only"
 
 extends { "base", "node" }
@@ -19,19 +19,16 @@ if sqlite_home and sqlite_home ~= "" then allow(sqlite_home, { optional = true }
 -- What runs later without asking (row 19): config.toml (notify, mcp_servers,
 -- hooks, profiles), hooks, and the execpolicy rules that approve commands
 -- ("always allow" answers therefore do not persist).
-local function codex_code(dir, only_existing)
-  for _, file in ipairs {
+-- A missing one must not narrow its directory (Codex writes auth.json,
+-- sessions and its logs next to them; the project root must keep taking
+-- new files): what appears during the session is moved aside when it ends.
+local function codex_code(dir)
+  readonly({
     path.join(dir, "config.toml"),
     path.join(dir, "hooks.json"),
     path.join(dir, "hooks"),
     path.join(dir, "rules"),
-  } do
-    if not only_existing or exists(file) then readonly(file) end
-  end
+  }, { missing = "absent" })
 end
 codex_code(codex_home)
--- In the project, only what exists is protected: a protected name that
--- does not exist must not be creatable, which would leave the project root
--- with no new files at all.  (A new one is repository content, reviewed
--- like any other change; see docs/profiles.md.)
-codex_code(path.join(project_root(), ".codex"), true)
+codex_code(path.join(project_root(), ".codex"))

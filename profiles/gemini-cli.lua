@@ -4,7 +4,7 @@
 -- Policy inputs (docs/threats.md, row 27): GEMINI_CLI_HOME come from the
 -- launcher's environment, which no session can set for the next one (shell
 -- start-up files, environment.d and nono's own config are protected); the
--- project files looked at here only add protections (if_exists), never grants.
+-- project files looked at here only add protections (absent when missing), never grants.
 description "Gemini CLI (gemini): the project and ~/.gemini; its settings, trust, hooks and policies read-only"
 
 extends { "base", "node" }
@@ -21,7 +21,10 @@ read("/etc/gemini-cli", { optional = true })
 -- mcpServers, tools.discoveryCommand), trust decisions (a trusted folder's
 -- settings are obeyed), trusted hooks, policy rules (auto-approvals), the
 -- .env Gemini loads into its own environment, and extensions.
-readonly {
+-- A missing one must not narrow ~/.gemini (Gemini writes projects.json,
+-- oauth_creds.json and its state there) nor the project root: what appears
+-- during the session is moved aside when it ends.
+readonly({
   path.join(dir, "settings.json"),
   path.join(dir, "trustedFolders.json"),
   path.join(dir, "trusted_hooks.json"),
@@ -29,14 +32,11 @@ readonly {
   path.join(dir, "policies"),
   path.join(dir, ".env"),
   path.join(dir, "extensions"),
-}
+}, { missing = "absent" })
 
--- In the project, only what exists is protected (if_exists): a missing
--- protected name would keep new files out of the project root.  A new one
--- is repository content, reviewed like any other change (docs/profiles.md).
 local root = project_root()
 readonly({
   path.join(root, ".gemini/settings.json"),
   path.join(root, ".gemini/policies"),
   path.join(root, ".gemini/extensions"),
-}, { if_exists = true })
+}, { missing = "absent" })

@@ -7,14 +7,14 @@
 -- Policy inputs (docs/threats.md, row 27): OPENCLAW_STATE_DIR, OPENCLAW_WORKSPACE_DIR and OPENCLAW_CONFIG_PATH come from the
 -- launcher's environment, which no session can set for the next one (shell
 -- start-up files, environment.d and nono's own config are protected); the
--- project files looked at here only add protections (if_exists), never grants.
+-- project files looked at here only add protections (absent when missing), never grants.
 description "OpenClaw (openclaw): the project and ~/.openclaw; its config, .env, hooks and extensions read-only"
 
 extends { "base", "node" }
 
 local state = getenv("OPENCLAW_STATE_DIR")
 if state == nil or state == "" then state = path.join(home(), ".openclaw") end
-allow(state, { optional = true })
+allow(state, { create = true })
 
 local workspace = getenv("OPENCLAW_WORKSPACE_DIR")
 if workspace and workspace ~= "" then allow(workspace, { optional = true }) end
@@ -25,9 +25,12 @@ if config == nil or config == "" then config = path.join(state, "openclaw.json")
 -- What runs later without asking (row 19): the configuration (channels,
 -- plugins, commands), the .env loaded into OpenClaw's environment, hooks and
 -- extensions (plugins).
-readonly {
+-- A missing one must not narrow the state directory (OpenClaw writes its
+-- credentials and state there on a first run): what appears during the
+-- session is moved aside when it ends.
+readonly({
   config,
   path.join(state, ".env"),
   path.join(state, "hooks"),
   path.join(state, "extensions"),
-}
+}, { missing = "absent" })

@@ -6,7 +6,7 @@
 -- Policy inputs (docs/threats.md, row 27): the XDG variables, OPENCODE_CONFIG_DIR and OPENCODE_CONFIG come from the
 -- launcher's environment, which no session can set for the next one (shell
 -- start-up files, environment.d and nono's own config are protected); the
--- project files looked at here only add protections (if_exists), never grants.
+-- project files looked at here only add protections (absent when missing), never grants.
 description "opencode: the project and its XDG directories; its config, plugins and tools read-only"
 
 extends { "base", "node" }
@@ -26,24 +26,26 @@ if extra_file and extra_file ~= "" then read_file(extra_file, { optional = true 
 -- Code opencode loads later without asking (row 19): its configuration
 -- (plugins, MCP servers, commands run by the formatter and LSP settings),
 -- plugins and tools, and the packages it installs for them.
-readonly {
+-- A missing one must not narrow the config directory.  opencode writes a
+-- default opencode.jsonc, package.json and node_modules there on its first
+-- run; they are made first (an empty configuration, an empty package), so
+-- opencode finds them and has nothing to write.  The other names: what
+-- appears during the session is moved aside when it ends.
+readonly(path.join(config, "opencode.jsonc"), { missing = "create", content = "{}\n" })
+readonly(path.join(config, "package.json"), { missing = "create", content = "{}\n" })
+readonly(path.join(config, "node_modules"), { missing = "create" })
+readonly({
   path.join(config, "opencode.json"),
-  path.join(config, "opencode.jsonc"),
   path.join(config, "config.json"),
   path.join(config, "plugin"),
   path.join(config, "plugins"),
   path.join(config, "tool"),
   path.join(config, "tools"),
-  path.join(config, "package.json"),
-  path.join(config, "node_modules"),
-}
+}, { missing = "absent" })
 
--- In the project, only what exists is protected (if_exists): a missing
--- protected name would keep new files out of the project root.  A new one
--- is repository content, reviewed like any other change (docs/profiles.md).
 local root = project_root()
 readonly({
   path.join(root, "opencode.json"),
   path.join(root, "opencode.jsonc"),
   path.join(root, ".opencode"),
-}, { if_exists = true })
+}, { missing = "absent" })

@@ -25,11 +25,7 @@ if repo and repo.root == root then
   -- and the pointers themselves (the .git file, commondir), so that no
   -- session plants them for the next.  Missing hook and info directories
   -- are made empty first (git takes that as none) and kept read-only too.
-  for _, p in ipairs(repo.readonly) do
-    local made = false
-    for _, c in ipairs(repo.create) do made = made or c == p.path end
-    readonly(p.path, { why = p.why, create = made or nil })
-  end
+  for _, p in ipairs(repo.readonly) do readonly(p.path, { why = p.why, missing = "create" }) end
   -- Names git would obey if they appeared, which cannot be kept from being
   -- created without closing the git directory (git makes its lock files
   -- there): moved aside when the session ends (supervisor).

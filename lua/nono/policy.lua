@@ -216,11 +216,19 @@ end
 -- (create_missing); --dry-run and why change nothing.
 function Policy:create_dir(g)
   local path = ""
+  local file = type(g.create) == "string" and g.path
   for part in g.path:gmatch("[^/]+") do
     path = path .. "/" .. part
-    if not lfs.attributes(path) then
+    if path ~= file and not lfs.attributes(path) then
       local ok, msg = lfs.mkdir(path)
       if not ok then return nil, string.format("%s: cannot create %s: %s", g.source, path, msg) end
+    end
+  end
+  -- a file grant's `create` is the text a missing file is made with
+  if file and not lfs.symlinkattributes(file) then
+    local f, msg = io.open(file, "w")
+    if not f or not f:write(g.create) or not f:close() then
+      return nil, string.format("%s: cannot create %s: %s", g.source, file, tostring(msg))
     end
   end
   return true
@@ -273,7 +281,7 @@ function Policy:resolve()
   self.grants = kept
   for _, p in ipairs(self.protections) do
     if p.create and self.create_missing and not lfs.attributes(p.path) then
-      local ok, msg = self:create_dir { path = p.path, source = p.source }
+      local ok, msg = self:create_dir { path = p.path, source = p.source, create = p.create }
       if not ok then return nil, msg end
     end
   end

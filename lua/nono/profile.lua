@@ -452,10 +452,18 @@ local function make_env(L, rec)
     if opts.ioctl ~= nil and type(opts.ioctl) ~= "boolean" then
       fail(fn, "ioctl: expected true or false, got " .. describe(opts.ioctl))
     end
-    if opts.create ~= nil and type(opts.create) ~= "boolean" then
-      fail(fn, "create: expected true or false, got " .. describe(opts.create))
+    -- create: true makes a missing directory; for a file, a string is the
+    -- content a missing file is made with (an agent's state file whose empty
+    -- form is not empty: "{}").
+    if opts.create ~= nil then
+      if kind == "dir" and type(opts.create) ~= "boolean" then
+        fail(fn, "create: expected true or false, got " .. describe(opts.create))
+      elseif kind == "file" and type(opts.create) ~= "string" then
+        fail(fn, "create: for a file, expected the text to make it with, got " .. describe(opts.create))
+      elseif kind ~= "dir" and kind ~= "file" then
+        fail(fn, "create: only with allow/read/write or their _file forms")
+      end
     end
-    if opts.create and kind ~= "dir" then fail(fn, "create: only for a directory") end
     if opts.from ~= nil then check_string(fn, opts.from, "from: the file this grant was read from") end
     if opts.ioctl then have.ioctl = true end
     local words = {}
@@ -503,22 +511,39 @@ local function make_env(L, rec)
     record_grant("grant", path, access_of("grant", t.access or "read"), t.kind, t)
   end
 
-  -- `if_exists = true`: protect only the names that exist now.  A missing
-  -- protected name cannot be created, so its directory is narrowed and
-  -- takes no new names at all: right for ~/.bashrc, wrong for a project
-  -- root that should keep taking new files.  `create = true`: a missing
-  -- directory is made (empty) before the sandbox, then kept like the rest.
+  -- What becomes of a protected name that does not exist (`missing`):
+  --   "narrow" (the default): it cannot be created, so its directory is
+  --     narrowed and takes no new names at all: right for ~/.bashrc, wrong
+  --     for a directory that must keep taking new files;
+  --   "skip" (also `if_exists = true`): only names that exist now are
+  --     protected;
+  --   "create": a missing directory is made (empty) before the sandbox,
+  --     then kept like the rest (an empty hooks directory means no hooks);
+  --     with `content`, a missing file is made with that text ("{}");
+  --   "absent": it may be created, but when the session ends whatever
+  --     appeared there is moved aside and reported (see `absent`).
   -- `why`: what the report and `why` say the protection is for.
-  local PROTECT_OPTS = { if_exists = true, create = true, why = true }
+  local PROTECT_OPTS = { if_exists = true, missing = true, why = true, content = true }
+  local MISSING = { narrow = true, skip = true, create = true, absent = true }
   local function protector(fn, mode)
     return function(v, opts)
-      opts = check_opts(fn, opts, PROTECT_OPTS, "if_exists, create or why")
+      opts = check_opts(fn, opts, PROTECT_OPTS, "if_exists, missing, content or why")
       if opts.why ~= nil then check_string(fn, opts.why, "why: a string") end
+      if opts.content ~= nil and (type(opts.content) ~= "string" or opts.missing ~= "create") then
+        fail(fn, "content: the text a missing file is made with, a string, with missing = \"create\"")
+      end
+      local missing = opts.missing or (opts.if_exists and "skip") or "narrow"
+      if not MISSING[missing] then
+        fail(fn, "missing: expected \"narrow\", \"skip\", \"create\" or \"absent\", got " .. describe(missing))
+      end
       for _, p in ipairs(path_list(fn, v)) do
         declared(fn)
-        if not opts.if_exists or api.exists(p) then
+        local exists = api.exists(p)
+        if exists or missing == "narrow" or missing == "create" then
           acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec),
-            create = opts.create or nil, why = opts.why }
+            create = not exists and missing == "create" and (opts.content or true) or nil, why = opts.why }
+        elseif missing == "absent" then
+          acc.absent[#acc.absent + 1] = { path = p, source = source_of(rec), why = opts.why }
         end
       end
     end

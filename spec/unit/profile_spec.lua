@@ -135,11 +135,20 @@ describe("nono.profile", function()
     it("keeps Claude Code's settings read-only and grants ~/.claude.json as a single file", function()
       local spec = assert(profile.load("claude-code", ctx))
       local ro, grants = {}, {}
+      local absent = {}
       for _, p in ipairs(spec.protect) do ro[p.path] = p.mode end
+      for _, a in ipairs(spec.absent) do absent[a.path] = true end
       for _, g in ipairs(spec.grants) do grants[g.path] = g end
+      -- a missing settings file is kept absent (moved aside if it appears),
+      -- an existing one read-only; a missing hooks directory is made empty
+      assert.is_true(absent[home .. "/.claude/settings.json"])
+      assert.equal("readonly", ro[home .. "/.claude/hooks"])
+      write(home .. "/.claude/settings.json", "{}")
+      spec = assert(profile.load("claude-code", ctx))
+      ro = {}
+      for _, p in ipairs(spec.protect) do ro[p.path] = p.mode end
       assert.equal("readonly", ro[home .. "/.claude/settings.json"])
-      -- in the project only what exists is protected (a missing protected
-      -- name would keep new files out of the whole project root)
+      -- in the project a missing one never narrows the root
       assert.is_nil(ro[project .. "/.claude/settings.json"])
       assert.equal("file", grants[home .. "/.claude.json"].kind)
       assert.equal("read,write", grants[home .. "/.claude"].access)
@@ -225,7 +234,7 @@ describe("nono.profile", function()
       for _, p in ipairs(spec.protect) do modes[p.path] = p.mode end
       assert.same({ [userdir] = "readonly", [userdir .. "/missing2"] = "deny" }, modes)
       local _, err = run("readonly('/x', { if_exist = true })")
-      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, create or why%)", err)
+      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, missing or why%)", err)
     end)
 
     it("refuses bytecode", function()
