@@ -17,8 +17,9 @@
  *               leaves an unprivileged user namespace without capabilities
  *               (there uid_map fails with EPERM).  seccomp cannot look at
  *               a path, so this is a Landlock ruleset that handles only
- *               write_file and grants it beneath every entry of / but
- *               /proc: nothing under /proc can be opened for writing.
+ *               write_file (and refer) and grants them beneath every
+ *               entry of / but /proc: nothing under /proc can be opened
+ *               for writing.
  *   NOMOUNT     every mount call fails with EPERM (mount, umount2,
  *               open_tree, move_mount, fsopen, fsconfig, fsmount, fspick,
  *               mount_setattr), as under an LSM or a filter that allows the
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -161,19 +163,24 @@ static int install_filter(const unsigned int *nr, size_t n, unsigned int err)
  * writing, and everything else can as before: only write_file is handled,
  * and every entry of / but proc gets it.  A right on a directory holds
  * beneath it, across mount points, so /proc cannot be a rule of its own
- * carved out of one on /: each sibling is one instead. */
+ * carved out of one on /: each sibling is one instead.  Refer is handled
+ * and granted the same way: a domain that leaves it unhandled refuses
+ * every rename or link between directories (EXDEV), which would break
+ * more than uid_map. */
 static int deny_proc_writes(void)
 {
 	struct landlock_ruleset_attr attr = {
 		.handled_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE,
 	};
-	struct landlock_path_beneath_attr rule = {
-		.allowed_access = LANDLOCK_ACCESS_FS_WRITE_FILE,
-	};
+	struct landlock_path_beneath_attr rule = { 0 };
 	struct dirent *e;
 	DIR *root;
-	int ruleset, ok = 1;
+	int ruleset, abi, ok = 1;
 
+	abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi >= 2)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
 	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr,
 			       sizeof(attr), 0);
 	if (ruleset < 0) {
@@ -196,6 +203,11 @@ static int deny_proc_writes(void)
 					O_PATH | O_CLOEXEC);
 		if (rule.parent_fd < 0)
 			continue;
+		/* refer is a directory's right: a file at / takes write_file */
+		struct stat st;
+		rule.allowed_access = attr.handled_access_fs;
+		if (fstat(rule.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode))
+			rule.allowed_access = LANDLOCK_ACCESS_FS_WRITE_FILE;
 		if (syscall(__NR_landlock_add_rule, ruleset,
 			    LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
 			fprintf(stderr, "nono-no-landlock: landlock_add_rule /%s: %s\n",
