@@ -14,8 +14,6 @@
 local H = require "spec.helper"
 local dkjson = require "dkjson" -- busted's own dependency
 
-local built_injector = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
-
 local modes = {
   { name = "NOUSERNS", what = "unshare refused, as under Docker's default seccomp profile",
     step = "unshare", error = "EPERM" },
@@ -43,28 +41,26 @@ end
 for _, user in ipairs(H.users) do
   for _, mode in ipairs(modes) do
     describe(string.format("the floor (%s: %s) as %s #landlock #floor", mode.name, mode.what, user), function()
-      local w, injector
+      local w
       before_each(function()
         w = H.world()
         writable_home(w)
-        injector = w.bin .. "/nono-no-landlock"
-        assert(os.execute("cp " .. H.q(built_injector) .. " " .. H.q(injector)))
       end)
       after_each(function() H.destroy(w) end)
 
-      --- `nono ARGS...` as H.nono runs it, but under the injector's mode.
-      local function floor(args)
-        local words = {}
-        for i, a in ipairs(args) do words[i] = H.q(a) end
-        return H.sh(string.format("cd %s && env HOME=%s %s %s %s %s %s", H.q(w.project), H.q(w.home),
-          H.as(user, ""), H.q(injector), mode.name, H.q(w.nono), table.concat(words, " ")))
+      --- `nono ARGS...` as H.nono runs it, under the mode; with `bare`,
+      -- under none, whatever NONO_SPEC_FLOOR says (the controls, where
+      -- namespaces work).
+      local function floor(args, bare)
+        return H.nono(w, user, args, { floor = not bare and mode.name or false })
       end
 
-      --- H.probe on the floor: the kernel's answer to OP inside the sandbox.
-      local function floor_probe(grants, op, a, b)
-        local out, err, code = floor(H.args({ "run" }, grants, { "--read-file", w.probe, "--", w.probe, op, a, b }))
-        return (out:gsub("%s+$", "")), code, err
+      --- H.probe under the mode (or `bare`): the kernel's answer to OP.
+      local function probe(bare, grants, op, a, b)
+        local out = floor(H.args({ "run" }, grants, { "--read-file", w.probe, "--", w.probe, op, a, b }), bare)
+        return (out:gsub("%s+$", ""))
       end
+      local function floor_probe(...) return probe(false, ...) end
 
       local reason = lit(mode.step .. ": " .. mode.error .. " — ")
 
@@ -76,7 +72,7 @@ for _, user in ipairs(H.users) do
         -- Under the mode the same fails (at unshare, at the id maps, or at
         -- making the mounts private).
         _, err, code = H.sh(string.format("%s %s %s unshare --user --map-root-user --mount true",
-          H.as(user, ""), H.q(injector), mode.name))
+          H.as(user, ""), H.q(w.injector), mode.name))
         assert.are_not.equal(0, code)
         assert.is_truthy(err:find("Operation not permitted") or err:find("Permission denied"), err)
       end)
@@ -97,7 +93,7 @@ for _, user in ipairs(H.users) do
       it("names the reason in -v, --dry-run and --dry-run --json", function()
         H.ready(user)
         -- The control: where namespaces work, the report says mounts.
-        local out, err, code = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--", "true" })
+        local out, err, code = floor({ "run", "--dry-run", "--allow", ".", "--", "true" }, true)
         assert.equal(0, code, err)
         assert.matches("\n  namespaces +user%+mount: read%-only and no%-exec bind mounts\n", out)
         assert.matches("commands +blocked: [^\n]*read%-only no%-exec mounts", out)
@@ -120,8 +116,8 @@ for _, user in ipairs(H.users) do
         assert.equal(mode.step, ns.step)
         assert.equal(mode.error, ns.error)
         assert.matches("^" .. reason, ns.reason)
-        local bare = assert(dkjson.decode((H.nono(w, user, { "run", "--dry-run", "--json", "--allow", ".", "--",
-          "true" })))).enforcement.namespaces
+        local bare = assert(dkjson.decode((floor({ "run", "--dry-run", "--json", "--allow", ".", "--", "true" },
+          true)))).enforcement.namespaces
         assert.is_true(bare.available)
         assert.is_nil(bare.reason)
       end)
@@ -133,7 +129,7 @@ for _, user in ipairs(H.users) do
         assert.equal("ok", H.probe_bare(w, user, "read", w.secret))
         assert.equal("ok", H.probe_bare(w, user, "write", w.home .. "/.bashrc"))
         -- Where namespaces work .bashrc is a read-only mount (EROFS) ...
-        assert.equal("EROFS", (H.probe(w, user, HOME, "write", w.home .. "/.bashrc")))
+        assert.equal("EROFS", (probe(true, HOME, "write", w.home .. "/.bashrc")))
         local before = H.slurp(w.home .. "/.bashrc")
         -- ... on the floor, a narrowed grant (EACCES), as is the key.
         assert.equal("EACCES", (floor_probe(HOME, "read", w.secret)))
@@ -156,6 +152,30 @@ for _, user in ipairs(H.users) do
         assert.matches("Permission denied", err)
         assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
         assert.equal("EACCES", (floor_probe({ "--allow", "." }, "exec", "/usr/bin/rm")))
+      end)
+
+      it("answers why --self inside from the narrowed rules, as the kernel does", function()
+        H.ready(user)
+        local script = table.concat({
+          -- (LeakSanitizer needs ptrace, which the sandbox refuses)
+          "export ASAN_OPTIONS=detect_leaks=0",
+          "N=" .. H.q(w.nono),
+          "$N why --self --path " .. H.q(w.home .. "/.bashrc") .. " --op write",
+          "$N why --self --path " .. H.q(w.home .. "/notes.txt") .. " --op write",
+          H.q(w.probe) .. " write " .. H.q(w.home .. "/.bashrc"),
+        }, "\n")
+        -- the control: where namespaces work, a read-only mount answers
+        local run = { "run", "--allow", "~", "--read-file", w.probe, "--", "sh", "-c", script }
+        local out, err, code = floor(run, true)
+        assert.equal(1, code, err)
+        assert.matches("^DENIED write[^\n]*\n[^\n]*a read%-only mount", out)
+        assert.matches("\nEROFS\n$", out)
+        out, err, code = floor(run)
+        assert.equal(1, code, err) -- the probe's refused write
+        assert.matches("^DENIED write", out)
+        assert.not_matches("read%-only mount", out)
+        assert.matches("\nALLOWED write", out)
+        assert.matches("\nEACCES\n$", out)
       end)
 
       it("refuses a time-limited grant (126), naming the reason, and runs nothing", function()
