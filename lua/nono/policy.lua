@@ -334,7 +334,7 @@ function Policy:binds_available(path)
       end
       self.ns_unavailable = { step = step, error = name, errno = errno, cause = cause }
     elseif ok == nil then
-      -- the probe could not run at all (no fork): step holds the message
+      -- the probe itself could not run (fork, wait): `step` is the message
       self.ns_unavailable = { step = "probe", error = step, errno = name }
     end
   end
@@ -1046,8 +1046,9 @@ function Policy:report()
       if f.abi <= self.abi_min then missing[#missing + 1] = f end
     end
   end
-  -- Whether the protections above are kept by mounts or by narrowing, and
-  -- why not by mounts: `reason` is what the report prints.
+  -- Whether read-only protections inside grants and the blocked commands
+  -- are kept by mounts or by narrowing, and why not by mounts (`reason`,
+  -- what the report prints).
   local ns = { available = self.binds == true, probed = self.binds ~= nil }
   local why_not = self.ns_unavailable
   if why_not then
