@@ -236,9 +236,9 @@ int main(int argc, char **argv)
 	static const unsigned int seccomp[] = { NR_SECCOMP };
 	static const unsigned int unshare[] = { NR_UNSHARE };
 	static const unsigned int mounts[] = {
-		NR_MOUNT,     NR_UMOUNT2,   NR_OPEN_TREE,
-		NR_MOVE_MOUNT, NR_FSOPEN,   NR_FSCONFIG,
-		NR_FSMOUNT,   NR_FSPICK,    NR_MOUNT_SETATTR,
+		NR_MOUNT,  NR_UMOUNT2, NR_OPEN_TREE, NR_MOVE_MOUNT,
+		NR_FSOPEN, NR_FSCONFIG, NR_FSMOUNT, NR_FSPICK,
+		NR_MOUNT_SETATTR,
 	};
 #define CALLS(a) (a), sizeof(a) / sizeof((a)[0])
 	int r;
