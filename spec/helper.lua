@@ -10,6 +10,13 @@ H.source = os.getenv("NONO_SOURCE_DIR") or "."
 H.built_nono = os.getenv("NONO_BIN") or (H.source .. "/build/nono")
 H.built_probe = os.getenv("NONO_PROBE") or (H.source .. "/build/nono-probe")
 H.is_root = io.popen("id -u"):read("l") == "0"
+H.built_injector = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+--- NONO_SPEC_FLOOR=MODE (NOUSERNS, NOUIDMAP or NOMOUNT): H.nono runs nono
+-- under `nono-no-landlock MODE`, so the suite runs on the floor: a machine
+-- where nono's user and mount namespace cannot be set up.  Calls of w.nono
+-- that do not go through H.nono are not affected.
+H.floor = os.getenv("NONO_SPEC_FLOOR")
+if H.floor == "" then H.floor = nil end
 H.in_ci = (os.getenv("CI") or "") ~= ""
 
 --- Quote one word for /bin/sh.
@@ -95,6 +102,7 @@ function H.world()
     project = root .. "/project", outside = root .. "/outside",
   }
   w.nono, w.probe = w.bin .. "/nono", w.bin .. "/nono-probe"
+  w.injector = w.bin .. "/nono-no-landlock"
   w.secret = w.home .. "/.ssh/id_rsa"
   must(table.concat({
     "set -e",
@@ -102,6 +110,7 @@ function H.world()
     "mkdir -p " .. H.q(w.bin) .. " " .. H.q(w.home .. "/.ssh") .. " " .. H.q(w.project .. "/sub") .. " " .. H.q(w.outside),
     "cp " .. H.q(H.built_nono) .. " " .. H.q(w.nono),
     "cp " .. H.q(H.built_probe) .. " " .. H.q(w.probe),
+    "cp " .. H.q(H.built_injector) .. " " .. H.q(w.injector),
     "printf 'FAKE PRIVATE KEY\\n' > " .. H.q(w.secret),
     "printf '# rc\\n' > " .. H.q(w.home .. "/.bashrc"),
     "printf 'project\\n' > " .. H.q(w.project .. "/file.txt"),
@@ -119,13 +128,19 @@ end
 
 --- Run `nono ARGS...` in world `w` as `user`, from the project directory
 -- with HOME pointing at the fixture home.  Returns stdout, stderr, status.
+-- opts.floor: run it under `nono-no-landlock MODE` (default: H.floor;
+-- false: never).
 function H.nono(w, user, args, opts)
   opts = opts or {}
   local words = {}
   for i, a in ipairs(args) do words[i] = H.q(a) end
+  local floor = opts.floor
+  if floor == nil then floor = H.floor end
+  local nono = H.q(w.nono)
+  if floor then nono = H.q(w.injector) .. " " .. H.q(floor) .. " " .. nono end
   local cmd = string.format("cd %s && env HOME=%s %s %s %s",
     H.q(opts.cwd or w.project), H.q(w.home), opts.env or "",
-    H.as(user, H.q(w.nono)), table.concat(words, " "))
+    H.as(user, nono), table.concat(words, " "))
   return H.sh(cmd)
 end
 

@@ -210,13 +210,26 @@ static int l_policy_add_noexec_bind(lua_State *L)
 	return add_bind(L, policy_add_noexec_bind);
 }
 
+/* ns_available([path]): true; or false, the step that failed, its errno's
+ * name ("EPERM") and number; or nil, message, errno when the probe itself
+ * could not run. */
 static int l_ns_available(lua_State *L)
 {
-	int r = ns_available();
+	struct ns_probe why;
+	int r = ns_available(luaL_optstring(L, 1, NULL), &why);
 	if (r < 0)
 		return push_error(L, -r, "user namespace probe");
 	lua_pushboolean(L, r);
-	return 1;
+	if (r)
+		return 1;
+	const char *name = strerrorname_np(why.err);
+	lua_pushstring(L, why.step);
+	if (name)
+		lua_pushstring(L, name);
+	else
+		lua_pushfstring(L, "errno %d", why.err);
+	lua_pushinteger(L, why.err);
+	return 4;
 }
 
 static int l_policy_set_net(lua_State *L)

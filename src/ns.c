@@ -9,25 +9,46 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/mount.h>
 
-int ns_available(void)
-{
-	int status;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
+/* The steps of the set-up, in the order the child takes them: where one
+ * fails is what ns_available reports. */
+enum step {
+	STEP_DUMPABLE,
+	STEP_UNSHARE,
+	STEP_UID_MAP,
+	STEP_SETGROUPS,
+	STEP_GID_MAP,
+	STEP_PRIVATE,
+	STEP_OPEN_TREE,
+	STEP_SETATTR,
+	STEP_MOVE,
+	/* the same three for the no-exec bind, in the same order */
+	STEP_OPEN_TREE_NOEXEC,
+	STEP_SETATTR_NOEXEC,
+	STEP_MOVE_NOEXEC,
+	NSTEPS
+};
+
+static const char *const step_names[NSTEPS] = {
+	[STEP_DUMPABLE] = "PR_SET_DUMPABLE",
+	[STEP_UNSHARE] = "unshare",
+	[STEP_UID_MAP] = "uid_map",
+	[STEP_SETGROUPS] = "setgroups",
+	[STEP_GID_MAP] = "gid_map",
+	[STEP_PRIVATE] = "mount",
+	[STEP_OPEN_TREE] = "open_tree",
+	[STEP_SETATTR] = "mount_setattr",
+	[STEP_MOVE] = "move_mount",
+	[STEP_OPEN_TREE_NOEXEC] = "open_tree (no-exec)",
+	[STEP_SETATTR_NOEXEC] = "mount_setattr (no-exec)",
+	[STEP_MOVE_NOEXEC] = "move_mount (no-exec)",
+};
 
 static int write_file(const char *path, const char *text)
 {
@@ -41,31 +62,39 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
-int ns_enter(uid_t uid, gid_t gid)
+/* ns_enter, leaving in `*step` the step it was at when it returned. */
+static int enter(uid_t uid, gid_t gid, int *step)
 {
 	char map[64];
 	int err;
 
+	*step = STEP_UNSHARE;
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return -errno;
 	/* One mapping, our own ids onto themselves: files keep their owners
 	 * as the command sees them, and no other id can be taken.  An
 	 * unprivileged process may write its gid map only once setgroups is
 	 * denied (so it cannot drop a group that denies it access). */
+	*step = STEP_UID_MAP;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
 	if ((err = write_file("/proc/self/uid_map", map)) < 0)
 		return err;
+	*step = STEP_SETGROUPS;
 	if ((err = write_file("/proc/self/setgroups", "deny")) < 0)
 		return err;
+	*step = STEP_GID_MAP;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
 	if ((err = write_file("/proc/self/gid_map", map)) < 0)
 		return err;
+	*step = STEP_PRIVATE;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	return 0;
 }
 
-static int bind_over(const char *path, uint64_t attr_set)
+/* A bind of `path` over itself with `attr_set` (none: nothing changed),
+ * leaving in `*step` the step it was at (`first` names its open_tree). */
+static int bind_over(const char *path, uint64_t attr_set, int first, int *step)
 {
 	struct mount_attr attr = { .attr_set = attr_set };
 	int err = 0;
@@ -74,25 +103,44 @@ static int bind_over(const char *path, uint64_t attr_set)
 	 * symlink), made read-only (and no-exec) as a whole, then attached over
 	 * `path`.  mount_setattr only sets those flags, so the ones a user
 	 * namespace may not clear (nosuid, nodev, ...) are kept as they are. */
+	*step = first;
 	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
 			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
 				      AT_SYMLINK_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if ((attr_set &&
-	     syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
-		     &attr, sizeof(attr)) < 0) ||
-	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path,
-		    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	*step = first + (STEP_SETATTR - STEP_OPEN_TREE);
+	if (attr_set &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+		    &attr, sizeof(attr)) < 0) {
 		err = -errno;
+	} else {
+		*step = first + (STEP_MOVE - STEP_OPEN_TREE);
+		if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			err = -errno;
+	}
 	close(fd);
 	return err;
 }
 
-int ns_bind_readonly(const char *path, int noexec)
+int ns_enter(uid_t uid, gid_t gid)
+{
+	int step;
+	return enter(uid, gid, &step);
+}
+
+static int bind_readonly(const char *path, int noexec, int *step)
 {
 	return bind_over(path,
-			 MOUNT_ATTR_RDONLY | (noexec ? MOUNT_ATTR_NOEXEC : 0));
+			 MOUNT_ATTR_RDONLY | (noexec ? MOUNT_ATTR_NOEXEC : 0),
+			 noexec ? STEP_OPEN_TREE_NOEXEC : STEP_OPEN_TREE, step);
+}
+
+int ns_bind_readonly(const char *path, int noexec)
+{
+	int step;
+	return bind_readonly(path, noexec, &step);
 }
 
 int ns_pin(const char *path)
@@ -100,5 +148,76 @@ int ns_pin(const char *path)
 	/* The same bind with nothing changed: a mount point cannot be
 	 * renamed, removed or replaced (EBUSY), its contents keep their
 	 * rights.  Row 27: a repository's .git stays the one nono read. */
-	return bind_over(path, 0);
+	int step;
+	return bind_over(path, 0, STEP_OPEN_TREE, &step);
+}
+
+/* What the probe's child writes to its parent when a step fails. */
+struct probe_report {
+	int step;
+	int err;
+};
+
+/* The probe's child: the sandboxed command's namespace steps, in its
+ * order, through the same functions.  As in that child, nothing that
+ * allocates or locks: the caller may have other threads. */
+static _Noreturn void probe_child(const char *path, int fd)
+{
+	struct probe_report r = { .step = STEP_DUMPABLE };
+	int err = 0;
+
+	/* As the command's child does: a non-dumpable parent leaves our /proc
+	 * files owned by root, and an unprivileged process could not write
+	 * its own uid_map. */
+	if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
+		err = -errno;
+	if (err == 0)
+		err = enter(getuid(), getgid(), &r.step);
+	if (err == 0 && path)
+		err = bind_readonly(path, 0, &r.step);
+	if (err == 0 && path)
+		err = bind_readonly(path, 1, &r.step);
+	if (err == 0)
+		_exit(0);
+	r.err = -err;
+	ssize_t n = write(fd, &r, sizeof(r));
+	(void)n;
+	_exit(1);
+}
+
+int ns_available(const char *path, struct ns_probe *why)
+{
+	struct probe_report r;
+	int fds[2], status;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		probe_child(path, fds[1]);
+	}
+	close(fds[1]);
+	do
+		n = read(fds[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (n == (ssize_t)sizeof(r) && r.step >= 0 && r.step < NSTEPS) {
+		why->step = step_names[r.step];
+		why->err = r.err;
+		return 0;
+	}
+	if (n == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 1;
+	return -ECHILD;
 }

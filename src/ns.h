@@ -4,17 +4,36 @@
  * beneath it: it cannot keep one file read-only inside a directory the
  * command may create and remove in (.git/config inside .git, which git's
  * lock files need).  A read-only bind mount can: a mount point cannot be
- * written, renamed, unlinked or replaced.  Used only where unprivileged user
- * namespaces work; elsewhere the policy narrows the grant instead.
- * Every function returns 0 or -errno and never exits. */
+ * written, renamed, unlinked or replaced.  Used only where the probe below
+ * finds that every step works; elsewhere the policy narrows the grant
+ * instead.  Every function returns 0 or -errno and never exits. */
 #ifndef NONO_NS_H
 #define NONO_NS_H
 
 #include <sys/types.h>
 
-/* Whether this process could enter a new user+mount namespace: tried in a
- * short-lived child.  1, 0, or -errno when the probe itself failed. */
-int ns_available(void);
+/* The step of ns_available that failed, and the errno it failed with.
+ * `step` names the call or file ("PR_SET_DUMPABLE", "unshare", "uid_map",
+ * "setgroups", "gid_map", "mount" (making every mount private),
+ * "open_tree", "mount_setattr", "move_mount", the last three with
+ * " (no-exec)" after them for the no-exec bind); it points to static
+ * storage. */
+struct ns_probe {
+	const char *step;
+	int err;
+};
+
+/* Whether the forked child's namespace set-up works here, found by doing
+ * it in a short-lived child: ns_enter with this process's ids, then
+ * ns_bind_readonly of `path` (an existing file or directory) read-only and
+ * again read-only and no-exec.  `path` NULL tries the namespace alone.
+ * Unshare can succeed where the rest fails (an LSM that leaves the new
+ * namespace without capabilities: uid_map then refuses, EPERM), so every
+ * step is tried, not only the first.
+ * Returns 1 when every step worked; 0 when one failed, `*why` then naming
+ * it; -errno when the probe itself could not run (fork, pipe, wait, or a
+ * child that ended without a word: -ECHILD). */
+int ns_available(const char *path, struct ns_probe *why);
 
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here

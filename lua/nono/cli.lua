@@ -452,6 +452,16 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   end
   line("  seccomp       denies %s", r.seccomp.denied)
   line("  sockets       %s", r.seccomp.sockets)
+  local ns = r.namespaces
+  if ns.available then
+    line("  namespaces    user+mount: read-only and no-exec bind mounts")
+  elseif ns.step then
+    line("  namespaces    unavailable (%s); protections use Landlock narrowing", ns.reason)
+  elseif ns.probed then
+    line("  namespaces    %s; protections use Landlock narrowing", ns.reason)
+  else
+    line("  namespaces    not needed: no protection here is kept by a mount")
+  end
   local pr = r.protections
   line("  protected     %d paths kept out of reach or read-only inside grants; %d directories narrowed",
     pr.active, pr.narrowed)
@@ -550,9 +560,10 @@ local function check_runnable(p)
   if #timed > 0 then
     local ok, msg = p:check_timed()
     if not ok then return nil, { msg, "the command was not run" } end
-    if not p:binds_available() then
+    if not p:binds_available(timed[1].canonical) then
       return nil, { timed[1].source .. " is time-limited, and taking it back needs a private "
-          .. "mount namespace, which unprivileged user namespaces give; they are not available here",
+          .. "mount namespace, which unprivileged user namespaces give; they are not available here ("
+          .. tostring(p:report().namespaces.reason) .. ")",
         "hint: drop the :DURATION (or the profile's ttl) to grant it for the whole run, or enable "
           .. "user namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
           .. "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu)",

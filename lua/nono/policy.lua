@@ -345,10 +345,43 @@ function Policy:grants_by_path()
   return by
 end
 
---- Whether read-only bind mounts in a private user namespace work here
--- (opts.binds of M.new overrides the probe, for tests).
-function Policy:binds_available()
-  if self.binds == nil then self.binds = core.ns_available() == true end
+--- What a failed namespace step most likely means, for the report.
+local ns_causes = {
+  unshare = "unprivileged user namespaces are turned off, or a seccomp filter refuses unshare, "
+    .. "as Docker's default profile and an outer nono do",
+  uid_map = "e.g. AppArmor's restriction of unprivileged user namespaces, Ubuntu 23.10 and later",
+  mount = "mounting is refused in the new namespace, by a seccomp filter or a security module",
+}
+ns_causes.setgroups, ns_causes.gid_map = ns_causes.uid_map, ns_causes.uid_map
+for _, call in ipairs { "open_tree", "mount_setattr", "move_mount" } do
+  ns_causes[call], ns_causes[call .. " (no-exec)"] = ns_causes.mount, ns_causes.mount
+end
+
+--- Whether read-only bind mounts in a private user namespace work here.
+-- The probe does in a short-lived child what the command's child will do:
+-- unshare, the id maps, every mount private, then `path` (what is about to
+-- be bound, if given) bound read-only and no-exec.  unshare alone is not
+-- enough: under Ubuntu's AppArmor rule it succeeds and the namespace has no
+-- capability, so uid_map and every mount fail, and the command would never
+-- start.  When a step fails, self.ns_unavailable keeps which and why
+-- ({ step, error = "EPERM", errno, cause }), and the protections fall back
+-- to Landlock narrowing.  opts.binds of M.new overrides the probe (tests,
+-- and apply: a running process cannot enter the namespace).
+function Policy:binds_available(path)
+  if self.binds == nil then
+    local ok, step, name, errno = core.ns_available(path)
+    self.binds = ok == true
+    if ok == false then
+      local cause = ns_causes[step]
+      if step == "unshare" and name == "ENOSPC" then
+        cause = "no more user namespaces may be created: sysctl user.max_user_namespaces"
+      end
+      self.ns_unavailable = { step = step, error = name, errno = errno, cause = cause }
+    elseif ok == nil then
+      -- the probe itself could not run (fork, wait): `step` is the message
+      self.ns_unavailable = { step = "probe", error = step, errno = name }
+    end
+  end
   return self.binds
 end
 
@@ -372,7 +405,7 @@ function Policy:choose_binds(grants)
     if takes[p.mode] and p.exists then
       for dir in ancestors(p.canonical) do
         local g = grants[dir]
-        if g and g.isdir and self:mask(g) & takes[p.mode] ~= 0 and self:binds_available() then
+        if g and g.isdir and self:mask(g) & takes[p.mode] ~= 0 and self:binds_available(p.canonical) then
           p.bind = true
         end
       end
@@ -1060,7 +1093,20 @@ function Policy:report()
       if f.abi <= self.abi_min then missing[#missing + 1] = f end
     end
   end
+  -- Whether read-only protections inside grants and the blocked commands
+  -- are kept by mounts or by narrowing, and why not by mounts (`reason`,
+  -- what the report prints).
+  local ns = { available = self.binds == true, probed = self.binds ~= nil }
+  local why_not = self.ns_unavailable
+  if why_not then
+    ns.step, ns.error, ns.errno = why_not.step, why_not.error, why_not.errno
+    ns.reason = why_not.step .. ": " .. tostring(why_not.error)
+      .. (why_not.cause and " — " .. why_not.cause or "")
+  elseif self.binds == false then
+    ns.reason = "not used by this policy"
+  end
   return {
+    namespaces = ns,
     landlock = {
       available = self.abi ~= nil,
       abi = self.abi,
