@@ -51,11 +51,11 @@ readonly({
   path.join(config_dir, "settings.json"),
   path.join(config_dir, "settings.local.json"),
   path.join(config_dir, "local"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })
 readonly({
   path.join(config_dir, "hooks"),
   path.join(config_dir, "plugins"),
-}, { missing = "create" })
+}, { missing = "create", guard = true })
 
 -- The same files in the project: a missing one would keep new files out of
 -- the project root if it narrowed, so one that appears during the session
@@ -67,7 +67,7 @@ readonly({
   path.join(root, ".claude/settings.local.json"),
   path.join(root, ".claude/hooks"),
   path.join(root, ".mcp.json"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })
 
 -- The native install: ~/.local/bin/claude is a symlink into
 -- ~/.local/share/claude/versions/; the kernel checks execute on the target,

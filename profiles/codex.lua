@@ -28,7 +28,7 @@ local function codex_code(dir)
     path.join(dir, "hooks.json"),
     path.join(dir, "hooks"),
     path.join(dir, "rules"),
-  }, { missing = "absent" })
+  }, { missing = "absent", guard = true })
 end
 codex_code(codex_home)
 codex_code(path.join(project_root(), ".codex"))

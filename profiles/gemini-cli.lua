@@ -32,11 +32,11 @@ readonly({
   path.join(dir, "policies"),
   path.join(dir, ".env"),
   path.join(dir, "extensions"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })
 
 local root = project_root()
 readonly({
   path.join(root, ".gemini/settings.json"),
   path.join(root, ".gemini/policies"),
   path.join(root, ".gemini/extensions"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })

@@ -33,4 +33,4 @@ readonly({
   path.join(state, ".env"),
   path.join(state, "hooks"),
   path.join(state, "extensions"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })

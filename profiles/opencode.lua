@@ -31,9 +31,9 @@ if extra_file and extra_file ~= "" then read_file(extra_file, { optional = true 
 -- run; they are made first (an empty configuration, an empty package), so
 -- opencode finds them and has nothing to write.  The other names: what
 -- appears during the session is moved aside when it ends.
-readonly(path.join(config, "opencode.jsonc"), { missing = "create", content = "{}\n" })
-readonly(path.join(config, "package.json"), { missing = "create", content = "{}\n" })
-readonly(path.join(config, "node_modules"), { missing = "create" })
+readonly(path.join(config, "opencode.jsonc"), { missing = "create", content = "{}\n", guard = true })
+readonly(path.join(config, "package.json"), { missing = "create", content = "{}\n", guard = true })
+readonly(path.join(config, "node_modules"), { missing = "create", guard = true })
 readonly({
   path.join(config, "opencode.json"),
   path.join(config, "config.json"),
@@ -41,11 +41,11 @@ readonly({
   path.join(config, "plugins"),
   path.join(config, "tool"),
   path.join(config, "tools"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })
 
 local root = project_root()
 readonly({
   path.join(root, "opencode.json"),
   path.join(root, "opencode.jsonc"),
   path.join(root, ".opencode"),
-}, { missing = "absent" })
+}, { missing = "absent", guard = true })

@@ -25,7 +25,10 @@ if repo and repo.root == root then
   -- and the pointers themselves (the .git file, commondir), so that no
   -- session plants them for the next.  Missing hook and info directories
   -- are made empty first (git takes that as none) and kept read-only too.
-  for _, p in ipairs(repo.readonly) do readonly(p.path, { why = p.why, missing = "create" }) end
+  -- Where mounts are unavailable (no user namespaces) they are guarded
+  -- instead: restored when the session ends, so that the project root is
+  -- not narrowed (new files, directories and git's commits keep working).
+  for _, p in ipairs(repo.readonly) do readonly(p.path, { why = p.why, missing = "create", guard = true }) end
   -- Names git would obey if they appeared, which cannot be kept from being
   -- created without closing the git directory (git makes its lock files
   -- there): moved aside when the session ends (supervisor).

@@ -775,6 +775,18 @@ static int l_getpid(lua_State *L)
 	return 1;
 }
 
+/* core.chmod(path, mode) -> true, or nil, message, errno.  The supervisor
+ * restores a guarded file's mode with it (guard.lua). */
+static int l_chmod(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	lua_Integer mode = luaL_checkinteger(L, 2);
+	if (chmod(path, (mode_t)(mode & 07777)) < 0)
+		return push_error(L, errno, path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* core.geteuid(): whose files a policy input must be (row 27). */
 static int l_geteuid(lua_State *L)
 {
@@ -994,6 +1006,7 @@ static const luaL_Reg core_funcs[] = {
 	{ "kill_tree", l_kill_tree },
 	{ "getpid", l_getpid },
 	{ "geteuid", l_geteuid },
+	{ "chmod", l_chmod },
 	{ "expire", l_expire },
 	{ "holders", l_holders },
 	{ "kill", l_kill },

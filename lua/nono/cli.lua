@@ -299,7 +299,7 @@ local function apply_profile(p, spec)
     if not ok then return nil, msg end
   end
   for _, pr in ipairs(spec.protect) do
-    local ok, msg = p:protect(pr.path, pr.mode, { source = pr.source, create = pr.create,
+    local ok, msg = p:protect(pr.path, pr.mode, { source = pr.source, create = pr.create, guard = pr.guard,
       why = (pr.why and pr.why .. ", " or "") .. "protected by " .. pr.source })
     if not ok then return nil, msg end
   end
@@ -472,6 +472,10 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   for _, path in ipairs(pr.pins) do
     line("  pinned        %s (mounted over itself: cannot be renamed, removed or replaced)", path)
   end
+  for _, gd in ipairs(pr.guards) do
+    line("  guarded       %s (%s): no mounts here, so it stays writable during the session; nono "
+      .. "keeps a copy and restores it when the session ends", gd.path, gd.why or "protected")
+  end
   for _, a in ipairs(pr.kept_absent) do
     line("  kept absent   %s (%s): if it appears during the session, nono moves it aside at the end; "
       .. "until then git outside would obey it", a.path, a.why or "protected")
@@ -511,7 +515,7 @@ local function enforcement(p)
     json.array(r.landlock[key])
   end
   for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds",
-                         "pins", "kept_absent" } do
+                         "pins", "kept_absent", "guards" } do
     json.array(r.protections[key])
   end
   return r

@@ -137,7 +137,7 @@ function Policy:protect(path, mode, opts)
   if not expanded then return nil, (opts.source or path) .. ": " .. msg end
   self.protections[#self.protections + 1] = {
     path = expanded, given = path, mode = mode, source = opts.source or "protect " .. path,
-    why = opts.why, name = opts.name, create = opts.create,
+    why = opts.why, name = opts.name, create = opts.create, guard = opts.guard,
   }
   return true
 end
@@ -397,7 +397,7 @@ end
 --     does not.
 -- Elsewhere the grant is narrowed as for every protection.
 function Policy:choose_binds(grants)
-  self.ro_binds, self.noexec_binds, self.pins = {}, {}, {}
+  self.ro_binds, self.noexec_binds, self.pins, self.guards = {}, {}, {}, {}
   -- (a pin matters where the grant could rename or remove the directory)
   local takes = { readonly = ~M.classes.read, noexec = A.execute, pin = A.remove_dir }
   local lists = { readonly = self.ro_binds, noexec = self.noexec_binds, pin = self.pins }
@@ -412,6 +412,15 @@ function Policy:choose_binds(grants)
       if p.bind then
         local list = lists[p.mode]
         list[#list + 1] = p.canonical
+      elseif p.guard and p.mode == "readonly" and not self:binds_available(p.canonical) then
+        -- No mounts here: rather than narrow the directory it is in (the
+        -- project root, an agent's state directory), the supervisor keeps a
+        -- copy and undoes any change when the session ends.
+        for dir in ancestors(p.canonical) do
+          local g = grants[dir]
+          if g and g.isdir and self:mask(g) & takes.readonly ~= 0 then p.guarded = true end
+        end
+        if p.guarded then self.guards[#self.guards + 1] = { path = p.canonical, why = p.why } end
       end
     end
   end
@@ -572,7 +581,7 @@ function Policy:build_rules()
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
   for _, p in ipairs(self.active) do
-    if not p.bind then
+    if not p.bind and not p.guarded then
       for dir in ancestors(p.canonical) do
         local g = grants[dir]
         if g and g.isdir and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
@@ -845,6 +854,7 @@ function Policy:why(path, op)
   if bound and bound.bind then
     granted = granted & (bound.mode == "noexec" and ~A.execute or M.classes.read)
   end
+  local guarded = bound and bound.guarded and need & ~M.classes.read ~= 0
   local unhandled = need & ~handled
   local missing = need & ~granted & handled
   local answer = {
@@ -908,6 +918,10 @@ function Policy:why(path, op)
       answer.note = string.format("%s is time-limited (%ds)%s: after that the path is hidden", g.source,
         g.ttl, g.expires_at and os.date("!, until %Y-%m-%dT%H:%M:%SZ", math.floor(g.expires_at)) or "")
     end
+  end
+  if guarded then
+    answer.note = string.format("%s is guarded, not closed: without mounts here the kernel lets it be "
+      .. "changed during the session, and nono restores it when the session ends", bound.canonical)
   end
   if unseen then
     answer.note = "the path cannot be looked up from here (permission denied), so it is taken as written"
@@ -1132,6 +1146,7 @@ function Policy:report()
       ro_binds = self.ro_binds or {},
       noexec_binds = self.noexec_binds or {},
       pins = self.pins or {},
+      guards = self.guards or {},
       kept_absent = self.absent or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,

@@ -523,11 +523,17 @@ local function make_env(L, rec)
   --   "absent": it may be created, but when the session ends whatever
   --     appeared there is moved aside and reported (see `absent`).
   -- `why`: what the report and `why` say the protection is for.
-  local PROTECT_OPTS = { if_exists = true, missing = true, why = true, content = true }
+  -- `guard = true` (readonly): where mounts are unavailable, a copy is kept
+  -- and any change undone when the session ends, instead of narrowing the
+  -- directory it is in (which would take every new name from it).
+  local PROTECT_OPTS = { if_exists = true, missing = true, why = true, content = true, guard = true }
   local MISSING = { narrow = true, skip = true, create = true, absent = true }
   local function protector(fn, mode)
     return function(v, opts)
-      opts = check_opts(fn, opts, PROTECT_OPTS, "if_exists, missing, content or why")
+      opts = check_opts(fn, opts, PROTECT_OPTS, "if_exists, missing, content, guard or why")
+      if opts.guard ~= nil and type(opts.guard) ~= "boolean" then
+        fail(fn, "guard: expected true or false, got " .. describe(opts.guard))
+      end
       if opts.why ~= nil then check_string(fn, opts.why, "why: a string") end
       if opts.content ~= nil and (type(opts.content) ~= "string" or opts.missing ~= "create") then
         fail(fn, "content: the text a missing file is made with, a string, with missing = \"create\"")
@@ -541,7 +547,8 @@ local function make_env(L, rec)
         local exists = api.exists(p)
         if exists or missing == "narrow" or missing == "create" then
           acc.protect[#acc.protect + 1] = { path = p, mode = mode, source = source_of(rec),
-            create = not exists and missing == "create" and (opts.content or true) or nil, why = opts.why }
+            create = not exists and missing == "create" and (opts.content or true) or nil, why = opts.why,
+            guard = opts.guard or nil }
         elseif missing == "absent" then
           acc.absent[#acc.absent + 1] = { path = p, source = source_of(rec), why = opts.why }
         end

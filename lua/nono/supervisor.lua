@@ -12,6 +12,7 @@
 local core = require "nono.core"
 local json = require "nono.json"
 local lfs = require "lfs"
+local guard = require "nono.guard"
 local policy = require "nono.policy"
 
 local M = {}
@@ -134,6 +135,9 @@ function M.run(plan, command, o)
   for _, a in ipairs(o.policy.absent or {}) do
     if not lfs.symlinkattributes(a.path) then watched[#watched + 1] = a end
   end
+  -- Guarded paths (no mounts here): copies taken before the command starts.
+  local kept, kmsg = guard.keep(o.policy.guards)
+  if not kept then return { kind = "setup_failed", stage = "the supervisor", message = kmsg } end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
   if getmetatable(session) == nil then
@@ -185,6 +189,7 @@ function M.run(plan, command, o)
   -- Row 20: nothing the command started outlives it.
   local ended = core.end_tree()
   M.move_planted(watched, o, log)
+  guard.restore(kept, o.say or function() end, function(name, fields) log:event(name, fields) end)
   log:event("exit", { status = result.kind, code = result.code,
     signal = result.kind == "signaled" and core.signame(result.code) or nil,
     duration_ms = core.monotonic_ms() - t0, left_behind_killed = ended, error = failure })

@@ -147,10 +147,23 @@ for _, user in ipairs(H.users) do
         "mv .git .git-moved 2>/dev/null && echo MOVED",
         "git -c user.name=t -c user.email=t@t commit -q --allow-empty -m inside && echo COMMITTED",
       }, "\n"):format(w.evil)
+      local config = H.slurp(w.project .. "/.git/config")
       local out, err, code = session(w, user, "claude-code", script)
       assert.equal(0, code, err)
-      -- description is not read by git: writable, as the rest of .git
-      assert.equal("WROTE .git/description\nCOMMITTED\n", out)
+      if H.floor then
+        -- no mounts: guarded, so written during the session, restored after it
+        assert.equal("WROTE .git/config\nWROTE extra.gitconfig\nWROTE .git/info/exclude\n"
+          .. "WROTE .git/hooks/pre-commit\nWROTE .git/description\nCOMMITTED\n", out)
+        assert.matches(".git/config (git config", err, 1, true)
+      else
+        -- description is not read by git: writable, as the rest of .git
+        assert.equal("WROTE .git/description\nCOMMITTED\n", out)
+      end
+      assert.equal(config, H.slurp(w.project .. "/.git/config"))
+      assert.is_nil(io.open(w.project .. "/.git/hooks/pre-commit", "r"))
+      -- (on the floor the commit inside ran the planted fsmonitor, inside
+      -- the sandbox; what matters is git outside, after the session)
+      os.remove(w.marker)
       git_outside(w, user)
       assert.is_false(exists(w.marker), "git outside ran something the session planted")
     end)
@@ -204,21 +217,27 @@ for _, user in ipairs(H.users) do
       w.git("-c protocol.file.allow=always submodule -q add " .. H.q(other) .. " mod")
       w.git("commit -q -m mod")
       local script = table.concat({
-        "printf 'gitdir: /\n' > .git 2>/dev/null && echo WROTE .git",
-        "d=$(git rev-parse --git-dir)",
-        "for f in \"$d/commondir\" \"$d/gitdir\" \"$d/config\" \"$(git rev-parse --git-common-dir)/config\"; do",
-        "  [ -e \"$f\" ] && printf x >> \"$f\" 2>/dev/null && echo WROTE $f",
-        "done",
         "echo change-$$ >> file.txt && git add file.txt && git -c user.name=t -c user.email=t@t commit -q -m w"
           .. " && echo COMMITTED",
+        "d=$(git rev-parse --git-dir)",
+        "for f in \"$d/commondir\" \"$d/gitdir\" \"$d/config\" \"$(git rev-parse --git-common-dir)/config\"; do",
+        "  [ -e \"$f\" ] && printf x >> \"$f\" 2>/dev/null && echo WROTE",
+        "done",
+        "printf 'gitdir: /\\n' > .git 2>/dev/null && echo WROTE",
+        "true",
       }, "\n")
+      local pointer = H.slurp(wt .. "/.git")
       for _, profile in ipairs { "claude-code", "codex", "opencode", "gemini-cli", "openclaw" } do
         for _, dir in ipairs { wt, w.project .. "/mod" } do
           must(H.as(user, "sh -c " .. H.q("echo base > " .. H.q(dir .. "/file.txt"))))
           local out, err, code = H.nono(w, user, { "run", "--profile", profile, "--", SHELL, "-c", script },
             { cwd = dir })
           assert.equal(0, code, profile .. " in " .. dir .. ": " .. err)
-          assert.equal("COMMITTED\n", out, profile .. " in " .. dir .. ": " .. err)
+          -- read-only where mounts work; guarded (restored after) on the floor
+          local expect = H.floor and (dir == wt and "COMMITTED\nWROTE\nWROTE\nWROTE\nWROTE\n"
+            or "COMMITTED\nWROTE\nWROTE\nWROTE\n") or "COMMITTED\n"
+          assert.equal(expect, out, profile .. " in " .. dir .. ": " .. err)
+          assert.equal(pointer, H.slurp(wt .. "/.git"))
         end
       end
       -- and git outside still sees both as they were, with the commits made inside
