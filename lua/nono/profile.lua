@@ -301,7 +301,7 @@ end
 local function new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {},
-    net_block = nil, cmd_allow = {}, cmd_block = {},
+    net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, extends = {},
   }
@@ -318,6 +318,7 @@ local function finish(acc, top)
     protect = acc.protect,
     bypass = acc.bypass,
     net = { block = acc.net_block },
+    keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
@@ -614,7 +615,22 @@ local function make_env(L, rec)
     end
   end
 
-  local COMMAND = "^[^%s/][^%s]*$"
+  --- keep_dirs() (or keep_dirs(true)): write grants do not remove or
+  -- rename directories, as with --keep-dirs; keep_dirs(false) gives it
+  -- back to a profile that extends one asking for it.  Later wins.
+  function api.keep_dirs(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("keep_dirs", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("keep_dirs")
+    acc.keep_dirs = on ~= false
+  end
+
+  -- The names a profile blocks are blocked for every process of the
+  -- sandbox (each looked up in the system directories, then in PATH, when
+  -- the policy is built); the ones it allows come off the blocklist, both
+  -- tiers.
+  local COMMAND = "^[%w][%w%._+-]*$"
   function api.commands(t)
     if type(t) ~= "table" then fail("commands", "expected a table { allow = {...}, block = {...} }, got " .. describe(t)) end
     check_opts("commands", t, { allow = true, block = true }, "allow or block")
