@@ -141,32 +141,27 @@ do
     lines[#lines + 1] = line
     return table.concat(lines, "\n")
   end
+  -- (two spaces after a sentence stay two, as in the rest of the help)
   local function words_of(text, into)
-    for word in text:gmatch("%S+") do into[#into + 1] = word end
+    for word, space in text:gmatch("(%S+)(%s*)") do into[#into + 1] = #space > 1 and word .. " " or word end
     return into
   end
+  -- "deletion: rm rmdir; moving: mv ..." per tier
   local tiers = { exec = {}, tree = {} }
   for _, group in ipairs(defaults.blocked_commands) do
     local list = tiers[group.tier]
-    list[#list + 1] = (#list > 0 and "; " or "") .. group.category .. ":"
+    if #list > 0 then list[#list] = list[#list] .. ";" end
+    list[#list + 1] = group.category .. ":"
     for _, name in ipairs(group.names) do list[#list + 1] = name end
-  end
-  local function join(list)
-    local out = {}
-    for _, w in ipairs(list) do
-      if w:sub(1, 2) == "; " then out[#out] = out[#out] .. ";" w = w:sub(3) end
-      out[#out + 1] = w
-    end
-    return out
   end
   local text = table.concat({
     wrap(words_of("Commands: nono refuses to run a blocked command as COMMAND itself "
       .. "(found through PATH and symlinks; exit 127).  Checked at exec only, so "
       .. "COMMAND's children may run them (the grants decide what they can change):", {}), ""),
-    wrap(join(tiers.exec), "  "),
+    wrap(tiers.exec, "  "),
     wrap(words_of("Blocked for every process of the sandbox too (they have no place in a "
       .. "project's work; where user namespaces work, not even ld.so runs them):", {}), ""),
-    wrap(join(tiers.tree), "  "),
+    wrap(tiers.tree, "  "),
     wrap(words_of("A seat belt, not a boundary: a copy or an interpreter reaches the same "
       .. "system calls.", {}), ""),
   }, "\n")

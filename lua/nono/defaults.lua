@@ -119,8 +119,9 @@ M.protected = {
 --     no place in a project's work and only damage the system.
 -- Every tier is checked at exec.  Either way this is a seat belt, not a
 -- boundary: a copy of the binary or an interpreter reaches the same system
--- calls.  A name ending in ".*" stands for every command so named in
--- command_dirs (mkfs.ext4, mkfs.vfat, ...); names absent here are skipped.
+-- calls.  A name ending in ".*" stands for every command so named beside
+-- the one it is named after (mkfs.ext4, mkfs.vfat, ... beside mkfs); names
+-- absent here are skipped.
 M.blocked_commands = {
   { category = "deletion", tier = "exec", names = { "rm", "rmdir", "shred", "srm" } },
   { category = "moving", tier = "exec", names = { "mv", "cp", "truncate", "dd" } },

@@ -331,7 +331,7 @@ end
 -- each canonical file to what blocks it ({ names, why, tier, source }),
 -- for the check of the command nono runs; the "tree" tier also becomes
 -- `noexec` protections of those files, returned.  A name ending in ".*"
--- stands for every command so named in the command directories.
+-- stands for every command so named beside the one it is named after.
 function Policy:command_protections()
   local names, out, files = {}, {}, {}
   for name in pairs(self.blocked) do names[#names + 1] = name end
@@ -358,8 +358,12 @@ function Policy:command_protections()
     for _, dir in ipairs(entry.file and {} or dirs) do
       local candidates = { name }
       if prefix then
+        -- Listed only where the command they are named after lives (mkfs.*
+        -- next to mkfs): listing /usr/bin on every start costs more than
+        -- all the other look-ups together.
         candidates = {}
-        for _, n in ipairs(core.list_dir(dir == "" and "/" or dir) or {}) do
+        local beside = core.resolve(dir .. "/" .. prefix:sub(1, -2)) and core.list_dir(dir == "" and "/" or dir)
+        for _, n in ipairs(beside or {}) do
           if n:sub(1, #prefix) == prefix and not self.allowed_commands[n] then
             candidates[#candidates + 1] = n
           end
