@@ -10,7 +10,8 @@
 -- writing .git/config, and putting a new .git (or a new project) where
 -- git will look, by renaming the real one away; each against an
 -- unsandboxed control.  One nono session per profile and user runs every
--- workflow; each is reported on its own.
+-- workflow; each is reported on its own.  Last, keep_dirs() in a profile
+-- brings back the rule that no directory is removed.
 local H = require "spec.helper"
 
 local PROFILES = { "claude-code", "codex", "opencode", "gemini-cli" }
@@ -337,6 +338,29 @@ for _, user in ipairs(H.users) do
         .. H.q("mv .git .git.old && mv .git.old .git && cd / && mv " .. H.q(w.project) .. " "
         .. H.q(w.project .. ".old") .. " && mv " .. H.q(w.project .. ".old") .. " " .. H.q(w.project))))
       assert.equal(0, code, err)
+    end)
+  end)
+
+  describe("keep_dirs() in a profile as " .. user .. " #landlock #workflows", function()
+    local w
+    before_each(function() w = git_world(user) end)
+    after_each(function() destroy(w) end)
+
+    it("brings back the old rule: no directory removed or renamed, files still are", function()
+      H.ready(user)
+      local strict = w.root .. "/strict.lua"
+      assert(io.open(strict, "w")):write('extends "claude-code"\nkeep_dirs()\n')
+      assert(os.execute("chmod 0644 " .. H.q(strict)))
+      local snippet = "mkdir -p work/k/build && touch work/k/build/f && rm work/k/build/f && rm -r work/k/build"
+      -- the control: the same profile without keep_dirs() removes it
+      local _, err, code = H.nono(w, user, { "run", "--profile", "claude-code", "--", "sh", "-ec", snippet })
+      assert.equal(0, code, err)
+      _, err, code = H.nono(w, user, { "run", "--profile", strict, "--", "sh", "-ec", snippet })
+      assert.are_not.equal(0, code)
+      assert.matches("rm: cannot remove 'work/k/build': Permission denied", err)
+      assert.is_nil(io.open(w.project .. "/work/k/build/f", "r"), "the file was removed")
+      local out = H.nono(w, user, { "run", "--dry-run", "--profile", strict, "--", "true" })
+      assert.matches("directories +write grants do not remove or rename them", out)
     end)
   end)
 
