@@ -33,7 +33,7 @@ if repo and repo.root == root then
   -- created without closing the git directory (git makes its lock files
   -- there): moved aside when the session ends (supervisor).
   for _, p in ipairs(repo.absent) do absent(p.path, { why = p.why }) end
-  -- .git itself cannot be renamed away and replaced by a directory or file
-  -- of the session's making (a mount point, where user namespaces work).
-  if not repo.dotgit_file then pin(repo.dotgit) end
+  -- (.git itself cannot be renamed away and replaced by one of the
+  -- session's making: every directory holding a read-only mount keeps its
+  -- place, see Policy:keep_places.)
 end

@@ -719,7 +719,7 @@ static const luaL_Reg policy_methods[] = {
 	{ "set_net", l_policy_set_net },
 	{ "add_ro_bind", l_policy_add_ro_bind },
 	{ "add_noexec_bind", l_policy_add_noexec_bind },
-	{ "add_pin", l_policy_add_pin },
+	{ "add_pin_bind", l_policy_add_pin },
 	{ "set_scoped", l_policy_set_scoped },
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },

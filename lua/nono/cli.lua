@@ -63,8 +63,10 @@ are resolved once, and a path that does not exist is an error):
   --allow-file FILE  read and write one file
   --read-file FILE   read (and execute) one file
   --write-file FILE  write one file
-Directory removal and device-node creation are never granted; files can be
-removed only inside write grants.  PATH:DURATION (90s, 5m, 2h) is a
+Write grants include removing and renaming directories (rm -rf build,
+mv dir1 dir2, temporary directories, git checkout); what must keep its
+place stays put (a protected file and the directories holding it).
+Device-node creation is never granted.  PATH:DURATION (90s, 5m, 2h) is a
 time-limited grant: when it expires, nono hides PATH from the command with
 an empty, unreadable, read-only mount in the command's own mount namespace,
 so the kernel refuses every new open beneath it.  What still holds it open
@@ -73,6 +75,8 @@ so the kernel refuses every new open beneath it.  What still holds it open
 without them nono refuses to run (126) rather than grant it for good.
   --on-expire kill|report   what happens to those holders (default: kill,
                      or the profile's on_expire)
+  --keep-dirs        write grants do not remove or rename directories (the
+                     stricter rule; breaks temporary directories and git)
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -83,8 +87,9 @@ directly in them cannot be created.  'nono run --dry-run' lists them all.
   --bypass PATH      lift the protection of PATH (as listed; repeatable)
 
 @BLOCKED@
-  --allow-command NAME   take NAME off the blocklist (repeatable)
-  --block-command NAME   add NAME to it (repeatable)
+  --allow-command NAME   take NAME off the blocklist, both tiers (repeatable)
+  --block-command NAME   block NAME for every process too: looked up in the
+                     system directories, then in PATH (repeatable)
 
 Network: TCP and UDP over IPv4/IPv6, unix sockets and netlink routing
 information are allowed; every other socket family, raw sockets, MPTCP and
@@ -122,28 +127,46 @@ could not be set up (COMMAND was not run); 127 if COMMAND could not be
 executed (not found, or blocked); 2 for a usage error.
 ]]
 
--- The blocklist in the help comes from the list the policy uses.
+-- The blocklist in the help comes from the table the policy uses.
 do
-  local words, lines, line = {}, {}, "Commands:"
-  for _, group in ipairs(defaults.blocked_commands) do
-    for _, name in ipairs(group.names) do words[#words + 1] = name end
-  end
-  for word in ("cannot be executed (by COMMAND or its children; where user namespaces "
-      .. "work, not even through ld.so: each is a no-exec mount).  A seat belt, not a "
-      .. "boundary: a copy or an interpreter reaches the same system calls; "
-      .. "the grants decide what can be deleted."):gmatch("%S+%s*") do
-    words[#words + 1] = word:gsub("%s+$", function(sp) return #sp > 1 and " " or "" end)
-  end
-  for _, word in ipairs(words) do
-    if #line + #word + 1 > 76 then
-      lines[#lines + 1] = line
-      line = word
-    else
-      line = line .. " " .. word
+  local function wrap(words, indent)
+    local lines, line = {}, nil
+    for _, word in ipairs(words) do
+      if line and #line + #word + 1 > 76 then
+        lines[#lines + 1] = line
+        line = indent .. word
+      else
+        line = line and line .. " " .. word or indent .. word
+      end
     end
+    lines[#lines + 1] = line
+    return table.concat(lines, "\n")
   end
-  lines[#lines + 1] = line
-  HELP.run = HELP.run:gsub("@BLOCKED@", function() return table.concat(lines, "\n") end)
+  -- (two spaces after a sentence stay two, as in the rest of the help)
+  local function words_of(text, into)
+    for word, space in text:gmatch("(%S+)(%s*)") do into[#into + 1] = #space > 1 and word .. " " or word end
+    return into
+  end
+  -- "deletion: rm rmdir; moving: mv ..." per tier
+  local tiers = { exec = {}, tree = {} }
+  for _, group in ipairs(defaults.blocked_commands) do
+    local list = tiers[group.tier]
+    if #list > 0 then list[#list] = list[#list] .. ";" end
+    list[#list + 1] = group.category .. ":"
+    for _, name in ipairs(group.names) do list[#list + 1] = name end
+  end
+  local text = table.concat({
+    wrap(words_of("Commands: nono refuses to run a blocked command as COMMAND itself "
+      .. "(found through PATH and symlinks; exit 127).  Checked at exec only, so "
+      .. "COMMAND's children may run them (the grants decide what they can change):", {}), ""),
+    wrap(tiers.exec, "  "),
+    wrap(words_of("Blocked for every process of the sandbox too (they have no place in a "
+      .. "project's work; where user namespaces work, not even ld.so runs them):", {}), ""),
+    wrap(tiers.tree, "  "),
+    wrap(words_of("A seat belt, not a boundary: a copy or an interpreter reaches the same "
+      .. "system calls.", {}), ""),
+  }, "\n")
+  HELP.run = HELP.run:gsub("@BLOCKED@", function() return text end)
 end
 
 HELP.profile = [[
@@ -214,9 +237,9 @@ local FLAGS = {
   profile = {},
   run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
           ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["-h"] = "help", ["--help"] = "help" },
+          ["--keep-dirs"] = "keep_dirs", ["-h"] = "help", ["--help"] = "help" },
   why = { ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["--self"] = "self", ["-h"] = "help", ["--help"] = "help" },
+          ["--keep-dirs"] = "keep_dirs", ["--self"] = "self", ["-h"] = "help", ["--help"] = "help" },
 }
 -- Options with a value, besides the policy options.
 local VALUES = {
@@ -320,6 +343,7 @@ local function apply_profile(p, spec)
     if not ok then return nil, msg end
   end
   if spec.net.block then p:set_net_block(true) end
+  if spec.keep_dirs then p:set_keep_dirs(true) end
   if spec.abi_min then
     local ok, msg = p:set_abi_min(spec.abi_min, "profile " .. spec.name)
     if not ok then return nil, msg end
@@ -357,6 +381,7 @@ local function build_policy(opts, create_missing)
     if not ok then return nil, msg, EXIT_USAGE end
   end
   if opts.net_block then p:set_net_block(true) end
+  if opts.keep_dirs then p:set_keep_dirs(true) end
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`
   local exe = core.realpath("/proc/self/exe")
@@ -397,6 +422,13 @@ local function landlock_hint(errno)
   return "Landlock needs Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK=y and enabled in lsm="
 end
 
+--- "--allow-command A --allow-command B": what lifts a blocked file.
+local function allow_words(names)
+  local words = {}
+  for i, name in ipairs(names) do words[i] = "--allow-command " .. name end
+  return table.concat(words, " ")
+end
+
 --- The policy and enforcement report.  `brief` (for -v) folds the system
 -- set and the entries of narrowed grants into one line each; --dry-run
 -- lists every rule.
@@ -415,7 +447,8 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       folded[rule.grant.source] = (folded[rule.grant.source] or 0) + 1
     else
       line("  %-16s %-36s %s%s%s", p:describe(rule), rule.path, rule.grant.source,
-        rule.protection and " (narrowed: " .. rule.protection.canonical .. " is protected)" or "",
+        rule.protection and " (narrowed: " .. rule.protection.canonical .. (rule.protection.mode == "keeps_place"
+          and " keeps its place)" or " is protected)") or "",
         rule.grant.ttl and string.format(" (expires after %ds: nono run refuses, see below)",
           rule.grant.ttl) or "")
     end
@@ -427,7 +460,11 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  %-16s %-36s %s (%s)", g.access, g.path, g.source,
       g.create and "missing: nono run creates it" or "not present here, skipped")
   end
-  if command then line("command: %s", table.concat(command, " ")) end
+  if command then
+    local blocked = p:blocked_command(command[1], os.getenv("PATH"))
+    line("command: %s%s", table.concat(command, " "), blocked and string.format(
+      " (refused: %s is a blocked command; %s runs it)", blocked.path, allow_words(blocked.names)) or "")
+  end
   line("enforcement:")
   local ll = r.landlock
   if ll.available then
@@ -469,9 +506,6 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   for _, path in ipairs(pr.ro_binds) do
     line("  read-only     %s (a read-only mount in a private user and mount namespace)", path)
   end
-  for _, path in ipairs(pr.pins) do
-    line("  pinned        %s (mounted over itself: cannot be renamed, removed or replaced)", path)
-  end
   for _, gd in ipairs(pr.guards) do
     line("  guarded       %s (%s): no mounts here, so it stays writable during the session; nono "
       .. "keeps a copy and restores it when the session ends", gd.path, gd.why or "protected")
@@ -481,10 +515,27 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       .. "until then git outside would obey it", a.path, a.why or "protected")
   end
   if r.home then line("  home          %s", r.home) end
+  if #pr.commands_checked > 0 then
+    line("  commands      checked at exec: %s (nono does not run them as the command)",
+      table.concat(pr.commands_checked, " "))
+  end
   if #pr.commands_blocked > 0 then
-    line("  commands      blocked: %s (%s)", table.concat(pr.commands_blocked, " "),
+    line("  commands      blocked for every process: %s (%s)", table.concat(pr.commands_blocked, " "),
       #pr.noexec_binds > 0 and "read-only no-exec mounts: not even ld.so runs them"
       or "execute withheld: Landlock narrows their directories; ld.so can still run them")
+  end
+  local d = r.directories
+  if not d.removable then
+    line("  directories   write grants do not remove or rename them (--keep-dirs)")
+  else
+    line("  directories   removed and renamed inside write grants (--keep-dirs withholds it)")
+  end
+  for _, path in ipairs(d.pinned) do
+    line("  kept in place %s (pinned: a mount of itself; it holds a read-only mount)", path)
+  end
+  for _, path in ipairs(d.kept) do
+    line("  kept in place %s (it holds a read-only mount, and this core cannot pin it: no directory "
+      .. "directly in %s can be removed or renamed)", path, path:match("^(.*)/[^/]*$"))
   end
   if r.session == "keep" then
     line("  session       kept: stdin is a terminal (TIOCSTI is refused by seccomp)")
@@ -514,10 +565,12 @@ local function enforcement(p)
   for _, key in ipairs { "handled_fs", "unhandled_fs", "handled_net", "scoped", "best_effort_missing" } do
     json.array(r.landlock[key])
   end
-  for _, key in ipairs { "bypassed", "commands_blocked", "commands_absent", "ro_binds", "noexec_binds",
-                         "pins", "kept_absent", "guards" } do
+  for _, key in ipairs { "bypassed", "commands_checked", "commands_blocked", "commands_absent", "ro_binds",
+      "noexec_binds", "kept_absent", "guards" } do
     json.array(r.protections[key])
   end
+  json.array(r.directories.pinned)
+  json.array(r.directories.kept)
   return r
 end
 
@@ -528,8 +581,10 @@ local function json_report(p, command, dropped)
       source = rule.grant.source, narrowed_for = rule.protection and rule.protection.canonical,
       ttl = rule.grant.ttl }
   end
+  local blocked = command and p:blocked_command(command[1], os.getenv("PATH"))
   return json.encode {
     rules = json.array(rules), command = command and json.array(command),
+    command_blocked = blocked and { path = blocked.path, names = json.array(blocked.names), why = blocked.why },
     environment_removed = dropped and json.array(dropped), enforcement = enforcement(p),
   } .. "\n"
 end
@@ -602,18 +657,30 @@ local function run(args, i)
   p.session = core.isatty(0) and "keep" or "new"
   local environ, dropped = environment(spec, opts.keep_env)
   local runnable, why_not = check_runnable(p)
+  -- The command nono itself runs is checked against the whole blocklist,
+  -- found as execvpe will find it (in nono's own PATH).
+  local blocked = #opts.command > 0 and p:blocked_command(opts.command[1], os.getenv("PATH"))
+  local refusal = blocked and {
+    string.format("'%s' is a blocked command (%s: %s); nono does not run it as the command",
+      opts.command[1], blocked.why, blocked.path),
+    "hint: add " .. allow_words(blocked.names) .. " to run it",
+    "the command was not run" }
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
     io.stdout:write(opts.json and json_report(p, command, dropped)
       or format_report(p, command, false, dropped, spec, on_expire))
-    for _, l in ipairs(why_not or {}) do
+    for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
-    return runnable and 0 or EXIT_SETUP
+    return not runnable and EXIT_SETUP or refusal and EXIT_NOEXEC or 0
   end
   if not runnable then
     for _, l in ipairs(why_not) do say("%s", l) end
     return EXIT_SETUP
+  end
+  if refusal then
+    for _, l in ipairs(refusal) do say("%s", l) end
+    return EXIT_NOEXEC
   end
   local log
   if opts.audit_log then
@@ -678,8 +745,7 @@ local function run(args, i)
   elseif result.kind == "not_executed" then
     say("cannot execute '%s': %s", opts.command[1], result.message)
     if result.code == 13 then -- EACCES
-      say("hint: the sandbox may not grant execute on it, or it is a blocked command: "
-        .. "nono why --path %s --op exec", opts.command[1])
+      say("hint: the sandbox may not grant execute on it: nono why --path %s --op exec", opts.command[1])
     elseif result.code == 2 then -- ENOENT
       say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
     end
@@ -713,7 +779,8 @@ local function why(args, i)
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
   if not opts.path then return usage_error("why", "--path PATH is required") end
-  if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort) then
+  if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
+      or opts.keep_dirs) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
   end
   local p, msg, status

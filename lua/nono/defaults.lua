@@ -119,20 +119,34 @@ M.protected = {
   { path = "~/.config/nono", mode = "readonly", why = "nono's own config and profiles" },
 }
 
---- The default command blocklist, by category.  A blocked command cannot be
--- executed by the command or any of its children (Landlock EXECUTE withheld
--- on that file); reading it stays allowed.  This is a seat belt, not a
--- boundary: a copy of the binary, an interpreter or ld.so reach the same
--- system calls, and what a command may delete is decided by the grants.
+--- The default command blocklist, by category, in two tiers:
+--   * "exec": nono refuses to start the command as the one it runs
+--     (argv[0], resolved through PATH and symlinks); the command's own
+--     children may run it.  File commands belong to a project's work
+--     (a build's `rm -rf`, `cp`, `chmod +x`): what they may change is
+--     decided by the grants, not by the name of the program.
+--   * "tree": also unexecutable for every process of the sandbox
+--     (`sh -c 'mkfs ...'`): read-only no-exec mounts where user namespaces
+--     work, Landlock's EXECUTE withheld elsewhere.  Only commands that have
+--     no place in a project's work and only damage the system.
+-- Every tier is checked at exec.  Either way this is a seat belt, not a
+-- boundary: a copy of the binary or an interpreter reaches the same system
+-- calls.  A name ending in ".*" stands for every command so named beside
+-- the one it is named after (mkfs.ext4, mkfs.vfat, ... beside mkfs); names
+-- absent here are skipped.
 M.blocked_commands = {
-  { category = "deletion", names = { "rm", "rmdir", "shred", "srm" } },
-  { category = "disks", names = { "dd", "mkfs", "fdisk", "parted", "wipefs" } },
-  { category = "permissions", names = { "chmod", "chown", "chgrp", "chattr" } },
-  { category = "system", names = { "shutdown", "reboot", "halt", "systemctl" } },
-  { category = "packages", names = { "apt", "brew", "pip", "yum", "pacman" } },
-  { category = "moving", names = { "mv", "cp", "truncate" } },
-  { category = "privilege", names = { "sudo", "su", "doas", "pkexec" } },
-  { category = "transfer", names = { "scp", "rsync", "sftp", "ftp" } },
+  { category = "deletion", tier = "exec", names = { "rm", "rmdir", "shred", "srm" } },
+  { category = "moving", tier = "exec", names = { "mv", "cp", "truncate", "dd" } },
+  { category = "permissions", tier = "exec", names = { "chmod", "chown", "chgrp", "chattr" } },
+  { category = "transfer", tier = "exec", names = { "scp", "rsync", "sftp", "ftp" } },
+  { category = "packages", tier = "exec", names = { "pip" } },
+  { category = "disks", tier = "tree",
+    names = { "mkfs", "mkfs.*", "mke2fs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs" } },
+  { category = "power", tier = "tree", names = { "shutdown", "reboot", "halt", "poweroff" } },
+  { category = "services", tier = "tree", names = { "systemctl", "service" } },
+  { category = "system packages", tier = "tree",
+    names = { "apt", "apt-get", "dpkg", "yum", "dnf", "pacman", "brew" } },
+  { category = "privilege", tier = "tree", names = { "sudo", "su", "doas", "pkexec" } },
 }
 
 --- The entries of `path` (a PATH value) beneath one of `homes` and not
@@ -157,8 +171,10 @@ function M.path_dirs(path, homes, cwd)
   return out
 end
 
---- Where blocked commands are looked up (not $PATH: the blocklist must not
--- depend on the environment the sandbox is launched from).
+--- Where blocked commands are looked up (not $PATH: the default blocklist
+-- must not depend on the environment the sandbox is launched from).  A name
+-- the user blocks (--block-command, a profile's commands{ block }) that is
+-- in none of these is looked up in PATH: the user means the tool they run.
 M.command_dirs = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
 
 return M

@@ -14,12 +14,16 @@ local M = {}
 --- Access classes a grant is written in, and the Landlock rights each means.
 -- read includes execute: Landlock cannot stop ld.so or an interpreter from
 -- running a file it may read, so withholding execute would promise nothing.
--- write never includes remove_dir (directories cannot be removed or renamed
--- away) nor make_char/make_block (no device nodes).
+-- write includes remove_dir (removing and renaming directories): it
+-- protects no data, since every file inside is removable already, and
+-- without it renames, temporary directories, package managers and git
+-- break.  What must keep its place is protected (`keeps_place`);
+-- --keep-dirs withholds it from every grant.  write never includes
+-- make_char/make_block (no device nodes).
 M.classes = {
   read = A.read_file | A.read_dir | A.execute,
   write = A.write_file | A.truncate | A.make_reg | A.make_dir | A.make_sym
-    | A.make_sock | A.make_fifo | A.remove_file | A.refer,
+    | A.make_sock | A.make_fifo | A.remove_file | A.remove_dir | A.refer,
   ioctl = A.ioctl_dev,
 }
 
@@ -63,12 +67,13 @@ local Policy = {}
 Policy.__index = Policy
 
 --- A new policy.  opts: abi (default: probe the kernel), home, cwd,
--- system (default true: include the built-in system set).
+-- system (default true: include the built-in system set); binds and pins
+-- override the probes of Policy:binds_available and :pins_available.
 function M.new(opts)
   opts = opts or {}
   local self = setmetatable({
     grants = {}, protections = {}, bypasses = {}, blocked = {},
-    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
+    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds, pins = opts.pins,
   }, Policy)
   if opts.abi then
     self.abi = opts.abi
@@ -103,27 +108,38 @@ function M.new(opts)
     end
   end
   self.home_note = opts.home_note
+  self.allowed_commands = {}
   if opts.commands ~= false then
     for _, group in ipairs(defaults.blocked_commands) do
       for _, name in ipairs(group.names) do
-        self.blocked[name] = { source = "blocklist", why = group.category }
+        self.blocked[name] = { source = "blocklist", why = group.category, tier = group.tier }
       end
     end
   end
   return self
 end
 
-local MODES = { deny = true, readonly = true, noexec = true, pin = true }
+local MODES = { deny = true, readonly = true, noexec = true }
 
 --- What a protection leaves of a grant's rights.  Landlock rights flow down
 -- a hierarchy, so this also bounds every directory above the protected
--- entry up to the grant: `deny` leaves nothing, `readonly` leaves reading,
--- `noexec` (a blocked command) everything but executing.
+-- entry up to the grant: `deny` leaves nothing, `readonly` leaves reading
+-- (so no directory on the way can be removed or renamed either),
+-- `noexec` (a blocked command) everything but executing, `keeps_place`
+-- everything but removing directories (see Policy:keep_places).
 local function allowed_under(mode)
   if mode == "deny" then return 0 end
   if mode == "readonly" then return M.classes.read end
-  if mode == "pin" then return ~0 end -- kept by a mount only (choose_binds)
+  if mode == "keeps_place" then return ~A.remove_dir end
   return ~A.execute
+end
+
+--- What a protection leaves of the rights of the protected entry itself:
+-- as above, but a directory that only keeps its place loses nothing
+-- beneath it (git removes directories inside .git).
+local function allowed_at(mode)
+  if mode == "keeps_place" then return ~0 end
+  return allowed_under(mode)
 end
 
 --- Keep `path` out of reach (`deny`) or unwritable (`readonly`) even inside
@@ -131,7 +147,7 @@ end
 function Policy:protect(path, mode, opts)
   opts = opts or {}
   if not MODES[mode] then
-    return nil, "unknown protection '" .. tostring(mode) .. "' (expected deny, readonly or pin)"
+    return nil, "unknown protection '" .. tostring(mode) .. "' (expected deny or readonly)"
   end
   local expanded, msg = paths.expand(path, self.home, self.cwd)
   if not expanded then return nil, (opts.source or path) .. ": " .. msg end
@@ -169,20 +185,78 @@ local function check_command(name)
   return true
 end
 
---- Forbid executing the command `name` (looked up in defaults.command_dirs).
-function Policy:block_command(name, source)
+--- The command directories, each resolved once (/bin is /usr/bin where
+-- /usr is merged, and is then searched once); a missing one is left out.
+local function command_dirs()
+  local dirs, seen = {}, {}
+  for _, dir in ipairs(defaults.command_dirs) do
+    local real, kind = core.resolve(dir)
+    if real and kind == "directory" and not seen[real] then
+      seen[real] = true
+      dirs[#dirs + 1] = real == "/" and "" or real
+    end
+  end
+  return dirs
+end
+
+--- The file `name` runs as, found the way execvp finds it: a name with a
+-- "/" is a path (relative to `cwd`), any other is looked up in the
+-- directories of `search` (a PATH value; glibc's default when nil, an
+-- empty entry meaning `cwd`), the first executable regular file winning.
+-- Symlinks resolved.  Returns the canonical path, or nil.
+function M.which(name, search, cwd)
+  local function runnable(path)
+    local a = lfs.attributes(path)
+    if not (a and a.mode == "file" and a.permissions:find("x", 1, true)) then return nil end
+    local real, kind = core.resolve(path)
+    return kind == "file" and real or nil
+  end
+  if name:find("/", 1, true) then
+    return runnable(name:sub(1, 1) == "/" and name or (cwd or ".") .. "/" .. name)
+  end
+  for dir in ((search or "/bin:/usr/bin") .. ":"):gmatch("([^:]*):") do
+    if dir == "" then dir = cwd or "." end
+    local real = runnable(dir .. "/" .. name)
+    if real then return real end
+  end
+end
+
+--- Block the command `name` for every process of the sandbox (a user's
+-- --block-command or a profile's commands{ block }).  It is looked up in
+-- defaults.command_dirs, then in PATH (`search`, default: nono's own): a
+-- name found nowhere is an error, never a silent no-op.
+function Policy:block_command(name, source, search)
   local ok, msg = check_command(name)
   if not ok then return nil, msg end
-  self.blocked[name] = { source = source or "--block-command " .. name, why = "blocked" }
+  source = source or "--block-command " .. name
+  local file
+  for _, dir in ipairs(command_dirs()) do
+    local real, kind = core.resolve(dir .. "/" .. name)
+    if real and kind == "file" then file = real break end
+  end
+  file = file or M.which(name, search or os.getenv("PATH"), self.cwd)
+  if not file then
+    return nil, string.format("%s: no command '%s' in %s or in PATH", source, name,
+      table.concat(defaults.command_dirs, ":"))
+  end
+  self.blocked[name] = { source = source, why = "blocked", tier = "tree", file = file }
+  self.allowed_commands[name] = nil
   return true
 end
 
---- Take `name` off the blocklist.
+--- Take `name` off the blocklist (both tiers).
 function Policy:allow_command(name, source)
   local ok, msg = check_command(name)
   if not ok then return nil, msg end
   self.blocked[name] = nil
+  self.allowed_commands[name] = source or "--allow-command " .. name
   return true
+end
+
+--- --keep-dirs (a profile's keep_dirs()): write grants do not give
+-- removing or renaming directories.
+function Policy:set_keep_dirs(on)
+  self.keep_dirs = on and true or false
 end
 
 --- --net-block: no TCP/UDP/netlink sockets (seccomp) and, where the ABI has
@@ -278,6 +352,9 @@ function Policy:resolve()
       end
     end
   end
+  if self.keep_dirs then
+    for _, g in ipairs(kept) do g.mask = g.mask & ~A.remove_dir end
+  end
   self.grants = kept
   for _, p in ipairs(self.protections) do
     if p.create and self.create_missing and not lfs.attributes(p.path) then
@@ -293,39 +370,83 @@ function Policy:resolve()
   return true
 end
 
---- Blocked commands become `noexec` protections of the files they name.
+--- The files the blocklist names, both tiers: `self.command_files` maps
+-- each canonical file to what blocks it ({ names, why, tier, source }),
+-- for the check of the command nono runs; the "tree" tier also becomes
+-- `noexec` protections of those files, returned.  A name ending in ".*"
+-- stands for every command so named beside the one it is named after.
 function Policy:command_protections()
-  local names, out, seen = {}, {}, {}
+  local names, out, files = {}, {}, {}
   for name in pairs(self.blocked) do names[#names + 1] = name end
   table.sort(names)
-  -- Each directory is resolved once (/bin is /usr/bin where /usr is
-  -- merged, and is then searched once): a name resolves beneath it as
-  -- beneath the path as written, and a missing directory holds nothing.
-  local dirs, seen_dir = {}, {}
-  for _, dir in ipairs(defaults.command_dirs) do
-    local real, kind = core.resolve(dir)
-    if real and kind == "directory" and not seen_dir[real] then
-      seen_dir[real] = true
-      dirs[#dirs + 1] = real == "/" and "" or real
+  local dirs = command_dirs()
+  local function found(name, entry, real)
+    local f = files[real]
+    if not f then
+      f = { names = {}, why = entry.why, tier = entry.tier, source = entry.source }
+      files[real] = f
+    elseif entry.tier == "tree" and f.tier ~= "tree" then
+      f.tier, f.why, f.source = "tree", entry.why, entry.source
     end
+    f.names[#f.names + 1] = name
   end
   self.commands_missing = {}
   for _, name in ipairs(names) do
-    local found = false
-    for _, dir in ipairs(dirs) do
-      local real, kind = core.resolve(dir .. "/" .. name)
-      if real and kind == "file" then
-        found = true
-        if not seen[real] then
-          seen[real] = true
-          out[#out + 1] = { path = real, given = name, mode = "noexec", name = name,
-            source = self.blocked[name].source, why = "blocked command (" .. self.blocked[name].why .. ")" }
+    local entry, any = self.blocked[name], false
+    local prefix = name:match("^(.*%.)%*$")
+    if entry.file then
+      any = true
+      found(name, entry, entry.file)
+    end
+    for _, dir in ipairs(entry.file and {} or dirs) do
+      local candidates = { name }
+      if prefix then
+        -- Listed only where the command they are named after lives (mkfs.*
+        -- next to mkfs): listing /usr/bin on every start costs more than
+        -- all the other look-ups together.
+        candidates = {}
+        local beside = core.resolve(dir .. "/" .. prefix:sub(1, -2)) and core.list_dir(dir == "" and "/" or dir)
+        for _, n in ipairs(beside or {}) do
+          if n:sub(1, #prefix) == prefix and not self.allowed_commands[n] then
+            candidates[#candidates + 1] = n
+          end
+        end
+      end
+      for _, n in ipairs(candidates) do
+        local real, kind = core.resolve(dir .. "/" .. n)
+        if real and kind == "file" then
+          any = true
+          found(prefix and n or name, entry, real)
         end
       end
     end
-    if not found then self.commands_missing[#self.commands_missing + 1] = name end
+    if not any then self.commands_missing[#self.commands_missing + 1] = name end
   end
+  local reals = {}
+  for real in pairs(files) do reals[#reals + 1] = real end
+  table.sort(reals)
+  for _, real in ipairs(reals) do
+    local f = files[real]
+    table.sort(f.names)
+    if f.tier == "tree" then
+      out[#out + 1] = { path = real, given = f.names[1], mode = "noexec", name = f.names[1],
+        names = f.names, source = f.source, why = "blocked command (" .. f.why .. ")" }
+    end
+  end
+  self.command_files = files
   return out
+end
+
+--- What blocks running `command` (argv[0]) as the command itself: found
+-- through `search` (PATH) and symlinks as execvp would, then looked up
+-- among the blocklist's files (both tiers).  Returns { path, names, why,
+-- tier, source }, or nil when it is not blocked (or not found: exec says).
+function Policy:blocked_command(command, search)
+  assert(self.resolved, "policy: resolve() first")
+  local real = M.which(command, search, self.cwd)
+  local f = real and self.command_files[real]
+  if not f then return nil end
+  return { path = real, names = f.names, why = f.why, tier = f.tier, source = f.source }
 end
 
 --- Every directory above `path` (canonical), nearest first, up to "/".
@@ -397,10 +518,9 @@ end
 --     does not.
 -- Elsewhere the grant is narrowed as for every protection.
 function Policy:choose_binds(grants)
-  self.ro_binds, self.noexec_binds, self.pins, self.guards = {}, {}, {}, {}
-  -- (a pin matters where the grant could rename or remove the directory)
-  local takes = { readonly = ~M.classes.read, noexec = A.execute, pin = A.remove_dir }
-  local lists = { readonly = self.ro_binds, noexec = self.noexec_binds, pin = self.pins }
+  self.ro_binds, self.noexec_binds, self.guards = {}, {}, {}
+  local takes = { readonly = ~M.classes.read, noexec = A.execute }
+  local lists = { readonly = self.ro_binds, noexec = self.noexec_binds }
   for _, p in ipairs(self.active) do
     if takes[p.mode] and p.exists then
       for dir in ancestors(p.canonical) do
@@ -424,6 +544,78 @@ function Policy:choose_binds(grants)
       end
     end
   end
+end
+
+--- Whether the core can pin a directory (bind it over itself in the
+-- command's mount namespace); opts.pins of M.new overrides, for tests.
+local pins_supported
+function Policy:pins_available()
+  if self.pins ~= nil then return self.pins end
+  if pins_supported == nil then
+    local plan = core.policy(0)
+    pins_supported = plan.add_pin_bind ~= nil
+    plan:close()
+  end
+  return pins_supported
+end
+
+--- A read-only bind keeps a file from being written, renamed or removed,
+-- but not the directories above it: where a write grant gives remove_dir
+-- there, `mv .git .git.old && mkdir .git` would put a .git/config the
+-- sandbox wrote where git looks for it.  So each directory above a
+-- read-only bind that could be renamed (its parent has remove_dir) keeps
+-- its place: pinned, a bind of itself (a mount point cannot be renamed or
+-- removed, and stays as writable as it was), where the core can; otherwise
+-- a `keeps_place` protection narrows its parent to lose remove_dir (then
+-- directories directly in that parent cannot be removed or renamed).
+-- Narrowed read-only protections need neither: the directories on their
+-- way keep reading only.
+function Policy:keep_places(grants)
+  self.pin_binds, self.kept_places = {}, {}
+  local bound, seen = {}, {}
+  for _, path in ipairs(self.ro_binds) do bound[path] = true end
+  local function up(path)
+    local parent = paths.parent(path)
+    return parent == "" and "/" or parent
+  end
+  -- Whether some grant gives remove_dir at `dir` (a grant above it does too).
+  local function removable(dir)
+    while true do
+      local g = grants[dir]
+      if g and g.isdir and self:mask(g) & A.remove_dir ~= 0 then return true end
+      if dir == "/" then return false end
+      dir = up(dir)
+    end
+  end
+  for _, p in ipairs(self.active) do
+    if p.bind and p.mode == "readonly" then
+      local dir = up(p.canonical)
+      -- (if no grant gives it at a parent, none gives it further up)
+      while dir ~= "/" and removable(up(dir)) do
+        if not bound[dir] and not seen[dir] then
+          seen[dir] = true
+          if self:pins_available() then
+            self.pin_binds[#self.pin_binds + 1] = dir
+          else
+            self.kept_places[#self.kept_places + 1] = { path = dir, canonical = dir, given = dir,
+              exists = true, mode = "keeps_place", source = p.source,
+              why = "holds " .. p.canonical .. ", kept read-only by a mount" }
+          end
+        end
+        dir = up(dir)
+      end
+    end
+  end
+  table.sort(self.pin_binds)
+end
+
+--- The option that lifts protection `p`: --bypass, or for a blocked
+-- command --allow-command for every name that reaches its file.
+local function lift_of(p)
+  if p.mode ~= "noexec" then return "--bypass " .. p.given end
+  local words = {}
+  for i, name in ipairs(p.names or { p.name }) do words[i] = "--allow-command " .. name end
+  return table.concat(words, " ")
 end
 
 --- Canonicalise protections and bypasses; refuse a grant that would give a
@@ -452,7 +644,9 @@ function Policy:resolve_protections()
     if not p.bypassed then self.active[#self.active + 1] = p end
   end
   self.all_protections = all
-  self:choose_binds(self:grants_by_path())
+  local by_path = self:grants_by_path()
+  self:choose_binds(by_path)
+  self:keep_places(by_path)
   local active_at = {}
   for _, p in ipairs(self.active) do
     active_at[p.canonical] = active_at[p.canonical] or {}
@@ -480,7 +674,7 @@ function Policy:resolve_protections()
   local function refused(g, list)
     for _, p in ipairs(list) do
       if self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-        local lift = p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given
+        local lift = lift_of(p)
         return string.format("%s: %s is protected (%s; nono keeps it %s); add %s to grant it anyway",
           g.source, p.canonical, p.why or p.source, p.mode, lift)
       end
@@ -551,7 +745,8 @@ function Policy:expand(g, dir, mask, prots, out)
   for _, p in ipairs(prots) do
     local name, rest = p.canonical:match("^([^/]+)(.*)$", prefix)
     if rest == "" then
-      exact[name] = p
+      -- (a directory may keep its place and be protected too: the stricter wins)
+      if not exact[name] or allowed_at(p.mode) & ~allowed_at(exact[name].mode) == 0 then exact[name] = p end
     else
       under[name] = under[name] or {}
       table.insert(under[name], p)
@@ -563,7 +758,7 @@ function Policy:expand(g, dir, mask, prots, out)
     if kind ~= "link" then
       local isdir = kind == "directory"
       local p = exact[name]
-      local m = p and mask & allowed_under(p.mode) or mask
+      local m = p and mask & allowed_at(p.mode) or mask
       if isdir and under[name] then
         self:expand(g, base .. name, m, under[name], out)
       else
@@ -580,14 +775,17 @@ function Policy:build_rules()
   self._handled, self._file_rights, self._listings = self:handled(), core.fs_file_rights(), {}
   -- The protections strictly beneath each directory grant that take away
   -- some of its rights.
+  local narrowing = {}
   for _, p in ipairs(self.active) do
-    if not p.bind and not p.guarded then
-      for dir in ancestors(p.canonical) do
-        local g = grants[dir]
-        if g and g.isdir and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
-          beneath[g] = beneath[g] or {}
-          table.insert(beneath[g], p)
-        end
+    if not p.bind and not p.guarded then narrowing[#narrowing + 1] = p end
+  end
+  for _, p in ipairs(self.kept_places or {}) do narrowing[#narrowing + 1] = p end
+  for _, p in ipairs(narrowing) do
+    for dir in ancestors(p.canonical) do
+      local g = grants[dir]
+      if g and g.isdir and self:mask(g) & ~allowed_under(p.mode) ~= 0 then
+        beneath[g] = beneath[g] or {}
+        table.insert(beneath[g], p)
       end
     end
   end
@@ -629,10 +827,15 @@ end
 function Policy:describe(rule)
   local m, words = rule.mask, {}
   local scope = self:handled() & (rule.isdir and ~0 or core.fs_file_rights())
+  if self.keep_dirs then scope = scope & ~A.remove_dir end
   for _, class in ipairs { "read", "write", "ioctl" } do
     local full = M.classes[class] & scope
     if full ~= 0 and m & full == full then
       words[#words + 1] = class
+      m = m & ~full
+    elseif class == "write" and full & ~A.remove_dir ~= 0 and m & full == full & ~A.remove_dir then
+      -- (a directory narrowed to keep the one above a read-only mount in place)
+      words[#words + 1] = "write(no rmdir)"
       m = m & ~full
     end
   end
@@ -697,8 +900,8 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
-  for _, binds in ipairs { { "add_ro_bind", self.ro_binds }, { "add_noexec_bind", self.noexec_binds },
-                           { "add_pin", self.pins } } do
+  for _, binds in ipairs { { "add_pin_bind", self.pin_binds }, { "add_ro_bind", self.ro_binds },
+      { "add_noexec_bind", self.noexec_binds } } do
     for _, path in ipairs(binds[2] or {}) do
       local ok, msg, err = plan[binds[1]](plan, path)
       if not ok then
@@ -770,9 +973,11 @@ local function required(op, exists, isdir)
   return need
 end
 
-local function hint_for(op, path, isdir, exists, missing)
-  if missing & (A.remove_dir | A.make_char | A.make_block) ~= 0 then
-    return "nono never grants removing directories or creating device nodes"
+local function hint_for(op, path, isdir, exists, missing, keep_dirs)
+  if missing & (A.make_char | A.make_block) ~= 0 then
+    return "nono never grants creating device nodes"
+  elseif missing & A.remove_dir ~= 0 and keep_dirs then
+    return "drop --keep-dirs (keep_dirs() in a profile): it withholds removing and renaming directories"
   end
   local dir_flag = { read = "--read", exec = "--read", write = "--write", readwrite = "--allow" }
   if not exists then
@@ -879,7 +1084,7 @@ function Policy:why(path, op)
     else
       answer.reason = "no grant covers this path"
     end
-    answer.hint = hint_for(op, canonical, isdir, exists, missing)
+    answer.hint = hint_for(op, canonical, isdir, exists, missing, self.keep_dirs)
     local p = self:protection_of(canonical)
     local narrowed = self:narrowed_at(exists and not isdir and paths.parent(canonical) or canonical)
     if not exists then narrowed = narrowed or self:narrowed_at(paths.parent(canonical)) end
@@ -887,7 +1092,7 @@ function Policy:why(path, op)
     for _, g in ipairs(self.grants) do
       if M.covers(g, canonical) then granted_tree = true end
     end
-    local lift = p and (p.mode == "noexec" and "--allow-command " .. p.name or "--bypass " .. p.given)
+    local lift = p and lift_of(p)
     if p and not granted_tree then
       answer.protection = { path = p.canonical, mode = p.mode, why = p.why, source = p.source }
       answer.hint = answer.hint .. " and " .. lift .. " (" .. p.canonical .. " is protected: " .. (p.why or p.source) .. ")"
@@ -922,6 +1127,14 @@ function Policy:why(path, op)
   if guarded then
     answer.note = string.format("%s is guarded, not closed: without mounts here the kernel lets it be "
       .. "changed during the session, and nono restores it when the session ends", bound.canonical)
+  end
+  local blocked = op == "exec" and self.command_files and self.command_files[canonical]
+  if blocked and blocked.tier == "exec" then
+    local lift = {}
+    for i, name in ipairs(blocked.names) do lift[i] = "--allow-command " .. name end
+    answer.note = string.format("%s is a blocked command (%s): nono run refuses to start it as the "
+      .. "command itself (add %s); the command's children may run it", canonical, blocked.why,
+      table.concat(lift, " "))
   end
   if unseen then
     answer.note = "the path cannot be looked up from here (permission denied), so it is taken as written"
@@ -972,7 +1185,7 @@ function Policy:export()
   end
   for i, p in ipairs(self.active) do
     active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
-      name = p.name, bind = p.bind }
+      name = p.name, names = p.names and json.array(p.names), bind = p.bind }
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
@@ -1083,14 +1296,31 @@ function Policy:report()
   end
   table.sort(scope_names)
   table.sort(net_names)
-  local bypassed, blocked = {}, {}
+  local bypassed, blocked, checked = {}, {}, {}
   for _, p in ipairs(self.all_protections or {}) do
     if p.bypassed then bypassed[#bypassed + 1] = { path = p.canonical, by = p.bypassed } end
-    if p.mode == "noexec" and not p.bypassed then blocked[p.name] = true end
   end
-  local blocked_names = {}
-  for name in pairs(blocked) do blocked_names[#blocked_names + 1] = name end
-  table.sort(blocked_names)
+  -- Every name whose file exists here is checked at exec; the "tree" tier
+  -- (unless its protection was bypassed) is blocked for every process.
+  local tree = {}
+  for _, p in ipairs(self.active or {}) do
+    if p.mode == "noexec" then tree[p.canonical] = true end
+  end
+  for real, f in pairs(self.command_files or {}) do
+    for _, name in ipairs(f.names) do
+      checked[name] = true
+      if tree[real] then blocked[name] = true end
+    end
+  end
+  local function sorted(set)
+    local out = {}
+    for name in pairs(set) do out[#out + 1] = name end
+    table.sort(out)
+    return out
+  end
+  local blocked_names, checked_names = sorted(blocked), sorted(checked)
+  local kept = {}
+  for i, p in ipairs(self.kept_places or {}) do kept[i] = p.canonical end
   local not_yet = {
     "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
   }
@@ -1145,14 +1375,19 @@ function Policy:report()
     protections = {
       ro_binds = self.ro_binds or {},
       noexec_binds = self.noexec_binds or {},
-      pins = self.pins or {},
       guards = self.guards or {},
       kept_absent = self.absent or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,
       bypassed = bypassed,
+      commands_checked = checked_names,
       commands_blocked = blocked_names,
       commands_absent = self.commands_missing or {},
+    },
+    directories = {
+      removable = not self.keep_dirs,
+      pinned = self.pin_binds or {},
+      kept = kept,
     },
     session = self.session,
     home = self.home_note,

@@ -302,7 +302,7 @@ end
 local function new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
-    net_block = nil, cmd_allow = {}, cmd_block = {},
+    net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, extends = {},
   }
@@ -320,6 +320,7 @@ local function finish(acc, top)
     absent = acc.absent,
     bypass = acc.bypass,
     net = { block = acc.net_block },
+    keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
@@ -557,11 +558,6 @@ local function make_env(L, rec)
   end
   api.protect = protector("protect", "deny")
   api.readonly = protector("readonly", "readonly")
-  -- A directory that must stay where it is (a mount of it onto itself,
-  -- where user namespaces work): its contents keep the grant's rights, but
-  -- it cannot be renamed, removed or replaced (a repository's .git).
-  api.pin = protector("pin", "pin")
-
   --- Names that must not appear during the session (what git would obey
   -- if they did, but nothing can keep from being created without closing
   -- the directory): checked when the session ends; one that appeared is
@@ -615,7 +611,22 @@ local function make_env(L, rec)
     end
   end
 
-  local COMMAND = "^[^%s/][^%s]*$"
+  --- keep_dirs() (or keep_dirs(true)): write grants do not remove or
+  -- rename directories, as with --keep-dirs; keep_dirs(false) gives it
+  -- back to a profile that extends one asking for it.  Later wins.
+  function api.keep_dirs(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("keep_dirs", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("keep_dirs")
+    acc.keep_dirs = on ~= false
+  end
+
+  -- The names a profile blocks are blocked for every process of the
+  -- sandbox (each looked up in the system directories, then in PATH, when
+  -- the policy is built); the ones it allows come off the blocklist, both
+  -- tiers.
+  local COMMAND = "^[%w][%w%._+-]*$"
   function api.commands(t)
     if type(t) ~= "table" then fail("commands", "expected a table { allow = {...}, block = {...} }, got " .. describe(t)) end
     check_opts("commands", t, { allow = true, block = true }, "allow or block")

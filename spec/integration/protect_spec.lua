@@ -1,15 +1,29 @@
 -- Threat rows 3 and 19: a secret under a granted parent stays out of reach,
 -- and files that run code outside the sandbox later stay read-only, even
 -- with `--allow ~` — including names that do not exist yet.  Row 23: the
--- command blocklist makes the blocked files unexecutable, so a child
--- process (`sh -c 'rm x'`) is refused too: with read-only no-exec mounts
--- where user namespaces work (then `ld.so /usr/bin/rm` is refused as well),
--- by withholding Landlock's EXECUTE elsewhere.  Tried as root and as uid
--- 65534; each denial has an unsandboxed control.
+-- command blocklist refuses every blocked name as the command nono runs,
+-- and makes the system-damage tier (disks, services, system packages,
+-- privilege) unexecutable for every process (`sh -c 'wipefs ...'`): with
+-- read-only no-exec mounts where user namespaces work (then ld.so is
+-- refused as well), by withholding Landlock's EXECUTE elsewhere.  File
+-- commands stay usable by children.  Tried as root and as uid 65534; each
+-- denial has an unsandboxed control.
 local H = require "spec.helper"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 local LDSO = "/lib64/ld-linux-x86-64.so.2"
+
+--- A command of the blocklist's "tree" tier present here (disk tools,
+-- service managers): its --version harms nothing.
+local TREE = (function()
+  for _, name in ipairs { "wipefs", "mkfs", "fdisk", "systemctl" } do
+    for _, dir in ipairs { "/usr/sbin", "/usr/bin", "/sbin", "/bin" } do
+      local real = H.sh("realpath -e " .. H.q(dir .. "/" .. name) .. " 2>/dev/null"):gsub("%s+$", "")
+      if real ~= "" then return { name = name, path = real } end
+    end
+  end
+  error("none of wipefs, mkfs, fdisk, systemctl is installed: the tree tier cannot be tried")
+end)()
 
 local HOME = { "--allow", "~" }
 
@@ -137,29 +151,79 @@ for _, user in ipairs(H.users) do
     after_each(function() H.destroy(w) end)
 
 
-    it("refuses a blocked command as argv[0] and from a child shell (row 23)", function()
+    it("refuses a blocked command as argv[0], naming --allow-command, also through a symlink (row 23)", function()
       H.ready(user)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "rm", "file.txt" })
       assert.equal(127, code)
-      assert.matches("cannot execute 'rm': Permission denied", err)
-      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", "rm file.txt" })
-      assert.are_not.equal(0, code)
-      assert.matches("Permission denied", err)
+      assert.matches("'rm' is a blocked command %(deletion: /usr/bin/rm%)", err)
+      assert.matches("hint: add %-%-allow%-command rm to run it", err)
       assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
-      assert.equal("EACCES", (H.probe(w, user, { "--allow", "." }, "exec", "/usr/bin/rm")))
+      -- resolved through symlinks before exec: another name for rm is rm
+      assert(os.execute("ln -s /usr/bin/rm " .. H.q(w.project .. "/del")))
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "./del", "file.txt" })
+      assert.equal(127, code)
+      assert.matches("'%./del' is a blocked command", err)
+      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
+      -- --dry-run says so, and exits as nono run would
+      local out
+      out, err, code = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--", "rm", "file.txt" })
+      assert.equal(127, code)
+      assert.matches("command: rm file%.txt %(refused: /usr/bin/rm is a blocked command; "
+        .. "%-%-allow%-command rm runs it%)", out)
     end)
 
-    it("refuses a blocked command run through ld.so too (no-exec mounts, user namespaces here)", function()
+    it("lets the command's children run file commands: the grants decide what they change", function()
       H.ready(user)
-      -- the control: ld.so runs rm outside the sandbox
-      local out = H.sh(H.as(user, LDSO .. " /usr/bin/rm --version"))
-      assert.matches("^rm %(GNU coreutils%)", out)
-      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", LDSO, "/usr/bin/rm", "file.txt" })
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c",
+        "cp file.txt copy && mv copy moved && chmod +x moved && rm moved file.txt" })
+      assert.equal(0, code, err)
+      assert.is_nil(io.open(w.project .. "/file.txt", "r"))
+      assert.is_nil(io.open(w.project .. "/moved", "r"))
+      -- outside the grants, rm from a child is refused by Landlock (control: it works bare)
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c",
+        "rm " .. H.q(w.outside .. "/file.txt") })
+      assert.are_not.equal(0, code)
+      assert.matches("Permission denied", err)
+      assert.truthy(io.open(w.outside .. "/file.txt", "r"))
+      assert.equal("ok", H.probe_bare(w, user, "unlink", w.outside .. "/file.txt"))
+    end)
+
+    it("blocks a system-damage command for every process: argv[0], a child shell (row 23)", function()
+      H.ready(user)
+      -- the control: it runs outside the sandbox
+      local out, _, code = H.sh(H.as(user, H.q(TREE.path) .. " --version"))
+      assert.equal(0, code)
+      assert.is_true(#out > 0)
+      local err
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", TREE.name .. " --version" })
+      assert.are_not.equal(0, code)
+      assert.matches("Permission denied", err)
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", TREE.name, "--version" })
+      assert.equal(127, code)
+      assert.matches("'" .. TREE.name .. "' is a blocked command", err)
+      assert.equal("EACCES", (H.probe(w, user, { "--allow", "." }, "exec", TREE.path)))
+      local report = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--", "true" })
+      assert.matches("commands +checked at exec: [^\n]*%f[%w]rm%f[^%w]", report)
+      assert.matches("commands +checked at exec: [^\n]*%f[%w]" .. TREE.name .. "%f[^%w]", report)
+      local tree = report:match("commands +blocked for every process: ([^\n]*)")
+      assert.matches(" ?" .. TREE.name .. " ", tree)
+      for _, name in ipairs { "rm", "rmdir", "mv", "cp", "chmod", "chown", "chgrp", "truncate", "dd",
+                              "shred", "pip", "rsync", "scp", "sftp" } do
+        assert.not_matches("%f[%w]" .. name .. "%f[^%w.-]", tree, 1)
+      end
+    end)
+
+    it("refuses a system-damage command run through ld.so too (no-exec mounts, user namespaces here)", function()
+      H.ready(user)
+      -- the control: ld.so runs it outside the sandbox
+      local _, _, code = H.sh(H.as(user, LDSO .. " " .. TREE.path .. " --version"))
+      assert.equal(0, code)
+      local err
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--", LDSO, TREE.path, "--version" })
       assert.are_not.equal(0, code)
       assert.matches("failed to map segment", err)
-      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
       local report = H.nono(w, user, { "run", "--dry-run", "--allow", ".", "--", "true" })
-      assert.matches("commands +blocked: [^\n]*read%-only no%-exec mounts", report)
+      assert.matches("commands +blocked for every process: [^\n]*read%-only no%-exec mounts", report)
     end)
 
     it("without user namespaces, withholds execute by narrowing (ld.so then still runs it: the residual)", function()
@@ -172,19 +236,25 @@ for _, user in ipairs(H.users) do
         return H.sh(string.format("cd %s && env HOME=%s %s %s NOUSERNS %s %s", H.q(w.project), H.q(w.home),
           H.as(user, ""), H.q(helper), H.q(w.nono), table.concat(words, " ")))
       end
-      local _, err, code = run("run", "--allow", ".", "--", "sh", "-c", "rm file.txt")
+      local _, err, code = run("run", "--allow", ".", "--", "sh", "-c", TREE.name .. " --version")
       assert.are_not.equal(0, code)
       assert.matches("Permission denied", err)
-      assert.truthy(io.open(w.project .. "/file.txt", "r"), "rm ran: file.txt is gone")
+      -- rm is not blocked for children here either
+      _, err, code = run("run", "--allow", ".", "--", "sh", "-c", "rm file.txt")
+      assert.equal(0, code, err)
+      assert.is_nil(io.open(w.project .. "/file.txt", "r"))
       local report = run("run", "--dry-run", "--allow", ".", "--", "true")
-      assert.matches("commands +blocked: [^\n]*execute withheld", report)
-      assert.matches("narrowed: /usr/bin/rm is protected", report)
-      local out = run("run", "--allow", ".", "--", LDSO, "/usr/bin/rm", "--version")
-      assert.matches("^rm %(GNU coreutils%)", out)
+      assert.matches("commands +blocked for every process: [^\n]*execute withheld", report)
+      assert.matches("narrowed: " .. TREE.path:gsub("%p", "%%%0") .. " is protected", report)
+      local out
+      out, _, code = run("run", "--allow", ".", "--", LDSO, TREE.path, "--version")
+      assert.equal(0, code)
+      assert.is_true(#out > 0)
     end)
 
     it("still lets the blocked file be read (a seat belt, not a boundary)", function()
       H.ready(user)
+      assert.equal("ok", (H.probe(w, user, { "--allow", "." }, "read", TREE.path)))
       assert.equal("ok", (H.probe(w, user, { "--allow", "." }, "read", "/usr/bin/rm")))
     end)
 
@@ -194,13 +264,48 @@ for _, user in ipairs(H.users) do
         "--", "rm", "file.txt" })
       assert.equal(0, code, err)
       assert.is_nil(io.open(w.project .. "/file.txt", "r"))
+      _, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow-command", TREE.name,
+        "--", "sh", "-c", TREE.name .. " --version" })
+      assert.equal(0, code, err)
       _, err, code = H.nono(w, user, { "run", "--allow", ".", "--block-command", "ls",
         "--", "sh", "-c", "ls" })
       assert.are_not.equal(0, code)
       assert.matches("Permission denied", err)
-      local out = H.nono(w, user, { "why", "--path", "/usr/bin/rm", "--op", "exec" })
+      local out = H.nono(w, user, { "why", "--path", TREE.path, "--op", "exec" })
       assert.matches("^DENIED exec", out)
-      assert.matches("hint: add %-%-allow%-command rm", out)
+      assert.matches("hint: add %-%-allow%-command " .. TREE.name:gsub("%p", "%%%0"), out)
+      out = H.nono(w, user, { "why", "--path", "/usr/bin/rm", "--op", "exec" })
+      assert.matches("^ALLOWED exec", out)
+      assert.matches("note: /usr/bin/rm is a blocked command %(deletion%): nono run refuses to start it", out)
+    end)
+
+    it("--block-command finds a tool outside the system directories in PATH; a name found nowhere is a usage error", function()
+      H.ready(user)
+      local tools = w.root .. "/tools"
+      assert(os.execute(table.concat({
+        "mkdir -p " .. H.q(tools),
+        "printf '#!/bin/sh\\necho MYTOOL\\n' > " .. H.q(tools .. "/nono-spec-tool"),
+        "chmod 0755 " .. H.q(tools) .. " " .. H.q(tools .. "/nono-spec-tool"),
+      }, " && ")))
+      local env = { env = "PATH=" .. H.q(tools .. ":/usr/bin:/bin") }
+      -- the control: without the block it runs in the sandbox
+      local out, err, code = H.nono(w, user, { "run", "--read", tools, "--", "sh", "-c", "nono-spec-tool" }, env)
+      assert.equal(0, code, err)
+      assert.equal("MYTOOL\n", out)
+      out, err, code = H.nono(w, user, { "run", "--read", tools, "--block-command", "nono-spec-tool",
+        "--", "sh", "-c", "nono-spec-tool" }, env)
+      assert.are_not.equal(0, code)
+      assert.equal("", out)
+      assert.matches("Permission denied", err)
+      _, err, code = H.nono(w, user, { "run", "--read", tools, "--block-command", "nono-spec-tool",
+        "--", "nono-spec-tool" }, env)
+      assert.equal(127, code)
+      assert.matches("is a blocked command", err)
+      out, err, code = H.nono(w, user, { "run", "--block-command", "no-such-tool-nono", "--", "sh", "-c",
+        "echo RAN" }, env)
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("no command 'no%-such%-tool%-nono'", err)
     end)
   end)
 end

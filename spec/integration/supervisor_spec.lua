@@ -138,9 +138,9 @@ for _, user in ipairs(H.users) do
     it("ends the session when the sandbox moved a time-limited grant away (fails closed)", function()
       H.ready(user)
       -- --write on the directory lets the command rename the granted file
-      -- (a granted directory cannot be moved: nono never grants remove_dir);
-      -- the Landlock rule follows the file, so hiding the old path would
-      -- not take it back.
+      -- (or a granted directory: write grants remove and rename them); the
+      -- Landlock rule follows the file, so hiding the old path would not
+      -- take it back.
       local out, err, code = H.nono(w, user, { "run", "--write", w.timed, "--allow-file",
         w.timed .. "/f:1s", "--read-file", w.probe, "--audit-log", w.log, "--", "sh", "-c",
         "P=" .. H.q(w.probe) .. "; $P rename " .. H.q(w.timed .. "/f") .. " " .. H.q(w.timed .. "/moved")
@@ -152,6 +152,19 @@ for _, user in ipairs(H.users) do
       local ev = find(events(w), "expire")
       assert.matches("Stale", ev.error)
       assert.is_string(find(events(w), "exit").error)
+    end)
+
+    it("ends the session when the sandbox moved a time-limited directory away (fails closed)", function()
+      H.ready(user)
+      local out, err, code = H.nono(w, user, { "run", "--write", w.timed, "--allow", w.timed .. "/sub:1s",
+        "--read-file", w.probe, "--audit-log", w.log, "--", "sh", "-c",
+        "P=" .. H.q(w.probe) .. "; $P rename " .. H.q(w.timed .. "/sub") .. " " .. H.q(w.timed .. "/moved")
+          .. "; $P mkdir " .. H.q(w.timed .. "/sub") -- a decoy in its place
+          .. "; sleep 3; $P create " .. H.q(w.timed .. "/moved/f") .. "; echo never" })
+      assert.equal("ok\nok\n", out)
+      assert.equal(137, code, err)
+      assert.matches("could not be taken back %(" .. (w.timed .. "/sub"):gsub("%p", "%%%0") .. ": Stale", err)
+      assert.is_nil(io.open(w.timed .. "/moved/f", "r"))
     end)
 
     it("refuses a time-limited grant that would hide a permanent one beneath it", function()

@@ -14,15 +14,63 @@ describe("nono.policy", function()
     return policy.new { abi = abi or 7, home = w.home, cwd = w.project, system = false }
   end
 
-  it("never gives remove_dir or device-node creation, even with read+write", function()
+  it("gives remove_dir with write (not with keep_dirs), never device-node creation", function()
     local p = new()
     assert(p:grant(".", "read,write", { kind = "dir" }))
     assert(p:resolve())
     local rules = p:rules()
     assert.equal(1, #rules)
     assert.equal(w.project, rules[1].path)
-    assert.equal(0, rules[1].mask & (A.remove_dir | A.make_char | A.make_block))
-    assert.equal(A.remove_file, rules[1].mask & A.remove_file)
+    assert.equal(0, rules[1].mask & (A.make_char | A.make_block))
+    assert.equal(A.remove_file | A.remove_dir, rules[1].mask & (A.remove_file | A.remove_dir))
+    assert.equal("read+write", p:describe(rules[1]))
+    p = new()
+    p:set_keep_dirs(true)
+    assert(p:grant(".", "read,write", { kind = "dir" }))
+    assert(p:resolve())
+    assert.equal(0, p:rules()[1].mask & A.remove_dir)
+    assert.equal(A.remove_file, p:rules()[1].mask & A.remove_file)
+    assert.equal("read+write", p:describe(p:rules()[1]))
+    assert.is_false(p:report().directories.removable)
+  end)
+
+  it("keeps the directories above a read-only mount in place: pinned, or their parent narrowed", function()
+    assert(os.execute("mkdir -p " .. H.q(w.project .. "/.git/hooks") .. " && touch "
+      .. H.q(w.project .. "/.git/config")))
+    local function git_policy(pins)
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false,
+        binds = true, pins = pins }
+      assert(p:grant(".", "read,write", { kind = "dir", source = "--allow ." }))
+      assert(p:protect(".git/config", "readonly", { source = "test" }))
+      assert(p:resolve())
+      local by_path = {}
+      for _, r in ipairs(p:rules()) do by_path[r.path] = r end
+      return p, by_path
+    end
+    -- .git could be renamed away (remove_dir in the project) with its
+    -- config's mount, and a new .git made: .git is pinned instead
+    local p, rules = git_policy(true)
+    assert.same({ w.project .. "/.git/config" }, p.ro_binds)
+    assert.same({ w.project .. "/.git" }, p.pin_binds)
+    assert.equal(A.remove_dir, rules[w.project].mask & A.remove_dir)
+    assert.same({ w.project .. "/.git" }, p:report().directories.pinned)
+    -- a core that cannot pin: the project loses remove_dir, .git and the
+    -- other entries keep it
+    p, rules = git_policy(false)
+    assert.same({}, p.pin_binds)
+    assert.equal(0, rules[w.project].mask & A.remove_dir)
+    assert.equal("read+write(no rmdir)", p:describe(rules[w.project]))
+    assert.equal(A.remove_dir, rules[w.project .. "/.git"].mask & A.remove_dir)
+    assert.equal(A.remove_dir, rules[w.project .. "/sub"].mask & A.remove_dir)
+    assert.same({ w.project .. "/.git" }, p:report().directories.kept)
+    -- nothing to keep where no grant removes directories
+    local q = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false,
+      binds = true, pins = true }
+    q:set_keep_dirs(true)
+    assert(q:grant(".", "read,write", { kind = "dir" }))
+    assert(q:protect(".git/config", "readonly", { source = "test" }))
+    assert(q:resolve())
+    assert.same({}, q.pin_binds)
   end)
 
   it("limits a grant on a file to file rights", function()

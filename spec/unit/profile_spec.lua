@@ -234,7 +234,7 @@ describe("nono.profile", function()
       for _, p in ipairs(spec.protect) do modes[p.path] = p.mode end
       assert.same({ [userdir] = "readonly", [userdir .. "/missing2"] = "deny" }, modes)
       local _, err = run("readonly('/x', { if_exist = true })")
-      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, missing, content or why%)", err)
+      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, missing, content, guard or why%)", err)
     end)
 
     it("refuses bytecode", function()
