@@ -2,6 +2,7 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -194,6 +195,13 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	char *const *binds;
 	size_t nbinds = policy_pins(p, &binds);
 	if (policy_private_mounts(p)) {
+		/* A mount over the working directory or above it leaves this
+		 * process in the directory beneath the mount, where none of the
+		 * binds are: `.git/config` from a pinned project root would be
+		 * the writable one.  So the directory is entered again, by name,
+		 * once everything is mounted. */
+		char cwd[PATH_MAX];
+		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
 		/* pins first: the read-only binds beneath them go on top */
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
@@ -204,6 +212,8 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 		nbinds = policy_noexec_binds(p, &binds);
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_bind_readonly(binds[i], 1);
+		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
+			nerr = -errno;
 		if (nerr < 0)
 			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
 	}

@@ -6,6 +6,8 @@ local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
 local json = require "nono.json"
+local git = require "nono.git"
+local lfs = require "lfs"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
@@ -375,6 +377,25 @@ local function build_policy(opts, create_missing)
     -- profiles load from here too: nothing in the sandbox may write it
     local dir = profile.user_dir(ctx)
     if dir then p:protect(dir, "readonly", { source = "protected", why = "nono's user profiles" }) end
+  else
+    -- Without a profile (whose project group does this and grants what the
+    -- pointers name), the repository nono runs in keeps what git obeys
+    -- read-only all the same (rows 19, 27): a plain --allow . covers it.
+    local ok, repo = pcall(git.find, cwd, { uid = core.geteuid(), homes = homes })
+    if not ok then return nil, repo, EXIT_SETUP end
+    if repo then
+      local prot = git.protected(repo, { home = home, project = repo.root,
+        xdg_config_home = os.getenv("XDG_CONFIG_HOME") })
+      local source = "git (" .. repo.root .. ")"
+      for _, r in ipairs(prot.readonly) do
+        if lfs.symlinkattributes(r.path) then
+          p:protect(r.path, "readonly", { source = source, why = r.why, guard = true })
+        else
+          p:keep_absent(r.path, { source = source, why = r.why })
+        end
+      end
+      for _, a in ipairs(prot.absent) do p:keep_absent(a.path, { source = source, why = a.why }) end
+    end
   end
   for _, o in ipairs(opts.policy) do
     local ok, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
