@@ -5,6 +5,7 @@
 #include "lnono.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <locale.h>
 #include <linux/openat2.h>
@@ -787,6 +788,41 @@ static int l_chmod(lua_State *L)
 	return 1;
 }
 
+/* core.hold_dir(path) -> fd, or nil, message, errno: an O_PATH descriptor
+ * on a directory, so that the supervisor can find it again wherever the
+ * session moved it (guard.lua); core.held_path(fd) -> where it is now (or
+ * nil when it was removed); core.close_fd(fd). */
+static int l_hold_dir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return push_error(L, errno, path);
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+static int l_held_path(lua_State *L)
+{
+	char link[64], target[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)luaL_checkinteger(L, 1));
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return push_error(L, errno, link);
+	target[n] = '\0';
+	/* the kernel's mark for a removed directory */
+	if (n > 10 && strcmp(target + n - 10, " (deleted)") == 0)
+		return 0;
+	lua_pushlstring(L, target, (size_t)n);
+	return 1;
+}
+
+static int l_close_fd(lua_State *L)
+{
+	close((int)luaL_checkinteger(L, 1));
+	return 0;
+}
+
 /* core.geteuid(): whose files a policy input must be (row 27). */
 static int l_geteuid(lua_State *L)
 {
@@ -1007,6 +1043,9 @@ static const luaL_Reg core_funcs[] = {
 	{ "getpid", l_getpid },
 	{ "geteuid", l_geteuid },
 	{ "chmod", l_chmod },
+	{ "hold_dir", l_hold_dir },
+	{ "held_path", l_held_path },
+	{ "close_fd", l_close_fd },
 	{ "expire", l_expire },
 	{ "holders", l_holders },
 	{ "kill", l_kill },

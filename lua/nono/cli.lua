@@ -554,6 +554,10 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   for _, path in ipairs(d.pinned) do
     line("  kept in place %s (pinned: a mount of itself; it holds a read-only mount)", path)
   end
+  for _, path in ipairs(d.guarded) do
+    line("  kept in place %s (guarded: it holds a guarded path; if it is renamed or replaced during the "
+      .. "session, nono moves it back when the session ends)", path)
+  end
   for _, path in ipairs(d.kept) do
     line("  kept in place %s (it holds a read-only mount, and this core cannot pin it: no directory "
       .. "directly in %s can be removed or renamed)", path, path:match("^(.*)/[^/]*$"))
@@ -592,6 +596,7 @@ local function enforcement(p)
   end
   json.array(r.directories.pinned)
   json.array(r.directories.kept)
+  json.array(r.directories.guarded)
   return r
 end
 

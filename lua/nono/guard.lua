@@ -100,10 +100,20 @@ local function put(path, node)
   return true
 end
 
---- Take copies of `guards` ({ {path, why} }).  Returns the list of kept
--- copies, or nil and a message naming the path that cannot be kept.
-function M.keep(guards)
-  local kept = {}
+--- Take copies of `guards` ({ {path, why} }), and hold each directory of
+-- `places` (those above a guarded path that the session could rename: a
+-- moved .git would take the restored files with it).  Returns the kept
+-- state, or nil and a message naming the path that cannot be kept.
+function M.keep(guards, places)
+  local kept = { places = {} }
+  for _, dir in ipairs(places or {}) do
+    local fd, msg = core.hold_dir(dir)
+    if not fd then
+      for _, h in ipairs(kept.places) do core.close_fd(h.fd) end
+      return nil, string.format("cannot hold %s to keep it in place (%s)", dir, msg)
+    end
+    kept.places[#kept.places + 1] = { path = dir, fd = fd }
+  end
   for _, g in ipairs(guards or {}) do
     local node, msg = copy(g.path, { bytes = 0, entries = 0 })
     if not node then
@@ -114,11 +124,39 @@ function M.keep(guards)
   return kept
 end
 
+--- Put every held directory back where it was (shallowest first: a moved
+-- project root before the .git inside it), moving aside whatever took its
+-- place.
+local function replace(kept, say, event)
+  for _, h in ipairs(kept.places) do
+    local now = core.held_path(h.fd)
+    if now ~= h.path then
+      local aside = string.format("%s.nono-moved-%d", h.path, os.time())
+      local ok, msg = true, nil
+      if lfs.symlinkattributes(h.path) then ok, msg = os.rename(h.path, aside) end
+      if ok and now then ok, msg = os.rename(now, h.path) end
+      if ok and now then
+        say("%s was moved to %s during the session: moved back%s", h.path, now,
+          lfs.symlinkattributes(aside) and ", what took its place moved aside to " .. aside or "")
+      else
+        say("WARNING: %s was %s during the session and could not be put back (%s): check it before "
+          .. "using git or the agent here", h.path, now and "moved to " .. now or "removed",
+          tostring(msg or "it is gone"))
+      end
+      event("moved_back", { path = h.path, from = now, moved_to = aside, error = not (ok and now) and
+        tostring(msg or "removed") or nil })
+    end
+    core.close_fd(h.fd)
+  end
+end
+
 --- Put back every kept copy that changed.  `say(fmt, ...)` reports;
 -- `event(name, fields)` logs.  Returns the number restored.
 function M.restore(kept, say, event)
   local n = 0
-  for _, k in ipairs(kept or {}) do
+  if not kept then return 0 end
+  replace(kept, say, event)
+  for _, k in ipairs(kept) do
     local now = copy(k.path, { bytes = -math.huge, entries = -math.huge })
     if not (now and same(k.node, now)) then
       local aside = string.format("%s.nono-moved-%d", k.path, os.time())

@@ -571,7 +571,7 @@ end
 -- Narrowed read-only protections need neither: the directories on their
 -- way keep reading only.
 function Policy:keep_places(grants)
-  self.pin_binds, self.kept_places = {}, {}
+  self.pin_binds, self.kept_places, self.place_guards = {}, {}, {}
   local bound, seen = {}, {}
   for _, path in ipairs(self.ro_binds) do bound[path] = true end
   local function up(path)
@@ -588,13 +588,17 @@ function Policy:keep_places(grants)
     end
   end
   for _, p in ipairs(self.active) do
-    if p.bind and p.mode == "readonly" then
+    if p.bind and p.mode == "readonly" or p.guarded then
       local dir = up(p.canonical)
       -- (if no grant gives it at a parent, none gives it further up)
       while dir ~= "/" and removable(up(dir)) do
         if not bound[dir] and not seen[dir] then
           seen[dir] = true
-          if self:pins_available() then
+          if p.guarded then
+            -- no mounts (the floor): the supervisor holds the directory and
+            -- moves it back when the session ends if it was moved away
+            self.place_guards[#self.place_guards + 1] = dir
+          elseif self:pins_available() then
             self.pin_binds[#self.pin_binds + 1] = dir
           else
             self.kept_places[#self.kept_places + 1] = { path = dir, canonical = dir, given = dir,
@@ -607,6 +611,7 @@ function Policy:keep_places(grants)
     end
   end
   table.sort(self.pin_binds)
+  table.sort(self.place_guards)
 end
 
 --- The option that lifts protection `p`: --bypass, or for a blocked
@@ -1388,6 +1393,7 @@ function Policy:report()
       removable = not self.keep_dirs,
       pinned = self.pin_binds or {},
       kept = kept,
+      guarded = self.place_guards or {},
     },
     session = self.session,
     home = self.home_note,

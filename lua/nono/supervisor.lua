@@ -136,7 +136,7 @@ function M.run(plan, command, o)
     if not lfs.symlinkattributes(a.path) then watched[#watched + 1] = a end
   end
   -- Guarded paths (no mounts here): copies taken before the command starts.
-  local kept, kmsg = guard.keep(o.policy.guards)
+  local kept, kmsg = guard.keep(o.policy.guards, o.policy.place_guards)
   if not kept then return { kind = "setup_failed", stage = "the supervisor", message = kmsg } end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)

@@ -144,8 +144,9 @@ for _, user in ipairs(H.users) do
         "for f in .git/config extra.gitconfig .git/info/exclude .git/hooks/pre-commit .git/description; do",
         "  if printf '[core]\\n\\tfsmonitor = %s\\n' >> $f 2>/dev/null; then echo WROTE $f; fi",
         "done",
-        "mv .git .git-moved 2>/dev/null && echo MOVED",
         "git -c user.name=t -c user.email=t@t commit -q --allow-empty -m inside && echo COMMITTED",
+        "mv .git .git-moved 2>/dev/null && echo MOVED",
+        "true",
       }, "\n"):format(w.evil)
       local config = H.slurp(w.project .. "/.git/config")
       local out, err, code = session(w, user, "claude-code", script)
@@ -153,7 +154,9 @@ for _, user in ipairs(H.users) do
       if H.floor then
         -- no mounts: guarded, so written during the session, restored after it
         assert.equal("WROTE .git/config\nWROTE extra.gitconfig\nWROTE .git/info/exclude\n"
-          .. "WROTE .git/hooks/pre-commit\nWROTE .git/description\nCOMMITTED\n", out)
+          .. "WROTE .git/hooks/pre-commit\nWROTE .git/description\nCOMMITTED\nMOVED\n", out)
+        assert.matches(".git was moved to " .. w.project .. "/.git-moved during the session: moved back",
+          err, 1, true)
         assert.matches(".git/config (git config", err, 1, true)
       else
         -- description is not read by git: writable, as the rest of .git
@@ -182,8 +185,17 @@ for _, user in ipairs(H.users) do
       local out, err, code = session(w, user, "claude-code",
         "mkdir -p .husky/_ 2>/dev/null; cp " .. H.q(w.evil) .. " .husky/_/pre-commit 2>&1 && echo PLANTED; "
         .. "git -c user.name=t -c user.email=t@t commit -q --allow-empty -m inside && echo COMMITTED")
-      assert.equal(0, code, err)
-      assert.equal("COMMITTED\n", out:gsub("[^\n]*Permission denied\n", ""):gsub("[^\n]*Read%-only file system\n", ""))
+      if H.floor then
+        -- no mounts: guarded, so the hook was planted and ran inside the
+        -- sandbox (the commit failed on it), and is gone after the session
+        assert.equal("PLANTED\n", out, err)
+        assert.matches(".husky/_ (git hooks", err, 1, true)
+        os.remove(w.marker)
+      else
+        assert.equal(0, code, err)
+        assert.equal("COMMITTED\n", out:gsub("[^\n]*Permission denied\n", ""):gsub("[^\n]*Read%-only file system\n", ""))
+      end
+      assert.is_nil(io.open(w.project .. "/.husky/_/pre-commit", "r"))
       assert.is_true(exists(w.project .. "/.husky/_"))
       H.sh(string.format("cd %s && %s", H.q(w.project), H.as(user,
         "env HOME=" .. H.q(w.home) .. " git -c user.name=t -c user.email=t@t commit -q --allow-empty -m c")))
