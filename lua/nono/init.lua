@@ -260,9 +260,11 @@ function Policy:apply(opts)
   check(opts == nil or type(opts) == "table", "apply: expected a table of options, got %s", type(opts))
   opts = opts or {}
   check(opts.keep_caps == nil or type(opts.keep_caps) == "boolean", "apply: keep_caps must be a boolean")
-  local flags = opts.keep_caps and 1 or 0
-  if flags ~= 0 and not (core.apply_flags and core.apply_flags.keep_caps) then
-    refuse("keep_caps: this build of nono.core cannot keep capabilities (plan:apply takes no flags)")
+  local flags = 0
+  if opts.keep_caps then
+    flags = core.apply_flags and core.apply_flags.keep_caps
+    -- an older nono.core would drop what the caller said it needs
+    if not flags then refuse("keep_caps: this nono.core cannot keep capabilities (plan:apply takes no flags)") end
   end
   local n = threads()
   if n and n > 1 then

@@ -180,6 +180,9 @@ describe("apply #landlock", function()
         print("secret after: " .. tostring(e))
         print("why after: " .. p:why(HOME .. "/.bashrc", "write").verdict)
         print("binds after: " .. #p:report().protections.ro_binds)
+        -- spawn from the sandboxed process plans without mounts too
+        local r = p:spawn({ "sh", "-c", "echo x >> \"$1\" || exit 3", "sh", HOME .. "/.bashrc" })
+        print("spawn after: " .. r.kind .. " " .. r.code)
       ]])
       assert.are.equal(0, code, out .. err)
       if out:find("binds before: 0 ") then
@@ -197,6 +200,7 @@ describe("apply #landlock", function()
       assert.matches("secret after: 13", out)
       assert.matches("why after: denied", out)
       assert.matches("binds after: 0", out)
+      assert.matches("spawn after: exited 3", out)
     end)
 
     it("raises when it cannot apply: a caller that does not check runs nothing more, as " .. user, function()
@@ -460,11 +464,13 @@ describe("spawn, as nono run does #landlock", function()
     assert.are.equal(here, lfs.currentdir())
   end)
 
-  it("refuses a threaded caller with EBUSY, and runs a single-threaded one (C API)", function()
-    if not H.require_landlock() then return end
-    local out, err, code = H.sh(H.q(threads_spawn))
-    assert.are.equal(0, code, out .. err)
-    -- the control first: before the second thread exists, it runs
-    assert.are.equal("exited 0\nEBUSY\n", out)
-  end)
+  for _, user in ipairs(H.users) do
+    it("refuses a threaded caller with EBUSY, and runs a single-threaded one (C API), as " .. user, function()
+      if not H.ready(user) then return end
+      local out, err, code = H.sh(H.as(user, H.q(threads_spawn)))
+      assert.are.equal(0, code, out .. err)
+      -- the control first: before the second thread exists, it runs
+      assert.are.equal("exited 0\nEBUSY\n", out)
+    end)
+  end
 end)
