@@ -12,11 +12,9 @@ assert(allowed and outside, "usage: apply_self.lua ALLOWED_DIR OUTSIDE_FILE")
 
 local p = nono.policy { protect = false, commands = false }
 assert(p:read(allowed))
-local ok, msg, errno = p:apply()
-if not ok then
-  io.stderr:write(msg, "\n")
-  os.exit(125)
-end
+-- apply() raises when the sandbox cannot be put in force (the process is
+-- then as it was): nothing below runs unsandboxed by oversight.
+p:apply()
 print("applied")
 
 local f = io.open(allowed)

@@ -16,7 +16,8 @@
  * loader and the program read itself.
  *
  * Every function returns 0 or a negative errno and never exits, except
- * nono_apply, which aborts when the process could be left half-sandboxed. */
+ * nono_apply, which aborts when the process could be left half-sandboxed
+ * (after rehearsing every step in a child, this should not happen). */
 #ifndef NONO_H
 #define NONO_H
 
@@ -68,33 +69,78 @@ NONO_EXPORT int nono_policy_allow(struct nono_policy *p, const char *path,
  * rule was added), -EINVAL (NULL). */
 NONO_EXPORT int nono_policy_net_block(struct nono_policy *p, int on);
 
-/* Sandbox the calling process: no_new_privs, Landlock restrict_self with
- * the policy's rules and scopes, then the seccomp filter.  Inherited by
- * every child; there is no way back.  File descriptors stay open and
- * capabilities are kept (the process is not exec'ing a stranger).
+/* Sandbox the calling process: no_new_privs, every capability dropped,
+ * Landlock restrict_self with the policy's rules and scopes, then the
+ * seccomp filter.  Inherited by every child; there is no way back.  File
+ * descriptors stay open.  Capabilities: a process that holds any (root)
+ * loses them all, as `nono run`'s command does (bounding and ambient sets
+ * emptied, securebits NOROOT and NO_SETUID_FIXUP locked, so neither this
+ * process nor anything it execs as uid 0 has one again); a caller that
+ * needs them says so with nono_apply_flags(p, NONO_APPLY_KEEP_CAPS).
  *
- * All or nothing: the ruleset and the filter are built first, and the
- * number of threads checked, while failing still changes nothing; then
- * -errno is returned and the process is as it was:
+ * All or nothing: the ruleset and the filter are built, the number of
+ * threads checked, and then every step below done once in a short-lived
+ * child (fork) with this process's credentials and sandbox, while failing
+ * still changes nothing; then -errno is returned and the process is as it
+ * was:
  *   -EBUSY    the process has more than one thread (Landlock and seccomp
  *             would restrict only the calling one)
- *   -EINVAL   NULL
- *   the errno of building the ruleset (-ENOMEM, -EMFILE, ...)
- *   the errno of PR_SET_NO_NEW_PRIVS (the first irreversible step)
- * If restrict_self or the filter then fail, after no_new_privs took
- * effect, the process is aborted (abort(3)) rather than left running with
- * less protection than asked for.  Returns 0 when all of it is in force.
- * The policy stays usable (applying it again stacks another layer; the Lua
- * API seals its own policy object instead). */
+ *   -EOPNOTSUPP  the plan has read-only or no-exec binds (they need a new
+ *             mount namespace, which a running process cannot enter)
+ *   -E2BIG    the process already has 16 stacked Landlock domains, the
+ *             kernel's limit (LANDLOCK_MAX_NUM_LAYERS), its own or those
+ *             of whatever sandboxed it before (`nono run`, another tool):
+ *             the child's restrict_self is refused, so the count is the
+ *             kernel's, not one nono keeps
+ *   -EPERM    capabilities held without CAP_SETPCAP (they cannot all be
+ *             dropped; NONO_APPLY_KEEP_CAPS keeps them)
+ *   -EINVAL   NULL, or an unknown flag
+ *   -ECHILD   the child ended without an answer
+ *   the errno of /proc/self/status, fork, pipe, building the ruleset
+ *             (-ENOMEM, -EMFILE, ...), or of any step in the child
+ *             (-ENOMEM: the filters' instruction budget is spent)
+ * The child is reaped with waitpid; a caller's SIGCHLD handler may see it
+ * first, which changes nothing (its answer comes through a pipe).
+ * If a step then fails in this process after the child did it, and after
+ * no_new_privs took effect, the process is aborted (abort(3)) rather than
+ * left running with less protection than asked for.  Returns 0 when all of
+ * it is in force.  The policy stays usable (applying it again stacks
+ * another layer; the Lua API seals its own policy object instead). */
 NONO_EXPORT int nono_apply(struct nono_policy *p);
+
+/* Flags of nono_apply_flags. */
+enum {
+	/* Keep the capabilities the process holds: for a caller that still
+	 * needs them (binding a low port, chown).  Without it they are
+	 * dropped, as the sandboxed command of `nono run` has none. */
+	NONO_APPLY_KEEP_CAPS = 1 << 0,
+};
+
+/* nono_apply with `flags` (0: the same as nono_apply). */
+NONO_EXPORT int nono_apply_flags(struct nono_policy *p, unsigned flags);
 
 /* Run argv[0] (looked up in PATH) with `envp` (NULL: the current
  * environment) in a sandboxed child, exactly as `nono run` does (fds above
  * 2 closed at exec, capabilities dropped, no_new_privs, Landlock, seccomp,
  * parent-death signal), and wait for it, forwarding SIGHUP, SIGINT,
- * SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2.  The policy is not changed.
+ * SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2.  The policy is not changed.  Like
+ * the rules, the environment is the caller's to choose: `envp` is passed
+ * as given, without the filter `nono run` and the Lua API apply (LD_*,
+ * BASH_ENV, NODE_OPTIONS, ...: lua/nono/env.lua).
+ *
+ * Single-threaded callers only: while it waits, SIGCHLD and the forwarded
+ * signals are blocked in the calling thread and their handlers are the
+ * process's, so another thread could take the child's SIGCHLD and leave
+ * the call waiting for good; and the child, between fork and execve,
+ * would run code that may take locks other threads held at fork.  A
+ * process with more than one thread (counted in /proc/self/status; where
+ * that cannot be read the call goes on) is refused with -EBUSY, and
+ * nothing is started.  Spawn from the process before it starts threads,
+ * or from a helper process.
+ *
  * 0 with `*status` set as by waitpid(2) (WIFEXITED, WIFSIGNALED) when the
  * command ran; otherwise, and nothing ran unsandboxed:
+ *   -EBUSY    the process has more than one thread (above)
  *   -EINVAL   a NULL or empty argv, or a NULL p/status
  *   the errno of execve in the sandbox (-ENOENT, -EACCES, ...), with
  *             `*status` = exit status 127

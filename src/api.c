@@ -5,6 +5,7 @@
 #include "../include/nono.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "../vendor/landlock_uapi.h"
+#include "caps.h"
 #include "exec.h"
 #include "landlock.h"
 #include "policy.h"
@@ -111,14 +113,74 @@ static int thread_count(void)
 	return n;
 }
 
+/* The irreversible steps of nono_apply, in order; 0 or -errno of the first
+ * that failed. */
+static int apply_steps(int ruleset, const struct sock_fprog *filter,
+		       unsigned flags)
+{
+	int err;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return -errno;
+	if (!(flags & NONO_APPLY_KEEP_CAPS) && (err = caps_drop_all()) < 0)
+		return err;
+	if ((err = landlock_restrict(ruleset)) < 0)
+		return err;
+	return seccomp_install(filter);
+}
+
+/* Do the irreversible steps once in a short-lived child first: it has this
+ * process's credentials, Landlock domain and filters, so whatever the
+ * kernel would refuse here (a 17th Landlock layer: E2BIG; the filters'
+ * instruction budget: ENOMEM; capabilities without CAP_SETPCAP: EPERM) it
+ * refuses there, while this process is still as it was.  The answer comes
+ * through a pipe, not the exit status: a caller that ignores SIGCHLD or
+ * reaps every child itself must not turn a refusal into a success. */
+static int rehearse(int ruleset, const struct sock_fprog *filter,
+		    unsigned flags)
+{
+	int fds[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		err = apply_steps(ruleset, filter, flags);
+		n = write(fds[1], &err, sizeof(err));
+		_exit(n == (ssize_t)sizeof(err) ? 0 : 1);
+	}
+	close(fds[1]);
+	do
+		n = read(fds[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(err) ? err : -ECHILD;
+}
+
 int nono_apply(struct nono_policy *p)
+{
+	return nono_apply_flags(p, 0);
+}
+
+int nono_apply_flags(struct nono_policy *p, unsigned flags)
 {
 	struct sock_filter insns[SECCOMP_MAX_INSNS];
 	struct sock_fprog filter;
 	char *const *binds;
 	int threads, ruleset, err;
 
-	if (!p)
+	if (!p || (flags & ~(unsigned)NONO_APPLY_KEEP_CAPS))
 		return -EINVAL;
 	/* Landlock (before ABI 8's thread sync) and seccomp without TSYNC
 	 * restrict only the calling thread: the others would stay free. */
@@ -134,7 +196,8 @@ int nono_apply(struct nono_policy *p)
 		return -EOPNOTSUPP;
 
 	/* Stage 1, reversible: everything that can fail for want of memory,
-	 * fds or kernel support is built before anything is changed. */
+	 * fds or kernel support is built, and the kernel's answer to stage 2
+	 * heard, before anything is changed. */
 	err = seccomp_build_filter(policy_seccomp_opts(p), insns,
 				   SECCOMP_MAX_INSNS, &filter);
 	if (err < 0)
@@ -142,16 +205,23 @@ int nono_apply(struct nono_policy *p)
 	ruleset = policy_build_ruleset(p);
 	if (ruleset < 0)
 		return ruleset;
+	err = rehearse(ruleset, &filter, flags);
+	if (err < 0) {
+		close(ruleset);
+		return err;
+	}
 
-	/* Stage 2, irreversible.  no_new_privs first: if it fails, nothing
-	 * has changed yet and the caller hears why. */
+	/* Stage 2, irreversible, and just done in the child: a failure now
+	 * would leave the process less sandboxed than the caller asked for
+	 * while it believes otherwise, so abort instead.  no_new_privs alone
+	 * still returns: nothing else has changed when it fails. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		err = -errno;
 		close(ruleset);
 		return err;
 	}
-	/* From here a failure would leave the process less sandboxed than the
-	 * caller asked for while it believes otherwise: abort instead. */
+	if (!(flags & NONO_APPLY_KEEP_CAPS) && caps_drop_all() < 0)
+		abort();
 	if (landlock_restrict(ruleset) < 0)
 		abort();
 	close(ruleset);
@@ -164,10 +234,17 @@ int nono_spawn(struct nono_policy *p, char *const argv[], char *const envp[],
 	       int *status)
 {
 	struct exec_outcome out;
-	int err;
+	int threads, err;
 
 	if (!p || !argv || !argv[0] || !status)
 		return -EINVAL;
+	/* exec.c waits for SIGCHLD with every other signal blocked in this
+	 * thread only: another thread could take the signal and leave this
+	 * one waiting for good, and the child after fork would copy locks
+	 * other threads hold.  Refused rather than half-working. */
+	threads = thread_count();
+	if (threads > 1)
+		return -EBUSY;
 	err = exec_spawn(p, argv, envp, &out);
 	switch (out.kind) {
 	case EXEC_EXITED:
