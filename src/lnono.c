@@ -325,11 +325,16 @@ static int l_policy_spawn(lua_State *L)
 	return 1;
 }
 
-/* plan:apply() -> true, or nil, msg, errno: sandbox this process
- * (nono_apply, api.c: all or nothing; aborts if it fails midway). */
+/* plan:apply([flags]) -> true, or nil, msg, errno: sandbox this process
+ * (nono_apply_flags, api.c: all or nothing; aborts if it fails midway).
+ * flags: core.apply_flags (keep_caps). */
 static int l_policy_apply(lua_State *L)
 {
-	int err = nono_apply(policy_check(L));
+	struct nono_policy *p = policy_check(L);
+	lua_Integer flags = luaL_optinteger(L, 2, 0);
+	luaL_argcheck(L, flags >= 0 && flags <= (lua_Integer)NONO_APPLY_KEEP_CAPS,
+		      2, "unknown apply flag");
+	int err = nono_apply_flags(p, (unsigned)flags);
 	if (err == -EBUSY)
 		return push_error(L, EBUSY, "more than one thread");
 	if (err < 0)
@@ -1116,6 +1121,11 @@ static void push_constants(lua_State *L)
 	SET_CONSTANTS(L, "net_access", net);
 	SET_CONSTANTS(L, "scope", scopes);
 	SET_CONSTANTS(L, "seccomp", seccomp);
+	/* plan:apply's flags (nono.h) */
+	static const struct constant apply[] = {
+		{ "keep_caps", NONO_APPLY_KEEP_CAPS },
+	};
+	SET_CONSTANTS(L, "apply_flags", apply);
 }
 
 int luaopen_nono_core(lua_State *L)

@@ -522,6 +522,9 @@ function Policy:choose_binds(grants)
   local takes = { readonly = ~M.classes.read, noexec = A.execute }
   local lists = { readonly = self.ro_binds, noexec = self.noexec_binds }
   for _, p in ipairs(self.active) do
+    -- (chosen afresh on every resolve: a model re-planned without mounts
+    -- must not keep binds it once chose)
+    p.bind, p.guarded = nil, nil
     if takes[p.mode] and p.exists then
       for dir in ancestors(p.canonical) do
         local g = grants[dir]
