@@ -88,7 +88,8 @@ for _, user in ipairs(H.users) do
       assert.equal(0, code, err .. out)
       no_denial(out .. err)
       assert.matches("sk%-fake", H.slurp(home .. "/.codex/auth.json"))
-      out, err = run("codex", { BIN .. "codex", "exec", "--skip-git-repo-check", "hi" },
+      -- (it retries for minutes once it meets the network: ended after 15 s)
+      out, err = run("codex", { "timeout", "-k", "2", "15", BIN .. "codex", "exec", "--skip-git-repo-check", "hi" },
         "OPENAI_BASE_URL=http://127.0.0.1:9/v1")
       no_denial(out .. err)
       assert.is_truthy((out .. err):find("network", 1, true) or (out .. err):find("connect", 1, true),
@@ -109,7 +110,8 @@ for _, user in ipairs(H.users) do
 
     it("opencode starts a prompt and writes its state", function()
       if not ready(user, "opencode") then return end
-      local out, err = run("opencode", { "timeout", "20", BIN .. "opencode", "run", "hi" })
+      -- (it waits for the network it cannot reach: ended after 15 s)
+      local out, err = run("opencode", { "timeout", "-k", "2", "15", BIN .. "opencode", "run", "hi" })
       no_denial(out .. err)
       assert.is_true(os.execute("test -f " .. H.q(home .. "/.local/share/opencode/opencode.db")) == true,
         out .. err)

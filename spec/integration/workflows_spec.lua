@@ -14,7 +14,7 @@
 -- brings back the rule that no directory is removed.
 local H = require "spec.helper"
 
-local PROFILES = { "claude-code", "codex", "opencode", "gemini-cli" }
+local PROFILES = { "claude-code", "codex", "opencode", "gemini-cli", "openclaw" }
 
 --- The workflows.  Each runs with `sh -e` in a directory of its own,
 -- work/<slug> (made by the session; work/ is in the repository), unless it
