@@ -79,6 +79,9 @@ without them nono refuses to run (126) rather than grant it for good.
                      or the profile's on_expire)
   --keep-dirs        write grants do not remove or rename directories (the
                      stricter rule; breaks temporary directories and git)
+  --accept-hard-links  run although a protected file has more than one name
+                     (without it nono refuses: a mount or a Landlock rule
+                     keeps a path, and another name reaches the same file)
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -239,9 +242,11 @@ local FLAGS = {
   profile = {},
   run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
           ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["--keep-dirs"] = "keep_dirs", ["-h"] = "help", ["--help"] = "help" },
+          ["--keep-dirs"] = "keep_dirs", ["--accept-hard-links"] = "accept_links",
+          ["-h"] = "help", ["--help"] = "help" },
   why = { ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["--keep-dirs"] = "keep_dirs", ["--self"] = "self", ["-h"] = "help", ["--help"] = "help" },
+          ["--keep-dirs"] = "keep_dirs", ["--accept-hard-links"] = "accept_links", ["--self"] = "self",
+          ["-h"] = "help", ["--help"] = "help" },
 }
 -- Options with a value, besides the policy options.
 local VALUES = {
@@ -403,6 +408,7 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   if opts.keep_dirs then p:set_keep_dirs(true) end
+  p.accept_links = opts.accept_links or nil
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`
   local exe = core.realpath("/proc/self/exe")
@@ -540,6 +546,14 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  commands      checked at exec: %s (nono does not run them as the command)",
       table.concat(pr.commands_checked, " "))
   end
+  for _, l in ipairs(pr.hard_links) do
+    line("  hard links    %s has %d names (--accept-hard-links): the protection holds for this path, "
+      .. "another name of the same file is not covered", l.path, l.nlink)
+  end
+  for _, c in ipairs(pr.commands_shared) do
+    line("  commands      checked at exec only: %s (%s is shared with other commands: blocking it for "
+      .. "every process would block them too)", table.concat(c.names, " "), c.file)
+  end
   if #pr.commands_blocked > 0 then
     line("  commands      blocked for every process: %s (%s)", table.concat(pr.commands_blocked, " "),
       #pr.noexec_binds > 0 and "read-only no-exec mounts: not even ld.so runs them"
@@ -591,7 +605,7 @@ local function enforcement(p)
     json.array(r.landlock[key])
   end
   for _, key in ipairs { "bypassed", "commands_checked", "commands_blocked", "commands_absent", "ro_binds",
-      "noexec_binds", "kept_absent", "guards" } do
+      "noexec_binds", "kept_absent", "guards", "hard_links", "commands_shared" } do
     json.array(r.protections[key])
   end
   json.array(r.directories.pinned)
@@ -806,7 +820,7 @@ local function why(args, i)
   end
   if not opts.path then return usage_error("why", "--path PATH is required") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
-      or opts.keep_dirs) then
+      or opts.keep_dirs or opts.accept_links) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
   end
   local p, msg, status

@@ -375,6 +375,17 @@ end
 -- for the check of the command nono runs; the "tree" tier also becomes
 -- `noexec` protections of those files, returned.  A name ending in ".*"
 -- stands for every command so named beside the one it is named after.
+--- Whether the file `real` that blocked `names` resolve to serves other
+-- commands too: named for none of them (a symlink farm onto busybox), or
+-- with more hard links than blocked names reach it.
+local function shared_file(real, names)
+  local base = real:match("([^/]+)$")
+  local named = false
+  for _, n in ipairs(names) do named = named or n == base end
+  local links = lfs.attributes(real, "nlink") or 1
+  return not named or links > #names
+end
+
 function Policy:command_protections()
   local names, out, files = {}, {}, {}
   for name in pairs(self.blocked) do names[#names + 1] = name end
@@ -425,9 +436,18 @@ function Policy:command_protections()
   local reals = {}
   for real in pairs(files) do reals[#reals + 1] = real end
   table.sort(reals)
+  self.commands_shared = {}
   for _, real in ipairs(reals) do
     local f = files[real]
     table.sort(f.names)
+    if f.tier == "tree" and shared_file(real, f.names) then
+      -- A multi-call binary (busybox: sh, ls and reboot are one file) or a
+      -- file another, allowed name reaches: a no-exec mount or withheld
+      -- execute would take those from every process too.  So the blocked
+      -- names are checked as the command nono runs only, and said so.
+      f.tier = "exec"
+      self.commands_shared[#self.commands_shared + 1] = { names = f.names, file = real }
+    end
     if f.tier == "tree" then
       out[#out + 1] = { path = real, given = f.names[1], mode = "noexec", name = f.names[1],
         names = f.names, source = f.source, why = "blocked command (" .. f.why .. ")" }
@@ -650,6 +670,27 @@ function Policy:resolve_protections()
   self.active = {}
   for _, p in ipairs(all) do
     if not p.bypassed then self.active[#self.active + 1] = p end
+  end
+  -- A mount or a Landlock rule keeps a path; a second name of the same
+  -- file (~/bashrc.bak hard-linked to ~/.bashrc) inside a grant reaches
+  -- the file all the same.  nono cannot find the other names, so it
+  -- refuses unless told to run anyway, and says so in the report and why.
+  self.hard_links = {}
+  for _, p in ipairs(self.active) do
+    if p.exists and (p.mode == "readonly" or p.mode == "deny") then
+      local a = lfs.attributes(p.canonical)
+      if a and a.mode == "file" and a.nlink > 1 then
+        p.nlink = a.nlink
+        if not self.accept_links then
+          return nil, string.format("%s (%s) has %d hard links: nono keeps this path %s, but another "
+            .. "name of the same file in a grant would reach it (find them: find / -xdev -samefile %s); "
+            .. "remove the other names, or add --accept-hard-links to run anyway",
+            p.canonical, p.why or p.source, a.nlink, p.mode == "deny" and "out of reach" or "read-only",
+            p.canonical)
+        end
+        self.hard_links[#self.hard_links + 1] = { path = p.canonical, nlink = a.nlink }
+      end
+    end
   end
   self.all_protections = all
   local by_path = self:grants_by_path()
@@ -1136,6 +1177,10 @@ function Policy:why(path, op)
     answer.note = string.format("%s is guarded, not closed: without mounts here the kernel lets it be "
       .. "changed during the session, and nono restores it when the session ends", bound.canonical)
   end
+  if bound and bound.nlink then
+    answer.note = string.format("%s has %d hard links (--accept-hard-links): this path is kept, "
+      .. "another name of the same file in a grant is not", bound.canonical, bound.nlink)
+  end
   local blocked = op == "exec" and self.command_files and self.command_files[canonical]
   if blocked and blocked.tier == "exec" then
     local lift = {}
@@ -1193,7 +1238,8 @@ function Policy:export()
   end
   for i, p in ipairs(self.active) do
     active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
-      name = p.name, names = p.names and json.array(p.names), bind = p.bind }
+      name = p.name, names = p.names and json.array(p.names), bind = p.bind,
+      guarded = p.guarded, nlink = p.nlink }
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
@@ -1385,6 +1431,8 @@ function Policy:report()
       noexec_binds = self.noexec_binds or {},
       guards = self.guards or {},
       kept_absent = self.absent or {},
+      hard_links = self.hard_links or {},
+      commands_shared = self.commands_shared or {},
       active = self.active and #self.active or 0,
       narrowed = self.narrowed and #self.narrowed or 0,
       bypassed = bypassed,
