@@ -144,6 +144,17 @@ function H.nono(w, user, args, opts)
   return H.sh(cmd)
 end
 
+--- `dir` made absolute with symlinks resolved, or as given when it does
+-- not exist.
+function H.absolute(dir)
+  local out = H.sh("cd " .. H.q(dir) .. " 2>/dev/null && pwd -P"):gsub("%s+$", "")
+  return out ~= "" and out or dir
+end
+
+--- Where scripts/agents.sh installs the real agent CLIs, and their bin/.
+H.agents_dir = H.absolute(os.getenv("NONO_AGENTS_DIR") or (H.source .. "/.agents"))
+H.agents_bin = H.agents_dir .. "/node_modules/.bin/"
+
 --- Concatenate lists of words.
 function H.args(...)
   local out = {}

