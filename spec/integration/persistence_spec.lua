@@ -252,6 +252,18 @@ for _, user in ipairs(H.users) do
           assert.equal(pointer, H.slurp(wt .. "/.git"))
         end
       end
+      -- --dry-run names each grant derived from a pointer, and the file that named it
+      local report = H.nono(w, user, { "run", "--dry-run", "--profile", "claude-code", "--", "true" },
+        { cwd = wt })
+      local function line_of(path)
+        for l in report:gmatch("[^\n]+") do
+          if l:match("^%s+read%+write%s+(%S+)") == path then return l end
+        end
+        return ""
+      end
+      assert.matches("(named by " .. wt .. "/.git)", line_of(w.project .. "/.git/worktrees/wt"), 1, true)
+      assert.matches("(named by " .. w.project .. "/.git/worktrees/wt/commondir)",
+        line_of(w.project .. "/.git"), 1, true)
       -- and git outside still sees both as they were, with the commits made inside
       local log = must(string.format("cd %s && %s", H.q(wt), H.as(user, "git log --oneline")))
       assert.matches(" w\n", log)
