@@ -272,7 +272,7 @@ describe("apply #landlock", function()
     if not H.ready("root") then return end
     if not H.is_root then pending("needs root") return end
     if not (nono.core.apply_flags and nono.core.apply_flags.keep_caps) then
-      pending("nono.core's plan:apply takes no flags yet (src/lnono.c): keep_caps is refused")
+      error("nono.core's plan:apply takes no flags (src/lnono.c)")
       return
     end
     local out, err, code = program(w, "root", [[
@@ -293,24 +293,6 @@ describe("apply #landlock", function()
     -- capabilities kept, the sandbox still in force (CAP_DAC_OVERRIDE
     -- does not get past Landlock)
     assert.matches("outside: 13", out)
-  end)
-
-  it("refuses keep_caps it cannot honour rather than drop what the caller needs", function()
-    if not H.ready("root") then return end
-    if nono.core.apply_flags and nono.core.apply_flags.keep_caps then
-      pending("this nono.core keeps capabilities: the spec above covers it")
-      return
-    end
-    local out, err, code = program(w, "root", [[
-      local nono = require "nono"
-      local p = nono.policy { home = HOME, cwd = PROJECT }
-      local ok, msg = pcall(p.apply, p, { keep_caps = true })
-      print(tostring(ok) .. " " .. msg)
-      print("outside: " .. tostring(io.open(OUTSIDE) ~= nil))
-    ]])
-    assert.are.equal(0, code, out .. err)
-    assert.matches("false nono: cannot apply: keep_caps", out)
-    assert.matches("outside: true", out)
   end)
 
   for _, user in ipairs(H.users) do
