@@ -1123,6 +1123,7 @@ function Policy:report()
       net_block = self.net_block,
       denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
         .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
+        .. "prlimit64 on another process, "
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"

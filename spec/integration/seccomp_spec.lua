@@ -15,6 +15,8 @@ local DENIED = {
   { { "ptrace-traceme" }, "EPERM" },
   { { "process_vm_readv" }, "EPERM" },
   { { "pidfd_getfd" }, "EPERM" },
+  -- row 29: another process's resource limits
+  { { "prlimit-parent" }, "EPERM" },
   -- row 13: keyrings
   { { "keyctl-session" }, "EPERM" },
   { { "add_key" }, "EPERM" },
@@ -69,6 +71,7 @@ local ALLOWED = {
   { "socket", "inet", "stream" }, { "socket", "inet", "stream+cloexec", "tcp" },
   { "socket", "inet6", "stream" }, { "socket", "inet", "dgram", "udp" },
   { "socket", "inet", "dgram+nonblock" }, { "socket", "netlink", "raw", "route" },
+  { "prlimit-self" }, { "setrlimit-self" },
 }
 
 --- What --net-block refuses on top (and what it leaves).
