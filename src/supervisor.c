@@ -16,8 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/kcmp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+
+#include "exec.h"
 
 int supervisor_init(void)
 {
@@ -123,12 +126,13 @@ int supervisor_kill_tree(void)
 
 int supervisor_end_tree(void)
 {
-	int killed = 0, status;
+	/* What a pid namespace's init already ended counts as ours. */
+	int killed = exec_take_left_behind(), status;
 
 	/* No child at all: then no descendant either (an orphan of the
 	 * command is reparented to us), and /proc need not be read. */
 	if (waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD)
-		return 0;
+		return killed;
 	for (;;) {
 		/* Killed, they cannot fork again; what they forked before is
 		 * in this pass too, or reparented to us by the next one. */

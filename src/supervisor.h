@@ -24,7 +24,9 @@ int supervisor_init(void);
 int supervisor_kill_tree(void);
 
 /* SIGKILL every descendant of this process, reaping them, until none is
- * left.  Returns how many were killed, or -errno if /proc cannot be read. */
+ * left.  Returns how many were killed, with those a pid namespace's init
+ * killed when its command ended (exec_take_left_behind), or -errno if
+ * /proc cannot be read. */
 int supervisor_end_tree(void);
 
 /* Hide `path` (canonical, absolute) from the command `pid` (our child, not

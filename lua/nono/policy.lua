@@ -351,6 +351,8 @@ local ns_causes = {
     .. "as Docker's default profile and an outer nono do",
   uid_map = "e.g. AppArmor's restriction of unprivileged user namespaces, Ubuntu 23.10 and later",
   mount = "mounting is refused in the new namespace, by a seccomp filter or a security module",
+  ["mount /proc"] = "a /proc with parts hidden by other mounts (a container's) cannot be mounted again "
+    .. "for a new pid namespace",
 }
 ns_causes.setgroups, ns_causes.gid_map = ns_causes.uid_map, ns_causes.uid_map
 for _, call in ipairs { "open_tree", "mount_setattr", "move_mount" } do
@@ -1105,8 +1107,20 @@ function Policy:report()
   elseif self.binds == false then
     ns.reason = "not used by this policy"
   end
+  -- Row 29: pid and IPC namespaces come with the user and mount namespace
+  -- (exec.c); without them the filter still refuses prlimit on another
+  -- process.
+  local processes = {
+    pid_namespace = ns.available, ipc_namespace = ns.available,
+    proc = ns.available and "private" or "shared",
+    prlimit = "refused for any other process (seccomp)",
+  }
+  if not ns.available then
+    processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
+  end
   return {
     namespaces = ns,
+    processes = processes,
     landlock = {
       available = self.abi ~= nil,
       abi = self.abi,

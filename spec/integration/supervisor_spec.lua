@@ -47,6 +47,36 @@ local function alive(pid)
   return stat ~= "" and not stat:match("^%d+ %(.-%) Z")
 end
 
+--- The command line of process `pid` as a thread of it that still runs
+-- shows it (its main thread may have exited: "Zl", and with it the
+-- process's own cmdline); nil when none runs.
+local function running_cmdline(pid)
+  for tid in io.popen("ls /proc/" .. pid .. "/task 2>/dev/null"):lines() do
+    local task = "/proc/" .. pid .. "/task/" .. tid
+    local stat = H.slurp(task .. "/stat")
+    if stat ~= "" and not stat:match("^%d+ %(.-%) [ZX]") then return H.slurp(task .. "/cmdline") end
+  end
+end
+
+--- The running processes whose command line is exactly `argv`: pids as
+-- the host numbers them (inside the sandbox's pid namespace they differ).
+local function pids_running(argv)
+  local want, found = table.concat(argv, "\0") .. "\0", {}
+  for name in io.popen("ls /proc"):lines() do
+    if name:match("^%d+$") and running_cmdline(name) == want then
+      found[#found + 1] = name
+    end
+  end
+  return found
+end
+
+--- An argument for `sleep` that no other process has.
+local serial = 0
+local function marker()
+  serial = serial + 1
+  return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
+end
+
 --- Wait, without a timing assertion, for `path` to hold a number.
 local function wait_for_pid(path)
   for _ = 1, 100 do
@@ -189,19 +219,25 @@ for _, user in ipairs(H.users) do
 
     it("ends a double-forked, setsid'ed grandchild with the session", function()
       H.ready(user)
-      local script = "(setsid sh -c 'sleep 300 & echo $! > pid; wait' &) ; "
+      -- (found by its command line: in the sandbox's pid namespace, $! is
+      -- not the number the host knows it by)
+      local mark = marker()
+      local script = "(setsid sh -c 'sleep " .. mark .. " & echo $! > pid; wait' &) ; "
         .. "while [ ! -s pid ]; do sleep 0.05; done"
       -- The control: without nono the grandchild outlives its parent.
       H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
       local bare = wait_for_pid(w.project .. "/pid")
       assert.is_true(alive(bare))
+      assert.same({ bare }, pids_running({ "sleep", mark }))
       os.execute("kill -9 " .. bare)
       os.remove(w.project .. "/pid")
 
+      mark = marker()
+      script = script:gsub("sleep 299%.%d+", "sleep " .. mark)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", w.log, "--", "sh", "-c", script })
       assert.equal(0, code, err)
-      local pid = wait_for_pid(w.project .. "/pid")
-      assert.is_false(alive(pid))
+      wait_for_pid(w.project .. "/pid") -- it did start
+      assert.same({}, pids_running({ "sleep", mark }))
       local exit = find(events(w), "exit")
       assert.is_true(exit.left_behind_killed >= 1)
     end)
