@@ -8,6 +8,7 @@ local H = require "spec.helper"
 local json = require "nono.json"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 
 --- A directory outside every grant but the one the spec gives it, with a
 -- file in it, writable by both users; and a log directory nobody grants.
@@ -75,6 +76,18 @@ local serial = 0
 local function marker()
   serial = serial + 1
   return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
+end
+
+--- Time-limited grants need the namespace; on the floor nono refuses them
+-- (floor_spec and "refuses a time-limited grant where user namespaces are
+-- unavailable" try that).  True when the test can go on.
+local function timed_ready(user)
+  if not H.ready(user) then return false end
+  if H.floor then
+    pending("time-limited grants are refused on the floor (" .. H.floor .. ")")
+    return false
+  end
+  return true
 end
 
 --- Wait, without a timing assertion, for `path` to hold a number.
@@ -240,6 +253,80 @@ for _, user in ipairs(H.users) do
       assert.same({}, pids_running({ "sleep", mark }))
       local exit = find(events(w), "exit")
       assert.is_true(exit.left_behind_killed >= 1)
+    end)
+
+    it("ends a detached process whose main thread exited while another runs (\"Zl\"), with the session", function()
+      H.ready(user)
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      -- a thread of it reads file.txt 20 s on, unless killed first
+      local argv = { attempt, "leader-exit", "file.txt", "20" }
+      local script = "(setsid " .. table.concat(argv, " ") .. " > out.txt 2>&1 &); "
+        .. "while ! grep -q ready out.txt; do sleep 0.05; done"
+      -- The control: without nono it outlives its parent, and reads.
+      H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
+      local bare = pids_running(argv)
+      assert.equal(1, #bare)
+      assert.matches("^%d+ %(nono%-attempt%) Z", H.slurp("/proc/" .. bare[1] .. "/stat"))
+      os.execute("kill -9 " .. bare[1])
+
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--read-file", attempt, "--audit-log", w.log,
+        "--", "sh", "-c", script })
+      assert.equal(0, code, err)
+      assert.same({}, pids_running(argv))
+      -- killed, not waited for: its thread never got to read
+      assert.equal("ready\n", H.slurp(w.project .. "/out.txt"))
+      assert.is_true(find(events(w), "exit").left_behind_killed >= 1)
+    end)
+
+    it("kills a thread that holds an expired path in a descriptor table of its own (row 30)", function()
+      if not timed_ready(user) then return end
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      local vector = { attempt, "files-thread", w.timed .. "/f", "3" }
+      -- The control: without nono its thread opens the file and reads it later.
+      local out = H.sh(H.as(user, table.concat(vector, " ")))
+      assert.equal("ready\nok timed secret\n", out)
+      -- --on-expire report: the thread's descriptor is found, and (the
+      -- residual) keeps working
+      local err, code
+      out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--on-expire", "report", "--audit-log", w.log, "--" }, vector))
+      assert.equal(0, code, err)
+      assert.equal("ready\nok timed secret\n", out)
+      local whats = {}
+      for _, h in ipairs(find(events(w), "expire").holders) do whats[#whats + 1] = h.what end
+      assert.matches("^fd %d+ %(thread %d+%)$", table.concat(whats, "\n"))
+      -- by default it is killed before it reads
+      out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--" }, vector))
+      assert.equal(137, code, err)
+      assert.equal("ready\n", out)
+      assert.matches("killed what held it still: pid %d+ %(fd %d+ %(thread %d+%)%)", err)
+    end)
+
+    it("kills a process whose main thread exited while another holds an expired path (row 30)", function()
+      if not timed_ready(user) then return end
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      local vector = { attempt, "leader-exit", w.timed .. "/f", "3" }
+      -- The control: without nono its other thread reads the file later.
+      assert.equal("ready\nok timed secret\n", (H.sh(H.as(user, table.concat(vector, " ")))))
+      -- a child of the command's, so that its main thread's exit is not
+      -- the command's end
+      local script = table.concat(vector, " ") .. " & wait $!"
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--on-expire", "report", "--audit-log", w.log, "--", "sh", "-c", script })
+      assert.equal(0, code, err)
+      assert.equal("ready\nok timed secret\n", out)
+      local whats = {}
+      for _, h in ipairs(find(events(w), "expire").holders) do whats[#whats + 1] = h.what end
+      assert.matches("^fd %d+ %(thread %d+%)$", table.concat(whats, "\n"))
+      out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--", "sh", "-c", script .. "; echo status=$?" })
+      assert.equal(0, code, err)
+      assert.equal("ready\nstatus=137\n", out)
+      assert.matches("killed what held it", err)
     end)
 
     it("writes an audit log of JSON lines: start, signal, exit", function()
