@@ -470,6 +470,13 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  processes     shared pid and IPC namespaces (%s): the user's other processes show in /proc, "
       .. "SysV IPC is shared; prlimit on another process is refused (seccomp)", procs.reason)
   end
+  if #r.terminals > 0 then
+    line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
+      .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
+  else
+    line("  terminal      none of /dev/pts (stdin, stdout and stderr are no terminal); a pseudo-terminal "
+      .. "made inside cannot be opened (openpty, script, tmux fail)")
+  end
   local pr = r.protections
   line("  protected     %d paths kept out of reach or read-only inside grants; %d directories narrowed",
     pr.active, pr.narrowed)
@@ -528,6 +535,7 @@ local function enforcement(p)
                          "pins", "kept_absent" } do
     json.array(r.protections[key])
   end
+  json.array(r.terminals)
   return r
 end
 

@@ -1118,9 +1118,18 @@ function Policy:report()
   if not ns.available then
     processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
   end
+  -- The session's own terminal, the one of /dev/pts granted.
+  local terminals = {}
+  for _, g in ipairs(self.grants) do
+    local path = g.canonical or g.path
+    if g.source == "system" and (path:match("^/dev/pts/%d+$") or path:match("^/dev/tty%a*%d+$")) then
+      terminals[#terminals + 1] = path
+    end
+  end
   return {
     namespaces = ns,
     processes = processes,
+    terminals = terminals,
     landlock = {
       available = self.abi ~= nil,
       abi = self.abi,
