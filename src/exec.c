@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <poll.h>
 #include <sched.h>
 #include <time.h>
@@ -264,8 +265,8 @@ static void scatter_pids(void)
 			max = atol(buf);
 		}
 	}
-	/* (a new namespace may allow more than its parent: numbers like the
-	 * host's, below the classic default) */
+	/* (a new namespace's own limit may be above its parent's: numbers
+	 * stay below the classic default, where the host's usually are) */
 	if (max > 32768)
 		max = 32768;
 	if (max / 2 <= 300 || getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
@@ -480,6 +481,14 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	out->kind = EXEC_SETUP_FAILED;
 	s->pid = 0;
 	s->status_fd = -1;
+	/* An interactive command hands the terminal to process groups of its
+	 * own (a shell's jobs) and gives it back when it ends, but a shell in
+	 * the pid namespace cannot name ours: exec_finish takes it back for
+	 * the launcher, if it was in the foreground. */
+	s->fg_pgrp = 0;
+	if (policy_session(p) == POLICY_SESSION_KEEP &&
+	    tcgetpgrp(STDIN_FILENO) == getpgrp())
+		s->fg_pgrp = getpgrp();
 
 	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
 				       SECCOMP_MAX_INSNS, &filter);
@@ -688,6 +697,19 @@ void exec_finish(struct exec_session *s)
 		close(s->status_fd);
 		s->status_fd = -1;
 	}
+	/* Only from a group that is gone: one still running (the launcher's
+	 * shell took the terminal back, or a job of the command's lives on)
+	 * keeps it. */
+	pid_t now = s->fg_pgrp > 0 ? tcgetpgrp(STDIN_FILENO) : -1;
+	if (now > 0 && now != s->fg_pgrp && kill(-now, 0) < 0 && errno == ESRCH) {
+		sigset_t ttou, old;
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		tcsetpgrp(STDIN_FILENO, s->fg_pgrp);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	s->fg_pgrp = 0;
 	child_pid = 0;
 	restore_signals(s);
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);

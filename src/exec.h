@@ -25,6 +25,7 @@ struct exec_outcome {
 struct exec_session {
 	pid_t pid; /* 0 once reaped; with the private namespaces, their init */
 	int status_fd; /* where that init reports the command's end; or -1 */
+	pid_t fg_pgrp; /* the terminal's foreground group to restore, or 0 */
 	sigset_t oldmask;
 	struct sigaction saved[6], saved_chld;
 };
@@ -66,7 +67,10 @@ enum { EXEC_WAIT_EXITED, EXEC_WAIT_SIGNAL, EXEC_WAIT_TIMEOUT };
 int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 	      struct exec_outcome *out, int *signo);
 
-/* Stop forwarding signals and restore the caller's handlers and mask. */
+/* Stop forwarding signals and restore the caller's handlers and mask;
+ * and, when the command kept the launcher's terminal and left it to a
+ * process group that has ended, give the terminal back to the launcher's
+ * group (it was in the foreground when the command started). */
 void exec_finish(struct exec_session *s);
 
 /* How many processes the pid namespaces' inits found still running when

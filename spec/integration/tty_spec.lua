@@ -482,6 +482,26 @@ for _, user in ipairs(H.users) do
         assert.equal("EACCES\nok\n", H.slurp(in_project("pty.txt")))
       end)
 
+    it("gives the terminal back to a launcher without job control when a sandboxed shell ends", function()
+      if not start() then return end
+      -- A script (no job control of its own) runs an interactive shell in
+      -- the sandbox, then reads the terminal itself.  The shell gave the
+      -- terminal to process groups of its own; in the sandbox's pid
+      -- namespace it cannot name the script's to give it back: nono does.
+      local script = table.concat({
+        string.format("%s run --allow %s -- bash --norc --noprofile -i", nono, project),
+        "read x", string.format("echo \"got $x\" > %s", H.q(in_term("got"))),
+      }, "; ")
+      t.type("sh -c " .. H.q(script))
+      t.await("the sandboxed shell", function() return #t.procs("bash") == 2 end)
+      t.type("exit")
+      -- (a script stopped by SIGTTIN never writes: the file below fails)
+      t.await("the sandboxed shell to end", function() return #t.procs("bash") == 1 and #t.procs("nono") == 0 end)
+      t.type("hello")
+      t.file(in_term("got"), "got hello\n")
+      t.prompt(OUTER)
+    end)
+
     it("forwards a SIGTERM sent to nono from outside, once", function()
       if not start() then return end
       t.type(counting("TERM", 3))
