@@ -283,7 +283,7 @@ for _, user in ipairs(H.users) do
       if not timed_ready(user) then return end
       local attempt = w.bin .. "/nono-attempt"
       assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
-      local vector = { attempt, "files-thread", w.timed .. "/f", "3" }
+      local vector = { attempt, "files-thread", w.timed .. "/f", "2" }
       -- The control: without nono its thread opens the file and reads it later.
       local out = H.sh(H.as(user, table.concat(vector, " ")))
       assert.equal("ready\nok timed secret\n", out)
@@ -309,7 +309,7 @@ for _, user in ipairs(H.users) do
       if not timed_ready(user) then return end
       local attempt = w.bin .. "/nono-attempt"
       assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
-      local vector = { attempt, "leader-exit", w.timed .. "/f", "3" }
+      local vector = { attempt, "leader-exit", w.timed .. "/f", "2" }
       -- The control: without nono its other thread reads the file later.
       assert.equal("ready\nok timed secret\n", (H.sh(H.as(user, table.concat(vector, " ")))))
       -- a child of the command's, so that its main thread's exit is not
