@@ -153,10 +153,10 @@ int ns_bind_readonly(const char *path, int noexec)
 
 int ns_mount_proc(void)
 {
-	/* Over the inherited /proc, so Landlock's rule for /proc (a rule is
-	 * found on the way up through the mount point) covers this one too.
-	 * procfs shows the pid namespace of whoever mounts it: only this
-	 * namespace's processes, /proc/self the caller's own. */
+	/* Over the inherited /proc, which it hides.  procfs shows the pid
+	 * namespace of whoever mounts it: only this namespace's processes,
+	 * /proc/self the caller's own.  Its root is a new inode, which no
+	 * Landlock rule names yet (exec.c adds one). */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		return -errno;

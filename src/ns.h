@@ -4,9 +4,12 @@
  * beneath it: it cannot keep one file read-only inside a directory the
  * command may create and remove in (.git/config inside .git, which git's
  * lock files need).  A read-only bind mount can: a mount point cannot be
- * written, renamed, unlinked or replaced.  Used only where the probe below
- * finds that every step works; elsewhere the policy narrows the grant
- * instead.  Every function returns 0 or -errno and never exits. */
+ * written, renamed, unlinked or replaced.  The same namespaces give the
+ * command pid and IPC namespaces of its own: outside processes, their
+ * /proc entries and their SysV IPC out of sight (threat row 29).  Used
+ * only where the probe below finds that every step works; elsewhere the
+ * policy narrows the grant instead.  Every function returns 0 or -errno
+ * and never exits. */
 #ifndef NONO_NS_H
 #define NONO_NS_H
 
