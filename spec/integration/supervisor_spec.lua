@@ -261,17 +261,21 @@ for _, user in ipairs(H.users) do
       assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
       -- a thread of it reads file.txt 20 s on, unless killed first
       local argv = { attempt, "leader-exit", "file.txt", "20" }
-      local script = "(setsid " .. table.concat(argv, " ") .. " > out.txt 2>&1 &); "
-        .. "while ! grep -q ready out.txt; do sleep 0.05; done"
-      -- The control: without nono it outlives its parent, and reads.
-      H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
+      -- (each run writes a file of its own: a "ready" left by the one
+      -- before would end the wait before the process is set up)
+      local function script(out)
+        return "(setsid " .. table.concat(argv, " ") .. " > " .. out .. " 2>&1 &); "
+          .. "while ! grep -q ready " .. out .. " 2>/dev/null; do sleep 0.05; done"
+      end
+      -- The control: without nono it outlives its parent, as a "Zl".
+      H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script("bare.txt"))) .. " >/dev/null 2>&1")
       local bare = pids_running(argv)
       assert.equal(1, #bare)
       assert.matches("^%d+ %(nono%-attempt%) Z", H.slurp("/proc/" .. bare[1] .. "/stat"))
       os.execute("kill -9 " .. bare[1])
 
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--read-file", attempt, "--audit-log", w.log,
-        "--", "sh", "-c", script })
+        "--", "sh", "-c", script("out.txt") })
       assert.equal(0, code, err)
       assert.same({}, pids_running(argv))
       -- killed, not waited for: its thread never got to read
