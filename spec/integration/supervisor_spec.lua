@@ -288,8 +288,8 @@ for _, user in ipairs(H.users) do
       local attempt = w.bin .. "/nono-attempt"
       assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
       local vector = { attempt, "files-thread", w.timed .. "/f", "2" }
-      -- The control: without nono its thread opens the file and reads it later.
-      local out = H.sh(H.as(user, table.concat(vector, " ")))
+      -- The control: without nono its thread opens the file and reads it.
+      local out = H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))
       assert.equal("ready\nok timed secret\n", out)
       -- --on-expire report: the thread's descriptor is found, and (the
       -- residual) keeps working
@@ -314,8 +314,9 @@ for _, user in ipairs(H.users) do
       local attempt = w.bin .. "/nono-attempt"
       assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
       local vector = { attempt, "leader-exit", w.timed .. "/f", "2" }
-      -- The control: without nono its other thread reads the file later.
-      assert.equal("ready\nok timed secret\n", (H.sh(H.as(user, table.concat(vector, " ")))))
+      -- The control: without nono its other thread reads the file.
+      assert.equal("ready\nok timed secret\n",
+        (H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))))
       -- a child of the command's, so that its main thread's exit is not
       -- the command's end
       local script = table.concat(vector, " ") .. " & wait $!"
