@@ -10,10 +10,13 @@
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <poll.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include "landlock.h"
 #include "ns.h"
 #include "seccomp.h"
+#include "../vendor/landlock_uapi.h"
 
 extern char **environ;
 
@@ -33,6 +37,8 @@ enum stage {
 	STAGE_SESSION,
 	STAGE_KEYRING,
 	STAGE_NAMESPACE,
+	STAGE_INIT,
+	STAGE_PROC,
 	STAGE_RLIMITS,
 	STAGE_CAPS,
 	STAGE_NO_NEW_PRIVS,
@@ -48,6 +54,8 @@ static const char *const stage_names[] = {
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
 	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
+	[STAGE_INIT] = "starting the init of a private pid namespace",
+	[STAGE_PROC] = "mounting /proc for a private pid namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
 	[STAGE_CAPS] = "dropping capabilities",
 	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
@@ -56,9 +64,22 @@ static const char *const stage_names[] = {
 	[STAGE_EXEC] = "execve",
 };
 
+/* Not a step: the first child hands the pid namespace's init over to the
+ * supervisor (`err` holds its pid) and leaves. */
+#define REPORT_INIT_PID (-1)
+
 struct report {
 	int stage;
 	int err;
+};
+
+/* What a pid namespace's init tells the supervisor when its command has
+ * ended: the command's outcome (enum exec_kind, code), and how many
+ * processes it then found still running in the namespace and killed. */
+struct init_status {
+	int kind;
+	int code;
+	int killed;
 };
 
 /* Signals the supervisor passes on to the sandboxed command. */
@@ -70,8 +91,12 @@ _Static_assert(NFORWARDED == sizeof(((struct exec_session *)0)->saved) /
 
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t child_in_own_session;
+/* Set in a pid namespace's init: see forward(). */
+static volatile sig_atomic_t is_init;
 /* Signals passed on since the last exec_wait (a bit per signal number). */
 static volatile sig_atomic_t forwarded_mask;
+/* What the inits of ended sessions killed (exec_take_left_behind). */
+static int left_behind;
 
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
@@ -80,8 +105,11 @@ static void forward(int sig, siginfo_t *info, void *ctx)
 	 * process group (si_code SI_KERNEL): a child in our session got its
 	 * own copy, and passing it on again would deliver it twice.  Signals
 	 * sent by a process (kill, timeout, systemd) reach only us and are
-	 * passed on, as is everything once the child has its own session. */
-	if (info->si_code == SI_KERNEL && !child_in_own_session)
+	 * passed on, as is everything once the child has its own session.
+	 * A pid namespace's init stays in the supervisor's process group:
+	 * what the terminal sends it, the supervisor passes on already (or
+	 * the command got itself). */
+	if (info->si_code == SI_KERNEL && (is_init || !child_in_own_session))
 		return;
 	if (child_pid > 0 && kill((pid_t)child_pid, sig) == 0)
 		forwarded_mask |= 1 << sig;
@@ -116,24 +144,246 @@ static void restore_signals(const struct exec_session *s)
 	sigaction(SIGCHLD, &s->saved_chld, NULL);
 }
 
-static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
+static void report_to(int pipe_fd, int stage, int err)
 {
 	struct report r = { .stage = stage, .err = err };
 	ssize_t n = write(pipe_fd, &r, sizeof(r));
 	(void)n;
+}
+
+static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
+{
+	report_to(pipe_fd, (int)stage, err);
 	_exit(stage == STAGE_EXEC ? 127 : 126);
 }
 
-/* Runs in the forked child: only async-signal-safe calls until execve. */
-static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
-					    int ruleset,
-					    const struct sock_fprog *filter,
-					    int pipe_fd, pid_t supervisor,
-					    char *const argv[],
-					    char *const envp[],
-					    const sigset_t *oldmask)
+/* What the forked children need; all of it set up before fork. */
+struct child {
+	const struct nono_policy *p;
+	int ruleset;
+	const struct sock_fprog *filter;
+	int pipe_fd;   /* the report pipe's write end */
+	int status_fd; /* the init's status pipe, write end; -1 without */
+	pid_t supervisor;
+	char *const *argv;
+	char *const *envp;
+	const sigset_t *oldmask;
+};
+
+/* The command's own steps, in the process that executes it: default
+ * signal dispositions, setsid if asked, no capability, no_new_privs,
+ * Landlock, the seccomp filter, execve.  Only async-signal-safe calls. */
+static _Noreturn void command_exec(const struct child *c)
 {
 	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (sigaction(forwarded[i], &dfl, NULL) < 0)
+			child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+	if (sigaction(SIGCHLD, &dfl, NULL) < 0 ||
+	    sigprocmask(SIG_SETMASK, c->oldmask, NULL) < 0)
+		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+
+	/* Row 5: without a controlling terminal, TIOCSTI cannot reach the
+	 * user's terminal even through an inherited descriptor (the kernel
+	 * allows it only on the caller's own controlling terminal).  Kept
+	 * when the command is interactive; the filter then refuses TIOCSTI. */
+	if (policy_session(c->p) == POLICY_SESSION_NEW && setsid() < 0)
+		child_fail(c->pipe_fd, STAGE_SESSION, errno);
+
+	/* Row 17: launched as root, the command keeps no capability. */
+	int cerr = caps_drop_all();
+	if (cerr < 0)
+		child_fail(c->pipe_fd, STAGE_CAPS, -cerr);
+
+	/* Setuid binaries must not regain what the sandbox takes away; it is
+	 * also what lets an unprivileged process call restrict_self. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		child_fail(c->pipe_fd, STAGE_NO_NEW_PRIVS, errno);
+
+	int err = landlock_restrict(c->ruleset);
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_LANDLOCK, -err);
+
+	/* Last, so that nothing above is filtered: from here the only call
+	 * left is execve, which the filter allows. */
+	err = seccomp_install(c->filter);
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_SECCOMP, -err);
+
+	execvpe(c->argv[0], c->argv, c->envp ? c->envp : environ);
+	child_fail(c->pipe_fd, STAGE_EXEC, errno);
+}
+
+/* Which of reading files and listing directories the ruleset allows
+ * beneath /proc (the one mounted now): asked of the kernel in a throwaway
+ * child under the ruleset, as Landlock rules cannot be read back.  A mask
+ * of Landlock rights; 0 when the child cannot tell. */
+static uint64_t proc_rights(int ruleset)
+{
+	int status;
+	pid_t t = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (t == 0) {
+		int bits = 0, fd;
+		if (landlock_restrict(ruleset) < 0)
+			_exit(0);
+		if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			bits |= 1, close(fd);
+		if ((fd = open("/proc/version", O_RDONLY | O_CLOEXEC)) >= 0)
+			bits |= 2, close(fd);
+		_exit(bits);
+	}
+	if (t < 0)
+		return 0;
+	while (waitpid(t, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (!WIFEXITED(status))
+		return 0;
+	return (WEXITSTATUS(status) & 1 ? LANDLOCK_ACCESS_FS_READ_DIR : 0) |
+	       (WEXITSTATUS(status) & 2 ? LANDLOCK_ACCESS_FS_READ_FILE : 0);
+}
+
+/* Start the namespace's pids at a random point rather than at 2 in every
+ * session, as the host's would be: scripts name files in directories that
+ * sessions share (/tmp) after $$, and two sessions would collide.  Best
+ * effort: ns_last_pid needs CONFIG_CHECKPOINT_RESTORE. */
+static void scatter_pids(void)
+{
+	char buf[32];
+	long max = 32768;
+	unsigned r;
+	ssize_t n;
+
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			max = atol(buf);
+		}
+	}
+	/* (a new namespace's own limit may be above its parent's: numbers
+	 * stay below the classic default, where the host's usually are) */
+	if (max > 32768)
+		max = 32768;
+	if (max / 2 <= 300 || getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		return;
+	/* (no stdio after fork) */
+	unsigned long last = 300 + r % (unsigned long)(max / 2 - 300);
+	char *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + last % 10);
+	while ((last /= 10) > 0);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = write(fd, p, (size_t)(buf + sizeof(buf) - p));
+	(void)n;
+	close(fd);
+}
+
+/* pid 1 of the command's pid namespace, a child of the supervisor: it
+ * mounts the namespace's /proc, starts the command, reaps every orphan of
+ * the namespace, passes on what the supervisor forwards (pid 1 receives
+ * only the signals it handles), and when the command ends kills what is
+ * left in the namespace and tells the supervisor the command's outcome.
+ * When it dies, for whatever reason, the kernel kills every process of
+ * the namespace: its parent-death signal ends the whole tree with nono. */
+static _Noreturn void init_run(const struct child *c)
+{
+	struct pollfd alive = { .fd = c->status_fd, .events = POLLOUT };
+
+	/* Its parent is the supervisor from the start (CLONE_PARENT), which
+	 * is not visible from in here (getppid() is 0): the supervisor holds
+	 * the status pipe's only read end, so a write end without a reader
+	 * (POLLERR) means it is gone already. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(c->pipe_fd, STAGE_PDEATHSIG, errno);
+	if (poll(&alive, 1, 0) < 0 || (alive.revents & POLLERR))
+		child_fail(c->pipe_fd, STAGE_PDEATHSIG, ESRCH);
+
+	/* Row 29: /proc shows this namespace only, so no outside process's
+	 * command line, environment or status is in reach.  Landlock's rule
+	 * for the old /proc does not reach the new one (a rule is found on
+	 * the way up from a file, and the way up skips the directory a mount
+	 * covers), so the new one gets what the policy let the command do
+	 * with the old: read and list, or nothing.  The rule goes into the
+	 * policy's own ruleset (the plan's), one more per session. */
+	uint64_t rights = proc_rights(c->ruleset);
+	int err = ns_mount_proc();
+	if (err == 0 && rights) {
+		int fd = open("/proc", O_PATH | O_CLOEXEC);
+		err = fd < 0 ? -errno
+			     : landlock_ruleset_add_path(c->ruleset, fd, rights);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_PROC, -err);
+
+	scatter_pids();
+
+	/* Told apart from the supervisor in ps and /proc; and the
+	 * capabilities the user namespace gave are needed no longer. */
+	prctl(PR_SET_NAME, (unsigned long)"nono-init", 0L, 0L, 0L);
+	err = caps_drop_all();
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_CAPS, -err);
+
+	pid_t cmd = fork();
+	if (cmd < 0)
+		child_fail(c->pipe_fd, STAGE_INIT, errno);
+	if (cmd == 0)
+		command_exec(c);
+
+	/* Nothing of the launcher's stays open here but the status pipe (the
+	 * command has its own copies), and no directory is held: the
+	 * supervisor counts a working directory inside an expired grant as
+	 * a hold on it. */
+	if (c->status_fd > 0)
+		syscall(SYS_close_range, 0U, (unsigned)c->status_fd - 1, 0U);
+	syscall(SYS_close_range, (unsigned)c->status_fd + 1, ~0U, 0U);
+	if (chdir("/") < 0)
+		_exit(126);
+
+	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
+				    .status_fd = -1 };
+	struct exec_outcome out;
+	int signo;
+	is_init = 1;
+	child_pid = cmd;
+	while (exec_wait(&own, -1, 1, &out, &signo) != EXEC_WAIT_EXITED)
+		;
+
+	/* Row 20: nothing the command started outlives it.  kill(-1) from
+	 * pid 1 reaches every other process of the namespace; none can fork
+	 * once the signal is pending. */
+	struct init_status st = { .kind = out.kind, .code = out.code };
+	int status;
+	kill(-1, SIGKILL);
+	for (;;) {
+		pid_t w = waitpid(-1, &status, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			st.killed++;
+	}
+	ssize_t n = write(c->status_fd, &st, sizeof(st));
+	(void)n;
+	_exit(0);
+}
+
+/* Runs in the forked child: only async-signal-safe calls until execve. */
+static _Noreturn void child_apply_and_exec(const struct child *c)
+{
+	const struct nono_policy *p = c->p;
+	int pipe_fd = c->pipe_fd;
 
 	/* The supervisor made itself non-dumpable; that would leave this
 	 * child's /proc files owned by root, and an unprivileged user could
@@ -144,16 +394,8 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	/* Nothing outlives the supervisor: if it dies, so does the command. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
-	if (getppid() != supervisor)
+	if (getppid() != c->supervisor)
 		child_fail(pipe_fd, STAGE_PDEATHSIG, ESRCH);
-
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (size_t i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &dfl, NULL) < 0)
-			child_fail(pipe_fd, STAGE_SIGNALS, errno);
-	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0)
-		child_fail(pipe_fd, STAGE_SIGNALS, errno);
 
 	/* Threat row 4: no descriptor but stdin, stdout and stderr reaches the
 	 * command, whoever opened it (our launcher's or its parent's).  Marked
@@ -164,13 +406,6 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	int keep = policy_inherit_fd(p);
 	if (keep >= 0 && fcntl(keep, F_SETFD, 0) < 0)
 		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
-
-	/* Row 5: without a controlling terminal, TIOCSTI cannot reach the
-	 * user's terminal even through an inherited descriptor (the kernel
-	 * allows it only on the caller's own controlling terminal).  Kept
-	 * when the command is interactive; the filter then refuses TIOCSTI. */
-	if (policy_session(p) == POLICY_SESSION_NEW && setsid() < 0)
-		child_fail(pipe_fd, STAGE_SESSION, errno);
 
 	/* Row 13: the session keyring is inherited, and with it whatever the
 	 * user's login put there.  A new, empty, anonymous one replaces it
@@ -224,28 +459,21 @@ static _Noreturn void child_apply_and_exec(const struct nono_policy *p,
 	if (setrlimit(RLIMIT_CORE, &nocore) < 0)
 		child_fail(pipe_fd, STAGE_RLIMITS, errno);
 
-	/* Row 17: launched as root, the command keeps no capability. */
-	int cerr = caps_drop_all();
-	if (cerr < 0)
-		child_fail(pipe_fd, STAGE_CAPS, -cerr);
+	if (c->status_fd < 0)
+		command_exec(c);
 
-	/* Setuid binaries must not regain what the sandbox takes away; it is
-	 * also what lets an unprivileged process call restrict_self. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
-		child_fail(pipe_fd, STAGE_NO_NEW_PRIVS, errno);
-
-	int err = landlock_restrict(ruleset);
-	if (err < 0)
-		child_fail(pipe_fd, STAGE_LANDLOCK, -err);
-
-	/* Last, so that nothing above is filtered: from here the only call
-	 * left is execve, which the filter allows. */
-	err = seccomp_install(filter);
-	if (err < 0)
-		child_fail(pipe_fd, STAGE_SECCOMP, -err);
-
-	execvpe(argv[0], argv, envp ? envp : environ);
-	child_fail(pipe_fd, STAGE_EXEC, errno);
+	/* Rows 20, 29: the command runs in the pid namespace ns_enter made,
+	 * whose pid 1 is our next child.  It is made the supervisor's child
+	 * (CLONE_PARENT), so that it is the one the supervisor waits for and
+	 * signals, and its parent-death signal follows the supervisor; this
+	 * process then leaves.  A raw clone: no fork handlers run here. */
+	pid_t init = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (init < 0)
+		child_fail(pipe_fd, STAGE_INIT, errno);
+	if (init == 0)
+		init_run(c);
+	report_to(pipe_fd, REPORT_INIT_PID, (int)init);
+	_exit(0);
 }
 
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
@@ -255,13 +483,22 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	struct sock_fprog filter;
 	sigset_t all;
 	struct report r;
-	int pipefd[2], ruleset, status;
+	int pipefd[2], statusfd[2] = { -1, -1 }, ruleset, status;
 	pid_t pid, self = getpid();
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = EXEC_SETUP_FAILED;
 	s->pid = 0;
+	s->status_fd = -1;
+	/* An interactive command hands the terminal to process groups of its
+	 * own (a shell's jobs) and gives it back when it ends, but a shell in
+	 * the pid namespace cannot name ours: exec_finish takes it back for
+	 * the launcher, if it was in the foreground. */
+	s->fg_pgrp = 0;
+	if (policy_session(p) == POLICY_SESSION_KEEP &&
+	    tcgetpgrp(STDIN_FILENO) == getpgrp())
+		s->fg_pgrp = getpgrp();
 
 	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
 				       SECCOMP_MAX_INSNS, &filter);
@@ -282,6 +519,17 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		close(ruleset);
 		return -out->code;
 	}
+	/* With the private namespaces, the command's outcome comes from the
+	 * pid namespace's init (it cannot die of the command's signal). */
+	if (policy_private_mounts(p) &&
+	    pipe2(statusfd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		out->stage = "pipe";
+		out->code = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		close(ruleset);
+		return -out->code;
+	}
 
 	/* Block signals across fork so a forwarded signal cannot reach a
 	 * child that has not yet reset its handlers.  The session keeps
@@ -294,10 +542,19 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	set_forwarding(s);
 	pid = fork();
 	if (pid == 0) {
+		struct child c = {
+			.p = p, .ruleset = ruleset, .filter = &filter,
+			.pipe_fd = pipefd[1], .status_fd = statusfd[1],
+			.supervisor = self, .argv = argv, .envp = envp,
+			.oldmask = &s->oldmask,
+		};
 		close(pipefd[0]);
-		child_apply_and_exec(p, ruleset, &filter, pipefd[1], self, argv,
-				     envp, &s->oldmask);
+		if (statusfd[0] >= 0)
+			close(statusfd[0]);
+		child_apply_and_exec(&c);
 	}
+	if (statusfd[1] >= 0)
+		close(statusfd[1]);
 	if (pid < 0) {
 		out->stage = "fork";
 		out->code = errno;
@@ -305,10 +562,11 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 		close(pipefd[0]);
 		close(pipefd[1]);
+		if (statusfd[0] >= 0)
+			close(statusfd[0]);
 		close(ruleset);
 		return -out->code;
 	}
-	child_pid = pid;
 	sigemptyset(&all);
 	sigaddset(&all, SIGCHLD);
 	for (size_t i = 0; i < NFORWARDED; i++)
@@ -318,15 +576,28 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	close(pipefd[1]);
 	close(ruleset);
 
-	do
-		n = read(pipefd[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-
-	if (n == (ssize_t)sizeof(r) && r.stage >= 0 && r.stage <= STAGE_EXEC) {
-		/* The command never ran: the child exits right after. */
+	for (;;) {
+		do
+			n = read(pipefd[0], &r, sizeof(r));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(r) || r.stage != REPORT_INIT_PID)
+			break;
+		/* The first child started the pid namespace's init as our
+		 * child and leaves: the session is the init's from here. */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		pid = (pid_t)r.err;
+	}
+	close(pipefd[0]);
+	child_pid = pid;
+
+	if (n == (ssize_t)sizeof(r) && r.stage >= 0 && r.stage <= STAGE_EXEC) {
+		/* The command never ran: the child (or the init, once the
+		 * command's process has ended) exits right after. */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (statusfd[0] >= 0)
+			close(statusfd[0]);
 		exec_finish(s);
 		out->kind = r.stage == STAGE_EXEC ? EXEC_NOT_EXECUTED
 						  : EXEC_SETUP_FAILED;
@@ -335,8 +606,36 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		return 0;
 	}
 	s->pid = pid;
+	s->status_fd = statusfd[0];
 	out->kind = EXEC_EXITED;
 	return 0;
+}
+
+/* The pid namespace's init has ended: what it said of the command
+ * replaces its own status (it exits 0 once the command has ended).  An
+ * init that said nothing was killed (by the supervisor, at a failed
+ * expiry): its own status stands. */
+static void take_init_status(struct exec_session *s, struct exec_outcome *out)
+{
+	struct init_status st;
+
+	if (s->status_fd < 0)
+		return;
+	ssize_t n = read(s->status_fd, &st, sizeof(st));
+	close(s->status_fd);
+	s->status_fd = -1;
+	if (n != (ssize_t)sizeof(st))
+		return;
+	out->kind = st.kind == EXEC_SIGNALED ? EXEC_SIGNALED : EXEC_EXITED;
+	out->code = st.code;
+	left_behind += st.killed;
+}
+
+int exec_take_left_behind(void)
+{
+	int n = left_behind;
+	left_behind = 0;
+	return n;
 }
 
 int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
@@ -368,6 +667,7 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 				out->kind = EXEC_EXITED;
 				out->code = WEXITSTATUS(status);
 			}
+			take_init_status(s, out);
 			return EXEC_WAIT_EXITED;
 		}
 		if (forwarded_mask) {
@@ -403,6 +703,23 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 
 void exec_finish(struct exec_session *s)
 {
+	if (s->status_fd >= 0) {
+		close(s->status_fd);
+		s->status_fd = -1;
+	}
+	/* Only from a group that is gone: one still running (the launcher's
+	 * shell took the terminal back, or a job of the command's lives on)
+	 * keeps it. */
+	pid_t now = s->fg_pgrp > 0 ? tcgetpgrp(STDIN_FILENO) : -1;
+	if (now > 0 && now != s->fg_pgrp && kill(-now, 0) < 0 && errno == ESRCH) {
+		sigset_t ttou, old;
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		tcsetpgrp(STDIN_FILENO, s->fg_pgrp);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	s->fg_pgrp = 0;
 	child_pid = 0;
 	restore_signals(s);
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);

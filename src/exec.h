@@ -23,24 +23,36 @@ struct exec_outcome {
 
 /* A command running under a policy, from exec_start to exec_finish. */
 struct exec_session {
-	pid_t pid; /* 0 once reaped */
+	pid_t pid; /* 0 once reaped; with the private namespaces, their init */
+	int status_fd; /* where that init reports the command's end; or -1 */
+	pid_t fg_pgrp; /* the terminal's foreground group to restore, or 0 */
 	sigset_t oldmask;
 	struct sigaction saved[6], saved_chld;
 };
 
 /* Build the ruleset from `p`, fork, and in the child apply, in this order:
- * parent-death signal, default signal dispositions, close-on-exec for every
- * fd above 2 (but policy_inherit_fd), setsid if asked, a new session
- * keyring, the private user+mount namespace and its read-only binds if
- * any, RLIMIT_CORE=0, drop all capabilities (caps.c), no_new_privs,
- * Landlock restrict_self, the seccomp filter, then execvp(argv[0]) with
- * `envp` (NULL: the current environment).
- * Returns once execve has succeeded (s->pid is the command; the parent
- * now forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 to it
- * until exec_finish), or once it is known the command never ran (s->pid is
- * 0, `out` says why: EXEC_SETUP_FAILED or EXEC_NOT_EXECUTED).  Any failure
- * before execve ends the child before the command runs.  Returns 0, or
- * -errno when the parent itself failed (out->stage names what). */
+ * parent-death signal, close-on-exec for every fd above 2 (but
+ * policy_inherit_fd), a new session keyring, the private user, mount, pid
+ * and IPC namespaces and their read-only binds if policy_private_mounts,
+ * RLIMIT_CORE=0; then, in the process that becomes the command, default
+ * signal dispositions, setsid if asked, drop all capabilities (caps.c),
+ * no_new_privs, Landlock restrict_self, the seccomp filter, then
+ * execvp(argv[0]) with `envp` (NULL: the current environment).
+ * With the namespaces, the first child starts the pid namespace's pid 1 as
+ * this process's child and exits: that init mounts the namespace's /proc,
+ * drops its capabilities, forks the command, reaps the namespace's
+ * orphans, passes on the signals it is sent, and when the command ends
+ * kills what is left in the namespace and exits, reporting the command's
+ * outcome (exec_wait gives it).  If the init dies (it has a parent-death
+ * signal: so does the whole tree when this process dies) the kernel kills
+ * every process of the namespace.
+ * Returns once execve has succeeded (s->pid is the command, or its init;
+ * the parent now forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
+ * SIGUSR2 to it until exec_finish), or once it is known the command never
+ * ran (s->pid is 0, `out` says why: EXEC_SETUP_FAILED or
+ * EXEC_NOT_EXECUTED).  Any failure before execve ends the child before the
+ * command runs.  Returns 0, or -errno when the parent itself failed
+ * (out->stage names what). */
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	       struct exec_session *s, struct exec_outcome *out);
 
@@ -55,8 +67,17 @@ enum { EXEC_WAIT_EXITED, EXEC_WAIT_SIGNAL, EXEC_WAIT_TIMEOUT };
 int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 	      struct exec_outcome *out, int *signo);
 
-/* Stop forwarding signals and restore the caller's handlers and mask. */
+/* Stop forwarding signals and restore the caller's handlers and mask;
+ * and, when the command kept the launcher's terminal and left it to a
+ * process group that has ended, give the terminal back to the launcher's
+ * group (it was in the foreground when the command started). */
 void exec_finish(struct exec_session *s);
+
+/* How many processes the pid namespaces' inits found still running when
+ * their commands ended, and killed, since the last call (which resets the
+ * count): what the sessions left behind, as supervisor_end_tree counts it
+ * where there is no pid namespace. */
+int exec_take_left_behind(void);
 
 /* exec_start, exec_wait until the command ends, exec_finish: fills `out`.
  * Returns 0, or -errno when the parent itself failed. */

@@ -32,6 +32,9 @@ enum step {
 	STEP_OPEN_TREE_NOEXEC,
 	STEP_SETATTR_NOEXEC,
 	STEP_MOVE_NOEXEC,
+	/* in the pid namespace's first process */
+	STEP_INIT,
+	STEP_PROC,
 	NSTEPS
 };
 
@@ -48,6 +51,8 @@ static const char *const step_names[NSTEPS] = {
 	[STEP_OPEN_TREE_NOEXEC] = "open_tree (no-exec)",
 	[STEP_SETATTR_NOEXEC] = "mount_setattr (no-exec)",
 	[STEP_MOVE_NOEXEC] = "move_mount (no-exec)",
+	[STEP_INIT] = "fork (pid namespace)",
+	[STEP_PROC] = "mount /proc",
 };
 
 static int write_file(const char *path, const char *text)
@@ -68,8 +73,11 @@ static int enter(uid_t uid, gid_t gid, int *step)
 	char map[64];
 	int err;
 
+	/* The pid namespace takes effect for the next child, which becomes
+	 * its pid 1 (ns_mount_proc); the IPC namespace at once.  All owned by
+	 * the new user namespace, which unshare creates first. */
 	*step = STEP_UNSHARE;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0)
 		return -errno;
 	/* One mapping, our own ids onto themselves: files keep their owners
 	 * as the command sees them, and no other id can be taken.  An
@@ -143,6 +151,18 @@ int ns_bind_readonly(const char *path, int noexec)
 	return bind_readonly(path, noexec, &step);
 }
 
+int ns_mount_proc(void)
+{
+	/* Over the inherited /proc, which it hides.  procfs shows the pid
+	 * namespace of whoever mounts it: only this namespace's processes,
+	 * /proc/self the caller's own.  Its root is a new inode, which no
+	 * Landlock rule names yet (exec.c adds one). */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 int ns_pin(const char *path)
 {
 	/* The same bind with nothing changed: a mount point cannot be
@@ -177,6 +197,27 @@ static _Noreturn void probe_child(const char *path, int fd)
 		err = bind_readonly(path, 0, &r.step);
 	if (err == 0 && path)
 		err = bind_readonly(path, 1, &r.step);
+	if (err == 0) {
+		/* The command's child is pid 1 of the new namespace and mounts
+		 * /proc there; so does this one's.  (A /proc with parts of it
+		 * hidden by other mounts, a container's, cannot be mounted
+		 * again.) */
+		int status;
+		r.step = STEP_INIT;
+		pid_t init = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (init == 0)
+			_exit(-ns_mount_proc() & 0xff);
+		if (init < 0)
+			err = -errno;
+		else if (waitpid(init, &status, 0) < 0)
+			err = -errno;
+		else if (!WIFEXITED(status))
+			err = -ECHILD;
+		else if (WEXITSTATUS(status) != 0) {
+			r.step = STEP_PROC;
+			err = -WEXITSTATUS(status);
+		}
+	}
 	if (err == 0)
 		_exit(0);
 	r.err = -err;

@@ -4,9 +4,12 @@
  * beneath it: it cannot keep one file read-only inside a directory the
  * command may create and remove in (.git/config inside .git, which git's
  * lock files need).  A read-only bind mount can: a mount point cannot be
- * written, renamed, unlinked or replaced.  Used only where the probe below
- * finds that every step works; elsewhere the policy narrows the grant
- * instead.  Every function returns 0 or -errno and never exits. */
+ * written, renamed, unlinked or replaced.  The same namespaces give the
+ * command pid and IPC namespaces of its own: outside processes, their
+ * /proc entries and their SysV IPC out of sight (threat row 29).  Used
+ * only where the probe below finds that every step works; elsewhere the
+ * policy narrows the grant instead.  Every function returns 0 or -errno
+ * and never exits. */
 #ifndef NONO_NS_H
 #define NONO_NS_H
 
@@ -16,8 +19,9 @@
  * `step` names the call or file ("PR_SET_DUMPABLE", "unshare", "uid_map",
  * "setgroups", "gid_map", "mount" (making every mount private),
  * "open_tree", "mount_setattr", "move_mount", the last three with
- * " (no-exec)" after them for the no-exec bind); it points to static
- * storage. */
+ * " (no-exec)" after them for the no-exec bind, then "fork (pid
+ * namespace)" and "mount /proc" for the pid namespace's first process);
+ * it points to static storage. */
 struct ns_probe {
 	const char *step;
 	int err;
@@ -26,7 +30,8 @@ struct ns_probe {
 /* Whether the forked child's namespace set-up works here, found by doing
  * it in a short-lived child: ns_enter with this process's ids, then
  * ns_bind_readonly of `path` (an existing file or directory) read-only and
- * again read-only and no-exec.  `path` NULL tries the namespace alone.
+ * again read-only and no-exec, then ns_mount_proc in a child of its own
+ * (pid 1 of the new pid namespace).  `path` NULL leaves out the binds.
  * Unshare can succeed where the rest fails (an LSM that leaves the new
  * namespace without capabilities: uid_map then refuses, EPERM), so every
  * step is tried, not only the first.
@@ -37,8 +42,15 @@ int ns_available(const char *path, struct ns_probe *why);
 
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here
- * propagates out.  For the forked child only: not thread-safe. */
+ * propagates out; and a new IPC namespace (SysV IPC and POSIX message
+ * queues of its own) and pid namespace, whose pid 1 is the caller's next
+ * child.  For the forked child only: not thread-safe. */
 int ns_enter(uid_t uid, gid_t gid);
+
+/* Mount a fresh /proc over /proc, showing the caller's pid namespace.
+ * For pid 1 of the namespace ns_enter made (its mount namespace, its
+ * capabilities); -EPERM where /proc is partly hidden by other mounts. */
+int ns_mount_proc(void);
 
 /* Bind `path` (canonical, absolute) read-only over itself, recursively;
  * also no-exec if `noexec`. */

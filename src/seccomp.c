@@ -6,11 +6,11 @@
  * named labels does all three and adds no dependency to a static binary.
  *
  * Argument checks compare the low 32 bits only, on purpose: ioctl's
- * request, socket's family/type/protocol, the namespace flags, open's flags
- * and file modes are `int`s, `unsigned int`s or `umode_t`s to the kernel,
- * which drops the upper half.  A filter that compared all 64 bits could be
- * walked past by setting the upper half (CVE-2019-10063, TIOCSTI with a
- * high bit set). */
+ * request, socket's family/type/protocol, the namespace flags, open's
+ * flags, file modes and prlimit64's pid are `int`s, `unsigned int`s or
+ * `umode_t`s to the kernel, which drops the upper half.  A filter that
+ * compared all 64 bits could be walked past by setting the upper half
+ * (CVE-2019-10063, TIOCSTI with a high bit set). */
 #define _GNU_SOURCE
 #include "seccomp.h"
 
@@ -120,6 +120,7 @@ enum label {
 	L_UNSHARE,
 	L_SOCKET,
 	L_SOCKETPAIR,
+	L_PRLIMIT,
 	L_INET,
 	L_INET_STREAM,
 	L_INET_DGRAM,
@@ -245,6 +246,7 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	jump(&b, BPF_JEQ, SYS_unshare, L_UNSHARE, NEXT);
 	jump(&b, BPF_JEQ, SYS_socket, L_SOCKET, NEXT);
 	jump(&b, BPF_JEQ, SYS_socketpair, L_SOCKETPAIR, NEXT);
+	jump(&b, BPF_JEQ, SYS_prlimit64, L_PRLIMIT, NEXT);
 	/* the mode argument's position, per call (aarch64 has the *at forms
 	 * and fchmod only) */
 	jump(&b, BPF_JEQ, SYS_openat, L_OPENAT, NEXT);
@@ -284,6 +286,18 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	label(&b, L_UNSHARE);
 	load_arg(&b, 0);
 	jump(&b, BPF_JSET, NS_FLAGS_UNSHARE, L_EPERM, L_ALLOW);
+
+	/* Row 29: prlimit64 changes the limits of any process of the same
+	 * user, with no signal or ptrace check: RLIMIT_CPU kills it,
+	 * RLIMIT_CORE makes it dump core, RLIMIT_NOFILE starves the
+	 * supervisor so it can no longer read /proc and end the tree.  The
+	 * caller's own pid is not known to a filter (nor stable across fork),
+	 * so only pid 0, "myself", passes: what glibc's getrlimit and
+	 * setrlimit send.  setrlimit and getrlimit themselves act on the
+	 * caller only and are not filtered. */
+	label(&b, L_PRLIMIT);
+	load_arg(&b, 0);
+	jump(&b, BPF_JEQ, 0, L_ALLOW, L_EPERM);
 
 	/* Row 10: sockets by allow-list.  Landlock (ABI 4+) rules govern TCP
 	 * bind and connect only; UDP, raw, packet, vsock, SCTP and MPTCP

@@ -1,11 +1,12 @@
 /* seccomp.c — the syscall filter every sandboxed command runs under.
  *
  * Landlock decides which files and ports a process reaches; the filter
- * closes what Landlock does not cover (threat rows 5, 6, 10–15): foreign
- * architectures and x32, ptrace and cross-process memory, keyrings, bpf,
- * perf, userfaultfd, kexec, modules, file handles, namespaces and mounts,
- * io_uring, terminal injection, setuid and setgid bits (chmod is no
- * Landlock right), and every socket family but a few.
+ * closes what Landlock does not cover (threat rows 5, 6, 10–15, 29):
+ * foreign architectures and x32, ptrace and cross-process memory, keyrings,
+ * bpf, perf, userfaultfd, kexec, modules, file handles, namespaces and
+ * mounts, io_uring, terminal injection, setuid and setgid bits (chmod is no
+ * Landlock right), resource limits of other processes (prlimit64 with a
+ * pid), and every socket family but a few.
  *
  * The filter is built once, in the supervisor, into caller-owned memory; the
  * child only installs it (no allocation after fork). */

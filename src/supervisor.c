@@ -16,8 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/kcmp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+
+#include "exec.h"
 
 int supervisor_init(void)
 {
@@ -34,7 +37,10 @@ int supervisor_init(void)
 }
 
 /* The processes of the system as (pid, parent) pairs from /proc/N/stat,
- * zombies left out.  Returns the count, or -errno; *out is malloc'ed. */
+ * zombies left out.  A thread group whose leader has exited while other
+ * threads run shows as a zombie too ("Zl"); it is no zombie, and is kept:
+ * left out, it would be neither scanned nor killed, and the supervisor
+ * would wait for it.  Returns the count, or -errno; *out is malloc'ed. */
 static int list_processes(pid_t (**out)[2])
 {
 	pid_t(*v)[2] = NULL;
@@ -46,7 +52,7 @@ static int list_processes(pid_t (**out)[2])
 		return -errno;
 	while ((de = readdir(proc))) {
 		char path[64], buf[512], state;
-		long ppid;
+		long ppid, threads;
 		int pid = atoi(de->d_name);
 		if (pid <= 0)
 			continue;
@@ -59,10 +65,15 @@ static int list_processes(pid_t (**out)[2])
 		if (len <= 0)
 			continue;
 		buf[len] = '\0';
-		/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+		/* "pid (comm) state ppid ...": comm may hold spaces and ')';
+		 * num_threads is the 20th field, the 18th after comm.  An
+		 * ended group's leader still counts itself: 1. */
 		char *end = strrchr(buf, ')');
-		if (!end || sscanf(end + 1, " %c %ld", &state, &ppid) != 2 ||
-		    state == 'Z')
+		if (!end || sscanf(end + 1,
+				   " %c %ld %*s %*s %*s %*s %*s %*s %*s %*s"
+				   " %*s %*s %*s %*s %*s %*s %*s %ld",
+				   &state, &ppid, &threads) != 3 ||
+		    (state == 'Z' && threads <= 1))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -123,12 +134,13 @@ int supervisor_kill_tree(void)
 
 int supervisor_end_tree(void)
 {
-	int killed = 0, status;
+	/* What a pid namespace's init already ended counts as ours. */
+	int killed = exec_take_left_behind(), status;
 
 	/* No child at all: then no descendant either (an orphan of the
 	 * command is reparented to us), and /proc need not be read. */
 	if (waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD)
-		return 0;
+		return killed;
 	for (;;) {
 		/* Killed, they cannot fork again; what they forked before is
 		 * in this pass too, or reparented to us by the next one. */
@@ -289,7 +301,7 @@ static int beneath(const char *path, const char *target)
  * 1, 0, or -errno. */
 static int link_beneath(pid_t pid, const char *name, const char *path)
 {
-	char link[64], target[PATH_MAX];
+	char link[PATH_MAX], target[PATH_MAX];
 	snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, name);
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
@@ -298,61 +310,179 @@ static int link_beneath(pid_t pid, const char *name, const char *path)
 	return beneath(path, target);
 }
 
-/* Scan one process; returns how many holders it reported, or -errno when
- * it could not be inspected (-ENOENT: it is gone). */
-static int scan_process(pid_t pid, const char *path,
-			void (*found)(pid_t, const char *, void *), void *ctx)
+/* One process's holds, each reported once: threads that share a
+ * descriptor table, a working directory or the memory map would name the
+ * same thing again. */
+struct holds {
+	pid_t pid;
+	const char *path;
+	void (*found)(pid_t, const char *, void *);
+	void *ctx;
+	char **seen;
+	size_t nseen;
+	int mapped; /* the maps of a live thread were read */
+};
+
+/* Report `what` unless it was already: 1 when reported, 0 when not, or
+ * -ENOMEM. */
+static int hold(struct holds *h, const char *what)
+{
+	for (size_t i = 0; i < h->nseen; i++)
+		if (strcmp(h->seen[i], what) == 0)
+			return 0;
+	char **v = realloc(h->seen, (h->nseen + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	h->seen = v;
+	if (!(v[h->nseen] = strdup(what)))
+		return -ENOMEM;
+	h->nseen++;
+	h->found(h->pid, what, h->ctx);
+	return 1;
+}
+
+/* Whether thread `tid` of `h->pid` has a descriptor table of its own
+ * (unshare(CLONE_FILES), or a leader that has exited): 0 when it shares
+ * the leader's, 1 when not or when the kernel will not say. */
+static int own_files(const struct holds *h, const char *tid)
+{
+	long t = atol(tid);
+	if (t == h->pid)
+		return 0;
+	return syscall(SYS_kcmp, h->pid, (pid_t)t, KCMP_FILES, 0, 0) != 0;
+}
+
+/* Whether thread `tid` of `pid` has exited: 1, 0, or -errno. */
+static int task_zombie(pid_t pid, const char *tid)
+{
+	char path[64 + NAME_MAX], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	buf[n] = '\0';
+	char *end = strrchr(buf, ')');
+	return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+/* Scan thread `tid` (task/<tid>/ of the process): its working directory,
+ * root and executable, its descriptors (unless they are the leader's,
+ * scanned with the leader), and the process's memory map once.  How many
+ * holds it added, or -errno (-ENOENT: the thread is gone). */
+static int scan_task(struct holds *h, const char *tid)
 {
 	static const char *const links[] = { "cwd", "root", "exe" };
-	char dir[64], what[NAME_MAX + 8];
+	char name[64 + NAME_MAX], what[64 + NAME_MAX];
 	int hits = 0, r;
 
+	/* A thread group whose leader exited keeps running in its other
+	 * threads.  The leader, a zombie, holds nothing any more (its
+	 * descriptors, directories and map went with it), and its /proc files
+	 * are root's now: it is passed over, the others are scanned. */
+	if ((r = task_zombie(h->pid, tid)) != 0)
+		return r < 0 ? r : 0;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		r = link_beneath(pid, links[i], path);
+		snprintf(name, sizeof(name), "task/%s/%s", tid, links[i]);
+		r = link_beneath(h->pid, name, h->path);
 		if (r < 0 && r != -ENOENT)
 			return r;
-		if (r > 0) {
-			found(pid, links[i], ctx);
-			hits++;
-		}
+		if (r > 0 && (r = hold(h, links[i])) < 0)
+			return r;
+		hits += r > 0;
 	}
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	DIR *fds = opendir(dir);
-	if (!fds)
-		return -errno;
-	struct dirent *de;
-	while ((de = readdir(fds))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(what, sizeof(what), "fd/%s", de->d_name);
-		if (link_beneath(pid, what, path) > 0) {
-			snprintf(what, sizeof(what), "fd %s", de->d_name);
-			found(pid, what, ctx);
-			hits++;
+
+	/* Row 30: a thread that ran unshare(CLONE_FILES) holds descriptors
+	 * that are in no other thread's table. */
+	int own = own_files(h, tid), leader = atol(tid) == h->pid;
+	if (leader || own) {
+		snprintf(name, sizeof(name), "/proc/%d/task/%s/fd", (int)h->pid, tid);
+		DIR *fds = opendir(name);
+		if (!fds)
+			return -errno;
+		struct dirent *de;
+		while ((de = readdir(fds))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(name, sizeof(name), "task/%s/fd/%s", tid, de->d_name);
+			if (link_beneath(h->pid, name, h->path) <= 0)
+				continue;
+			if (leader)
+				snprintf(what, sizeof(what), "fd %s", de->d_name);
+			else
+				snprintf(what, sizeof(what), "fd %s (thread %s)",
+					 de->d_name, tid);
+			if ((r = hold(h, what)) < 0) {
+				closedir(fds);
+				return r;
+			}
+			hits += r;
 		}
+		closedir(fds);
 	}
-	closedir(fds);
+
 	/* A file mapped into memory stays readable (and, if shared and
-	 * writable, writable) after its path is gone. */
-	snprintf(dir, sizeof(dir), "/proc/%d/maps", (int)pid);
-	FILE *maps = fopen(dir, "re");
+	 * writable, writable) after its path is gone.  Threads share one map;
+	 * an exited leader's reads empty, so the first thread with one
+	 * counts. */
+	if (h->mapped)
+		return hits;
+	snprintf(name, sizeof(name), "/proc/%d/task/%s/maps", (int)h->pid, tid);
+	FILE *maps = fopen(name, "re");
 	if (!maps)
 		return -errno;
 	char line[PATH_MAX + 128];
-	int mapped = 0;
-	while (!mapped && fgets(line, sizeof(line), maps)) {
+	int in = 0;
+	while (!in && fgets(line, sizeof(line), maps)) {
 		char *file = strchr(line, '/');
+		h->mapped = 1;
 		if (file) {
 			file[strcspn(file, "\n")] = '\0';
-			mapped = beneath(path, file);
+			in = beneath(h->path, file);
 		}
 	}
 	fclose(maps);
-	if (mapped) {
-		found(pid, "map", ctx);
-		hits++;
+	if (in && (r = hold(h, "map")) < 0)
+		return r;
+	return hits + (in && r > 0);
+}
+
+/* Scan one process, thread by thread; returns how many holders it
+ * reported, or -errno when it could not be inspected (-ENOENT: it is
+ * gone). */
+static int scan_process(pid_t pid, const char *path,
+			void (*found)(pid_t, const char *, void *), void *ctx)
+{
+	struct holds h = { .pid = pid, .path = path, .found = found, .ctx = ctx };
+	char dir[64];
+	int hits = 0, err = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(dir);
+	if (!tasks)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(tasks))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int r = scan_task(&h, de->d_name);
+		if (r == -ENOENT || r == -ESRCH)
+			continue; /* that thread ended meanwhile */
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		hits += r;
 	}
-	return hits;
+	closedir(tasks);
+	for (size_t i = 0; i < h.nseen; i++)
+		free(h.seen[i]);
+	free(h.seen);
+	return err ? err : hits;
 }
 
 int supervisor_holders(const char *path,

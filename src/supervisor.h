@@ -24,7 +24,9 @@ int supervisor_init(void);
 int supervisor_kill_tree(void);
 
 /* SIGKILL every descendant of this process, reaping them, until none is
- * left.  Returns how many were killed, or -errno if /proc cannot be read. */
+ * left.  Returns how many were killed, with those a pid namespace's init
+ * killed when its command ended (exec_take_left_behind), or -errno if
+ * /proc cannot be read. */
 int supervisor_end_tree(void);
 
 /* Hide `path` (canonical, absolute) from the command `pid` (our child, not
@@ -37,8 +39,11 @@ int supervisor_expire(pid_t pid, const char *path, dev_t dev, ino_t ino);
 
 /* Call `found(pid, what, ctx)` for every descendant of this process whose
  * working directory, root, executable, open file or mapped file lies at or
- * beneath `path`; `what` names it ("cwd", "fd 3", "map", ...), or is
- * "not inspectable" when /proc would not say.  Returns the number found. */
+ * beneath `path`, in any of its threads (one whose main thread has exited
+ * included); `what` names it ("cwd", "fd 3", "fd 4 (thread 1234)" for a
+ * thread with a descriptor table of its own, "map", ...), once per
+ * process, or is "not inspectable" when /proc would not say.  Returns the
+ * number found. */
 int supervisor_holders(const char *path,
 		       void (*found)(pid_t pid, const char *what, void *ctx),
 		       void *ctx);

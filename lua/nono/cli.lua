@@ -526,6 +526,21 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   else
     line("  namespaces    not needed: no protection here is kept by a mount")
   end
+  local procs = r.processes
+  if procs.pid_namespace then
+    line("  processes     own pid and IPC namespaces: /proc shows the sandbox's processes only, SysV IPC "
+      .. "and message queues are its own; prlimit on another process is refused")
+  else
+    line("  processes     shared pid and IPC namespaces (%s): the user's other processes show in /proc, "
+      .. "SysV IPC is shared; prlimit on another process is refused (seccomp)", procs.reason)
+  end
+  if #r.terminals > 0 then
+    line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
+      .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
+  else
+    line("  terminal      none of /dev/pts (stdin, stdout and stderr are no terminal); a pseudo-terminal "
+      .. "made inside cannot be opened (openpty, script, tmux fail)")
+  end
   local pr = r.protections
   line("  protected     %d paths kept out of reach or read-only inside grants; %d directories narrowed",
     pr.active, pr.narrowed)
@@ -592,7 +607,13 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       .. "mount namespace; what still holds it open is %s", g.source, g.ttl, g.canonical,
       on_expire == "report" and "reported" or "killed")
   end
-  line("  process tree  ends with the command: orphans are reparented to nono (subreaper) and killed")
+  if procs.pid_namespace then
+    line("  process tree  ends with the command: the pid namespace's init kills what is left, and the "
+      .. "kernel ends the namespace if nono is killed")
+  else
+    line("  process tree  ends with the command: orphans are reparented to nono (subreaper) and killed; "
+      .. "if nono is killed, detached processes live on")
+  end
   return table.concat(out, "\n") .. "\n"
 end
 
@@ -611,6 +632,7 @@ local function enforcement(p)
   json.array(r.directories.pinned)
   json.array(r.directories.kept)
   json.array(r.directories.guarded)
+  json.array(r.terminals)
   return r
 end
 

@@ -3,7 +3,28 @@
 -- not exist on this machine are skipped (they are ours, not the user's).
 -- Deliberately absent: /etc as a whole (/etc/shadow, /etc/ssh keys), /home,
 -- /root, /tmp, /run (sockets), /var.
+local core = require "nono.core"
+
 local M = {}
+
+--- The session's own terminal: what stdin, stdout and stderr are, as
+-- /proc/self/fd names them, when that is a pseudo-terminal or a console.
+-- Of /dev/pts only these are granted: any other pty of the user would let
+-- the command read what is typed in another terminal, or print a fake
+-- prompt there (threat row 29).
+local function own_terminals()
+  local out, seen = {}, {}
+  for fd = 0, 2 do
+    local target = core.realpath("/proc/self/fd/" .. fd)
+    if target and not seen[target]
+        and (target:match("^/dev/pts/%d+$") or target:match("^/dev/tty%a*%d+$")) then
+      seen[target] = true
+      out[#out + 1] = target
+    end
+  end
+  return out
+end
+M.terminals = own_terminals()
 
 M.system = {
   -- programs and libraries (read + execute)
@@ -40,16 +61,22 @@ M.system = {
   -- process information (/proc/self, cpu counts)
   { path = "/proc", access = "read" },
   { path = "/sys/devices/system/cpu", access = "read" },
-  -- devices: data sinks and sources, and the terminal
+  -- devices: data sinks and sources, and the terminal: /dev/tty is the
+  -- caller's controlling terminal whatever its name; the multiplexers
+  -- allocate a new pty's master (Landlock cannot grant its slave, which
+  -- does not exist yet: openpty fails)
   { path = "/dev/null", access = "read,write" },
   { path = "/dev/zero", access = "read,write" },
   { path = "/dev/full", access = "read,write" },
   { path = "/dev/random", access = "read" },
   { path = "/dev/urandom", access = "read" },
   { path = "/dev/tty", access = "read,write,ioctl" },
-  { path = "/dev/pts", access = "read,write,ioctl" },
   { path = "/dev/ptmx", access = "read,write,ioctl" },
+  { path = "/dev/pts/ptmx", access = "read,write,ioctl" },
 }
+for _, tty in ipairs(M.terminals) do
+  M.system[#M.system + 1] = { path = tty, access = "read,write,ioctl" }
+end
 
 --- Protected names: kept out of reach even when a grant covers them
 -- (`--allow ~`), including names that do not exist yet (they cannot be

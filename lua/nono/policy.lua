@@ -492,6 +492,8 @@ local ns_causes = {
     .. "as Docker's default profile and an outer nono do",
   uid_map = "e.g. AppArmor's restriction of unprivileged user namespaces, Ubuntu 23.10 and later",
   mount = "mounting is refused in the new namespace, by a seccomp filter or a security module",
+  ["mount /proc"] = "a /proc with parts hidden by other mounts (a container's) cannot be mounted again "
+    .. "for a new pid namespace",
 }
 ns_causes.setgroups, ns_causes.gid_map = ns_causes.uid_map, ns_causes.uid_map
 for _, call in ipairs { "open_tree", "mount_setattr", "move_mount" } do
@@ -1403,8 +1405,29 @@ function Policy:report()
   elseif self.binds == false then
     ns.reason = "not used by this policy"
   end
+  -- Row 29: pid and IPC namespaces come with the user and mount namespace
+  -- (exec.c); without them the filter still refuses prlimit on another
+  -- process.
+  local processes = {
+    pid_namespace = ns.available, ipc_namespace = ns.available,
+    proc = ns.available and "private" or "shared",
+    prlimit = "refused for any other process (seccomp)",
+  }
+  if not ns.available then
+    processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
+  end
+  -- The session's own terminal, the one of /dev/pts granted.
+  local terminals = {}
+  for _, g in ipairs(self.grants) do
+    local path = g.canonical or g.path
+    if g.source == "system" and (path:match("^/dev/pts/%d+$") or path:match("^/dev/tty%a*%d+$")) then
+      terminals[#terminals + 1] = path
+    end
+  end
   return {
     namespaces = ns,
+    processes = processes,
+    terminals = terminals,
     landlock = {
       available = self.abi ~= nil,
       abi = self.abi,
@@ -1421,6 +1444,7 @@ function Policy:report()
       net_block = self.net_block,
       denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
         .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
+        .. "prlimit64 on another process, "
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"

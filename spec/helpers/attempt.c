@@ -86,6 +86,29 @@
  *   setsid             ok / ok          EPERM when already a group leader
  *   tty-check          ENXIO / ENXIO    "tty" with a controlling terminal
  *
+ * Other processes without signals or ptrace (row 29), and pseudo-terminals:
+ *
+ *   prlimit-parent     ok / ok          RLIMIT_NOFILE of the parent, read
+ *   prlimit PID [N]    ok / ok          RLIMIT_NOFILE of PID read, or set to
+ *                                       N (soft and hard) on a process of
+ *                                       one's own
+ *   prlimit-self       ok / ok          pid 0: what getrlimit sends
+ *   setrlimit-self     ok / ok          setrlimit, the current value again
+ *   shmat ID           ok / ok          a SysV segment of one's own, read-only
+ *   msgctl ID          ok / ok          IPC_STAT of a SysV message queue
+ *   posix_openpt       ok / ok          a new pseudo-terminal's master
+ *   openpty            ok / ok          master and slave (glibc's openpty)
+ *   hold-pty SECONDS   prints the new slave's path, then sleeps
+ *
+ * And for the supervisor's scan of what holds an expired path (row 30),
+ * each printing "ready" when set up and, SECONDS later, what reading the
+ * descriptor answers ("ok <first line>" or the errno name):
+ *
+ *   files-thread PATH SECONDS  a thread with a descriptor table of its own
+ *                              (unshare(CLONE_FILES)) opens PATH
+ *   leader-exit PATH SECONDS   PATH opened, then the main thread exits and
+ *                              another runs on ("Zl" in ps)
+ *
  * The mode vectors take MODE as C reads it (04755 octal, 0x... hex, so the
  * upper half of the register can be filled too); on a file of one's own:
  *
@@ -117,8 +140,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pty.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -716,6 +744,182 @@ static int v_tty_check(char **argv UNUSED)
 	return A_PRINTED;
 }
 
+static void print_errno(int err);
+
+/* ---- row 29: other processes without signals or ptrace ---- */
+
+static int v_prlimit_parent(char **argv UNUSED)
+{
+	struct rlimit old;
+	return done(prlimit(getppid(), RLIMIT_NOFILE, NULL, &old), -1);
+}
+
+static int v_prlimit(char **argv)
+{
+	struct rlimit old, lim;
+	char *end;
+	long pid = strtol(argv[0], &end, 10);
+	if (*end || pid <= 0)
+		return A_USAGE;
+	if (!argv[1])
+		return done(prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &old), -1);
+	lim.rlim_cur = lim.rlim_max = strtoul(argv[1], &end, 10);
+	if (*end)
+		return A_USAGE;
+	return done(prlimit((pid_t)pid, RLIMIT_NOFILE, &lim, &old), -1);
+}
+
+/* What glibc's getrlimit sends: prlimit64 with pid 0. */
+static int v_prlimit_self(char **argv UNUSED)
+{
+	struct rlimit old;
+	return done(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &old), -1);
+}
+
+static int v_setrlimit_self(char **argv UNUSED)
+{
+	struct rlimit lim;
+	if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &lim) < 0)
+		return A_ERR;
+	return done(syscall(SYS_setrlimit, RLIMIT_NOFILE, &lim), -1);
+}
+
+static int v_shmat(char **argv)
+{
+	void *at = shmat(atoi(argv[0]), NULL, SHM_RDONLY);
+	if (at == (void *)-1)
+		return A_ERR;
+	shmdt(at);
+	return A_OK;
+}
+
+static int v_msgctl(char **argv)
+{
+	struct msqid_ds ds;
+	return done(msgctl(atoi(argv[0]), IPC_STAT, &ds), -1);
+}
+
+CALL_FD(v_posix_openpt, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC))
+
+static int v_openpty(char **argv UNUSED)
+{
+	int master, slave;
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0)
+		return A_ERR;
+	close(slave);
+	return done(0, master);
+}
+
+static int v_hold_pty(char **argv)
+{
+	int master, slave;
+	char name[64];
+	if (openpty(&master, &slave, name, NULL, NULL) < 0)
+		return A_ERR;
+	printf("%s\n", name);
+	fflush(stdout);
+	sleep((unsigned)atoi(argv[0]));
+	return A_PRINTED;
+}
+
+/* ---- row 30: holds the supervisor must find ---- */
+
+struct hold {
+	const char *path;
+	unsigned seconds;
+	int fd;
+	pid_t leader;
+};
+
+/* Print "ready", wait, then what reading `fd` answers; ends the process. */
+static void report_read(const struct hold *h)
+{
+	char line[256];
+	printf("ready\n");
+	fflush(stdout);
+	sleep(h->seconds);
+	ssize_t n = read(h->fd, line, sizeof line - 1);
+	if (n < 0) {
+		print_errno(errno);
+		fflush(stdout);
+		exit(1);
+	}
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("ok %s\n", line);
+	fflush(stdout);
+	exit(0);
+}
+
+static void *files_thread(void *arg)
+{
+	struct hold *h = arg;
+	if (unshare(CLONE_FILES) < 0 || (h->fd = open(h->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		print_errno(errno);
+		exit(1);
+	}
+	report_read(h);
+	return NULL;
+}
+
+static int v_files_thread(char **argv)
+{
+	static struct hold h;
+	pthread_t t;
+	h.path = argv[0];
+	h.seconds = (unsigned)atoi(argv[1]);
+	int err = pthread_create(&t, NULL, files_thread, &h);
+	if (err) {
+		errno = err;
+		return A_ERR;
+	}
+	pthread_join(t, NULL);
+	return A_OK;
+}
+
+/* The state letter of thread group `pid` (its leader's), or 0. */
+static char group_state(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	char *line = fgets(buf, sizeof buf, f);
+	fclose(f);
+	char *end = line ? strrchr(line, ')') : NULL;
+	return end && end[1] == ' ' ? end[2] : 0;
+}
+
+static void *leader_exit_thread(void *arg)
+{
+	struct hold *h = arg;
+	/* "ready" only once the leader is gone, so the process is a "Zl" */
+	while (group_state(h->leader) != 'Z')
+		usleep(1000);
+	report_read(h);
+	return NULL;
+}
+
+static int v_leader_exit(char **argv)
+{
+	static struct hold h;
+	pthread_t t;
+	h.path = argv[0];
+	h.seconds = (unsigned)atoi(argv[1]);
+	h.leader = getpid();
+	if ((h.fd = open(h.path, O_RDONLY | O_CLOEXEC)) < 0)
+		return A_ERR;
+	int err = pthread_create(&t, NULL, leader_exit_thread, &h);
+	if (err) {
+		errno = err;
+		return A_ERR;
+	}
+	/* Only this thread ends; the process goes on in the other. */
+	syscall(SYS_exit, 0);
+	return A_OK;
+}
+
 /* ---- table and main ---- */
 
 static const struct vector {
@@ -794,6 +998,17 @@ static const struct vector {
 	{ "mknodat", v_mknodat, 2, "PATH MODE" },
 	{ "open-nocreat-mode", v_open_nocreat_mode, 1, "PATH" },
 	{ "tty-check", v_tty_check, 0, "(prints: tty)" },
+	{ "prlimit-parent", v_prlimit_parent, 0, "" },
+	{ "prlimit", v_prlimit, 1, "PID [N]" },
+	{ "prlimit-self", v_prlimit_self, 0, "" },
+	{ "setrlimit-self", v_setrlimit_self, 0, "" },
+	{ "shmat", v_shmat, 1, "ID" },
+	{ "msgctl", v_msgctl, 1, "ID" },
+	{ "posix_openpt", v_posix_openpt, 0, "" },
+	{ "openpty", v_openpty, 0, "" },
+	{ "hold-pty", v_hold_pty, 1, "SECONDS (prints the slave's path)" },
+	{ "files-thread", v_files_thread, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
+	{ "leader-exit", v_leader_exit, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 };
 
 #define E(x) { x, #x }

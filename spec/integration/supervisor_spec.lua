@@ -8,6 +8,7 @@ local H = require "spec.helper"
 local json = require "nono.json"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 
 --- A directory outside every grant but the one the spec gives it, with a
 -- file in it, writable by both users; and a log directory nobody grants.
@@ -45,6 +46,48 @@ end
 local function alive(pid)
   local stat = H.slurp("/proc/" .. pid .. "/stat")
   return stat ~= "" and not stat:match("^%d+ %(.-%) Z")
+end
+
+--- The command line of process `pid` as a thread of it that still runs
+-- shows it (its main thread may have exited: "Zl", and with it the
+-- process's own cmdline); nil when none runs.
+local function running_cmdline(pid)
+  for tid in io.popen("ls /proc/" .. pid .. "/task 2>/dev/null"):lines() do
+    local task = "/proc/" .. pid .. "/task/" .. tid
+    local stat = H.slurp(task .. "/stat")
+    if stat ~= "" and not stat:match("^%d+ %(.-%) [ZX]") then return H.slurp(task .. "/cmdline") end
+  end
+end
+
+--- The running processes whose command line is exactly `argv`: pids as
+-- the host numbers them (inside the sandbox's pid namespace they differ).
+local function pids_running(argv)
+  local want, found = table.concat(argv, "\0") .. "\0", {}
+  for name in io.popen("ls /proc"):lines() do
+    if name:match("^%d+$") and running_cmdline(name) == want then
+      found[#found + 1] = name
+    end
+  end
+  return found
+end
+
+--- An argument for `sleep` that no other process has.
+local serial = 0
+local function marker()
+  serial = serial + 1
+  return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
+end
+
+--- Time-limited grants need the namespace; on the floor nono refuses them
+-- (floor_spec and "refuses a time-limited grant where user namespaces are
+-- unavailable" try that).  True when the test can go on.
+local function timed_ready(user)
+  if not H.ready(user) then return false end
+  if H.floor then
+    pending("time-limited grants are refused on the floor (" .. H.floor .. ")")
+    return false
+  end
+  return true
 end
 
 --- Wait, without a timing assertion, for `path` to hold a number.
@@ -202,21 +245,106 @@ for _, user in ipairs(H.users) do
 
     it("ends a double-forked, setsid'ed grandchild with the session", function()
       H.ready(user)
-      local script = "(setsid sh -c 'sleep 300 & echo $! > pid; wait' &) ; "
+      -- (found by its command line: in the sandbox's pid namespace, $! is
+      -- not the number the host knows it by)
+      local mark = marker()
+      local script = "(setsid sh -c 'sleep " .. mark .. " & echo $! > pid; wait' &) ; "
         .. "while [ ! -s pid ]; do sleep 0.05; done"
       -- The control: without nono the grandchild outlives its parent.
       H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
       local bare = wait_for_pid(w.project .. "/pid")
       assert.is_true(alive(bare))
+      assert.same({ bare }, pids_running({ "sleep", mark }))
       os.execute("kill -9 " .. bare)
       os.remove(w.project .. "/pid")
 
+      mark = marker()
+      script = script:gsub("sleep 299%.%d+", "sleep " .. mark)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", w.log, "--", "sh", "-c", script })
       assert.equal(0, code, err)
-      local pid = wait_for_pid(w.project .. "/pid")
-      assert.is_false(alive(pid))
+      wait_for_pid(w.project .. "/pid") -- it did start
+      assert.same({}, pids_running({ "sleep", mark }))
       local exit = find(events(w), "exit")
       assert.is_true(exit.left_behind_killed >= 1)
+    end)
+
+    it("ends a detached process whose main thread exited while another runs (\"Zl\"), with the session", function()
+      H.ready(user)
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      -- a thread of it reads file.txt 20 s on, unless killed first
+      local argv = { attempt, "leader-exit", "file.txt", "20" }
+      -- (each run writes a file of its own: a "ready" left by the one
+      -- before would end the wait before the process is set up)
+      local function script(out)
+        return "(setsid " .. table.concat(argv, " ") .. " > " .. out .. " 2>&1 &); "
+          .. "while ! grep -q ready " .. out .. " 2>/dev/null; do sleep 0.05; done"
+      end
+      -- The control: without nono it outlives its parent, as a "Zl".
+      H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script("bare.txt"))) .. " >/dev/null 2>&1")
+      local bare = pids_running(argv)
+      assert.equal(1, #bare)
+      assert.matches("^%d+ %(nono%-attempt%) Z", H.slurp("/proc/" .. bare[1] .. "/stat"))
+      os.execute("kill -9 " .. bare[1])
+
+      local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--read-file", attempt, "--audit-log", w.log,
+        "--", "sh", "-c", script("out.txt") })
+      assert.equal(0, code, err)
+      assert.same({}, pids_running(argv))
+      -- killed, not waited for: its thread never got to read
+      assert.equal("ready\n", H.slurp(w.project .. "/out.txt"))
+      assert.is_true(find(events(w), "exit").left_behind_killed >= 1)
+    end)
+
+    it("kills a thread that holds an expired path in a descriptor table of its own (row 30)", function()
+      if not timed_ready(user) then return end
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      local vector = { attempt, "files-thread", w.timed .. "/f", "2" }
+      -- The control: without nono its thread opens the file and reads it.
+      local out = H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))
+      assert.equal("ready\nok timed secret\n", out)
+      -- --on-expire report: the thread's descriptor is found, and (the
+      -- residual) keeps working
+      local err, code
+      out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--on-expire", "report", "--audit-log", w.log, "--" }, vector))
+      assert.equal(0, code, err)
+      assert.equal("ready\nok timed secret\n", out)
+      local whats = {}
+      for _, h in ipairs(find(events(w), "expire").holders) do whats[#whats + 1] = h.what end
+      assert.matches("^fd %d+ %(thread %d+%)$", table.concat(whats, "\n"))
+      -- by default it is killed before it reads
+      out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--" }, vector))
+      assert.equal(137, code, err)
+      assert.equal("ready\n", out)
+      assert.matches("killed what held it still: pid %d+ %(fd %d+ %(thread %d+%)%)", err)
+    end)
+
+    it("kills a process whose main thread exited while another holds an expired path (row 30)", function()
+      if not timed_ready(user) then return end
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      local vector = { attempt, "leader-exit", w.timed .. "/f", "2" }
+      -- The control: without nono its other thread reads the file.
+      assert.equal("ready\nok timed secret\n",
+        (H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))))
+      -- a child of the command's, so that its main thread's exit is not
+      -- the command's end
+      local script = table.concat(vector, " ") .. " & wait $!"
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--on-expire", "report", "--audit-log", w.log, "--", "sh", "-c", script })
+      assert.equal(0, code, err)
+      assert.equal("ready\nok timed secret\n", out)
+      local whats = {}
+      for _, h in ipairs(find(events(w), "expire").holders) do whats[#whats + 1] = h.what end
+      assert.matches("^fd %d+ %(thread %d+%)$", table.concat(whats, "\n"))
+      out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+        "--", "sh", "-c", script .. "; echo status=$?" })
+      assert.equal(0, code, err)
+      assert.equal("ready\nstatus=137\n", out)
+      assert.matches("killed what held it", err)
     end)
 
     it("writes an audit log of JSON lines: start, signal, exit", function()

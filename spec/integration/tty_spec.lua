@@ -6,6 +6,8 @@
 -- Every wait polls a real effect (the pane, a file, /proc) up to a deadline.
 local H = require "spec.helper"
 
+local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
+
 local DEADLINE = 10 -- seconds for any one awaited effect
 local OUTER, INNER = "out$", "in$" -- the prompts outside and inside nono
 
@@ -443,6 +445,61 @@ for _, user in ipairs(H.users) do
       t.gone("less")
       t.prompt(OUTER)
       assert.not_matches("line 200", t.screen())
+    end)
+
+    it("reaches its own terminal and no other of the user's; a pty made inside cannot be opened (row 29)",
+      function()
+        if not start() then return end
+        local attempt = w.bin .. "/nono-attempt"
+        assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+        -- another terminal of the user's: a second window of the same server
+        local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
+        assert.matches("^/dev/pts/%d+$", other)
+        assert.are_not.equal(t.tty, other)
+        local function shown() return trim(t.tmux("capture-pane -p -t " .. H.q(window))) end
+        t.await("the other window's prompt", function() return shown():match("[$#]$") end)
+        -- The control: without nono the user prints there (a fake prompt)
+        -- and opens it for reading (what is typed), and makes a new pty.
+        assert.equal("ok", H.probe_bare(w, user, "write", other))
+        t.await("the x printed in the other window", function() return shown():match("x$") end)
+        local before = shown()
+        local _, _, code = H.sh(H.as(user, "sh -c " .. H.q("exec 3< " .. other)))
+        assert.equal(0, code)
+        assert.equal("ok", trim((H.sh(H.as(user, H.q(attempt) .. " openpty")))))
+        t.type(string.format("%s run --allow %s --read-file %s --read-file %s -- sh -c %s; echo \"rc=$?\" > %s",
+          nono, project, H.q(w.probe), H.q(attempt), H.q(table.concat({
+            "P=" .. H.q(w.probe) .. "; A=" .. H.q(attempt),
+            "$P write $(tty) > own.txt",
+            "$P write " .. other .. " > other.txt",
+            "(exec 3< " .. other .. ") 2>/dev/null && echo opened >> other.txt || echo refused >> other.txt",
+            "$A openpty > pty.txt; $A posix_openpt >> pty.txt",
+          }, "; ")), H.q(in_term("rc"))))
+        t.file(in_term("rc"), "rc=0\n")
+        assert.equal("ok\n", H.slurp(in_project("own.txt")))
+        assert.equal("EACCES\nrefused\n", H.slurp(in_project("other.txt")))
+        assert.equal(before, shown())
+        -- the residual: the new pty's master is had, its slave is not
+        assert.equal("EACCES\nok\n", H.slurp(in_project("pty.txt")))
+      end)
+
+    it("gives the terminal back to a launcher without job control when a sandboxed shell ends", function()
+      if not start() then return end
+      -- A script (no job control of its own) runs an interactive shell in
+      -- the sandbox, then reads the terminal itself.  The shell gave the
+      -- terminal to process groups of its own; in the sandbox's pid
+      -- namespace it cannot name the script's to give it back: nono does.
+      local script = table.concat({
+        string.format("%s run --allow %s -- bash --norc --noprofile -i", nono, project),
+        "read x", string.format("echo \"got $x\" > %s", H.q(in_term("got"))),
+      }, "; ")
+      t.type("sh -c " .. H.q(script))
+      t.await("the sandboxed shell", function() return #t.procs("bash") == 2 end)
+      t.type("exit")
+      -- (a script stopped by SIGTTIN never writes: the file below fails)
+      t.await("the sandboxed shell to end", function() return #t.procs("bash") == 1 and #t.procs("nono") == 0 end)
+      t.type("hello")
+      t.file(in_term("got"), "got hello\n")
+      t.prompt(OUTER)
     end)
 
     it("forwards a SIGTERM sent to nono from outside, once", function()
