@@ -82,8 +82,11 @@ struct init_status {
 	int killed;
 };
 
-/* Signals the supervisor passes on to the sandboxed command. */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+/* Signals the supervisor passes on to the sandboxed command.  SIGTSTP
+ * (Ctrl-Z) is not passed on as it is: the supervisor stops the whole tree
+ * and then itself (supervisor.lua), since a command in a session of its own
+ * would never see the terminal's. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGTSTP };
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 _Static_assert(NFORWARDED == sizeof(((struct exec_session *)0)->saved) /
 				     sizeof(struct sigaction),
@@ -109,6 +112,12 @@ static void forward(int sig, siginfo_t *info, void *ctx)
 	 * A pid namespace's init stays in the supervisor's process group:
 	 * what the terminal sends it, the supervisor passes on already (or
 	 * the command got itself). */
+	if (sig == SIGTSTP) {
+		/* a pid namespace's init never stops on its own account */
+		if (!is_init)
+			forwarded_mask |= 1 << sig;
+		return;
+	}
 	if (info->si_code == SI_KERNEL && (is_init || !child_in_own_session))
 		return;
 	if (child_pid > 0 && kill((pid_t)child_pid, sig) == 0)

@@ -27,7 +27,7 @@ struct exec_session {
 	int status_fd; /* where that init reports the command's end; or -1 */
 	pid_t fg_pgrp; /* the terminal's foreground group to restore, or 0 */
 	sigset_t oldmask;
-	struct sigaction saved[6], saved_chld;
+	struct sigaction saved[7], saved_chld;
 };
 
 /* Build the ruleset from `p`, fork, and in the child apply, in this order:

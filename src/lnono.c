@@ -770,6 +770,25 @@ static int l_end_tree(lua_State *L)
 	return push_count(L, supervisor_end_tree(), "ending the process tree");
 }
 
+/* core.signal_tree(sig) -> count, or nil, message, errno. */
+static int l_signal_tree(lua_State *L)
+{
+	return push_count(L, supervisor_signal_tree((int)luaL_checkinteger(L, 1)),
+			  "signalling the process tree");
+}
+
+/* core.same_file(pid, fd, own_fd) -> boolean, or nil, message, errno. */
+static int l_same_file(lua_State *L)
+{
+	int r = supervisor_same_file((pid_t)luaL_checkinteger(L, 1),
+				     (int)luaL_checkinteger(L, 2),
+				     (int)luaL_checkinteger(L, 3));
+	if (r < 0)
+		return push_error(L, -r, "kcmp");
+	lua_pushboolean(L, r);
+	return 1;
+}
+
 static int l_kill_tree(lua_State *L)
 {
 	return push_count(L, supervisor_kill_tree(), "killing the process tree");
@@ -1044,6 +1063,8 @@ static const luaL_Reg core_funcs[] = {
 	{ "policy", l_policy_new },
 	{ "supervisor_init", l_supervisor_init },
 	{ "end_tree", l_end_tree },
+	{ "signal_tree", l_signal_tree },
+	{ "same_file", l_same_file },
 	{ "kill_tree", l_kill_tree },
 	{ "getpid", l_getpid },
 	{ "geteuid", l_geteuid },

@@ -120,16 +120,33 @@ static int descendants(pid_t **out)
 	return nd - 1;
 }
 
-int supervisor_kill_tree(void)
+int supervisor_signal_tree(int sig)
 {
 	pid_t *d;
 	int n = descendants(&d);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
-		kill(d[i], SIGKILL);
+		kill(d[i], sig);
 	free(d);
 	return n;
+}
+
+int supervisor_kill_tree(void)
+{
+	return supervisor_signal_tree(SIGKILL);
+}
+
+int supervisor_same_file(pid_t pid, int fd, int own_fd)
+{
+	/* kcmp(2): whether the two descriptors are one open file description
+	 * (what the launcher handed nono as stdout, inherited by the command),
+	 * not merely the same file (which the command may have opened again
+	 * through a grant). */
+	long r = syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, own_fd, fd);
+	if (r < 0)
+		return -errno;
+	return r == 0;
 }
 
 int supervisor_end_tree(void)

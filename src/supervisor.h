@@ -23,6 +23,15 @@ int supervisor_init(void);
  * command's status is still to be collected).  A count, or -errno. */
 int supervisor_kill_tree(void);
 
+/* Send `sig` to every descendant of this process (SIGSTOP and SIGCONT for
+ * a stopped job).  How many, or -errno as supervisor_kill_tree. */
+int supervisor_signal_tree(int sig);
+
+/* Whether descriptor `fd` of process `pid` is this process's descriptor
+ * `own_fd`'s open file description (kcmp KCMP_FILE): 1, 0, or -errno
+ * (-ENOSYS without CONFIG_KCMP, -EPERM without ptrace access). */
+int supervisor_same_file(pid_t pid, int fd, int own_fd);
+
 /* SIGKILL every descendant of this process, reaping them, until none is
  * left.  Returns how many were killed, with those a pid namespace's init
  * killed when its command ended (exec_take_left_behind), or -errno if

@@ -413,7 +413,10 @@ local function build_policy(opts, create_missing)
   -- nono itself stays runnable inside, for `nono why --self`
   local exe = core.realpath("/proc/self/exe")
   if exe then
-    p:grant(exe, "read", { kind = "file", optional = true, source = "nono itself (nono why --self)" })
+    local g = p:grant(exe, "read", { kind = "file", optional = true, source = "nono itself (nono why --self)" })
+    -- (beneath a time-limited grant it goes with it: --allow /tmp:5m with
+    -- nono under /tmp)
+    if g then g.nono_self = true end
   end
   local ok, msg = p:resolve()
   if not ok then return nil, msg, EXIT_SETUP end

@@ -917,7 +917,7 @@ end
 function Policy:check_timed()
   for _, t in ipairs(self:timed_grants()) do
     for _, g in ipairs(self.grants) do
-      if not g.ttl and M.covers(t, g.canonical) then
+      if not g.ttl and not g.nono_self and M.covers(t, g.canonical) then
         return nil, string.format("%s is time-limited, but %s (%s) lies beneath it and would be hidden "
           .. "with it when it expires; grant them separately", t.source, g.canonical, g.source)
       end

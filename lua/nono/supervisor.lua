@@ -18,6 +18,26 @@ local policy = require "nono.policy"
 local M = {}
 
 local SIGKILL = 9
+-- (the same numbers on x86_64 and aarch64, the architectures nono builds for)
+local SIGCONT, SIGSTOP, SIGTSTP = 18, 19, 20
+
+--- Holders whose descriptor is the very one the launcher handed nono (the
+-- command's inherited stdin, stdout or stderr: a CI log under the granted
+-- /tmp) hold the user's file, not something acquired through the grant:
+-- they are not holders.  The same file opened again through the grant is.
+local function not_launchers(holders)
+  local out = {}
+  for _, h in ipairs(holders) do
+    local fd, tid = h.what:match("^fd (%d+) %(thread (%d+)%)$")
+    fd = fd or h.what:match("^fd (%d+)$")
+    local inherited = false
+    for own = 0, 2 do
+      if fd and core.same_file(tonumber(tid) or h.pid, tonumber(fd), own) == true then inherited = true end
+    end
+    if not inherited then out[#out + 1] = h end
+  end
+  return out
+end
 
 --- Row 27: a watched name that appeared during the session is what git
 -- would obey next (a commondir redirecting config and hooks): move it
@@ -85,7 +105,8 @@ local function expire(session, g, o, log)
   -- Descriptors and working directories opened before keep working (a
   -- mount hides a path, not an open file): find them.
   local holders, hmsg = core.holders(g.canonical)
-  holders = holders or { { pid = session:pid(), what = "not inspectable: " .. tostring(hmsg) } }
+  holders = holders and not_launchers(holders)
+    or { { pid = session:pid(), what = "not inspectable: " .. tostring(hmsg) } }
   local killed = {}
   if o.on_expire == "kill" then
     for _, h in ipairs(holders) do
@@ -150,6 +171,7 @@ function M.run(plan, command, o)
 
   local result, failure
   local hidden = {} -- grants already mounted over
+  local stopped = false -- the tree was stopped with nono (Ctrl-Z)
   local function deadline(g) return t0 + g.ttl * 1000 end
   while true do
     local now = core.monotonic_ms()
@@ -176,11 +198,25 @@ function M.run(plan, command, o)
         core.kill_tree()
       end
     end
+    -- Continued after Ctrl-Z: what expired meanwhile was taken back above,
+    -- before any process of the tree runs again.
+    if stopped then
+      stopped = false
+      core.signal_tree(SIGCONT)
+      log:event("continued", {})
+    end
     local timeout = (not failure and pending[1]) and deadline(pending[1]) - now or -1
     local what, x = session:wait(timeout, true)
     if what == "exited" then
       result = x
       break
+    elseif what == "signal" and x == SIGTSTP then
+      -- Ctrl-Z: the whole tree stops, then nono (its job is what the shell
+      -- sees); a command in a session of its own never gets the terminal's.
+      log:event("stopped", {})
+      core.signal_tree(SIGSTOP)
+      core.kill(core.getpid(), SIGSTOP)
+      stopped = true
     elseif what == "signal" then
       log:event("signal", { signal = core.signame(x), to = session:pid() })
     end

@@ -1,7 +1,7 @@
 /* nono-attempt VECTOR [ARGS...]: try one escape vector for real and print what
  * the kernel answered: "ok", or the errno name ("EPERM", "ENOSYS", ...).
  * Exit 0 on ok, 1 on a refused call, 2 on bad usage.  Specs run it inside
- * `nono run` to test the seccomp filter (THREATS.md rows 5, 6, 10-15); a death
+ * `nono run` to test the seccomp filter (docs/threats.md, rows 5, 6, 10-15); a death
  * by SIGSYS is left to the spec to see.  Two vectors print more on success:
  * `keyring-id` prints "ok SERIAL" and `tty-check` prints "tty".
  *

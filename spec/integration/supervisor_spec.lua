@@ -163,6 +163,32 @@ for _, user in ipairs(H.users) do
       assert.is_true(whats.cwd)
     end)
 
+    it("does not count the launcher's stdout beneath a time-limited grant as a holder", function()
+      H.ready(user)
+      local logf = w.timed .. "/ci.log"
+      assert(os.execute("touch " .. H.q(logf) .. " && chmod 0666 " .. H.q(logf)))
+      -- the launcher opens the log; the command only writes to what it was given
+      local _, err, code = H.sh(string.format("cd %s && env HOME=%s %s run --allow %s --audit-log %s -- "
+        .. "sh -c 'echo before; sleep 2; echo after' > %s", H.q(w.project), H.q(w.home),
+        H.as(user, H.q(w.nono)), H.q(w.timed .. ":1s"), H.q(w.log), H.q(logf)))
+      assert.equal(0, code, err)
+      assert.equal("before\nafter\n", H.slurp(logf))
+      assert.equal(0, #find(events(w), "expire").holders)
+      -- the control: the same file opened by the command through the grant holds it
+      _, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--", "sh", "-c",
+        "exec 3>> " .. H.q(logf) .. "; sleep 5; echo never >&3" })
+      assert.equal(137, code, err)
+      assert.is_nil(H.slurp(logf):find("never", 1, true))
+    end)
+
+    it("grants nono to itself beneath a time-limited grant of its directory", function()
+      H.ready(user)
+      -- the spec's nono lives in the fixture's bin/: a time-limited grant of
+      -- the whole fixture covers it
+      local _, err, code = H.nono(w, user, { "run", "--allow", w.root .. ":60s", "--", "true" })
+      assert.equal(0, code, err)
+    end)
+
     it("with --on-expire report, reports an open descriptor (which keeps working: the residual)", function()
       H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--on-expire", "report",

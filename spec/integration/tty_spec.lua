@@ -419,6 +419,61 @@ for _, user in ipairs(H.users) do
       t.file(in_term("rc"), "rc=130\n")
     end)
 
+    --- The sleeps in the pane's tree, wherever their session: a command
+    -- whose stdin is not a terminal runs in a session of its own.
+    local function tree_sleeps()
+      local found = {}
+      for _, p in ipairs(tree(t.sid)) do
+        if p.comm == "sleep" then found[#found + 1] = p end
+      end
+      return found
+    end
+
+    it("stops the whole command with nono on Ctrl-Z when stdin is not a terminal, and fg continues it",
+      function()
+      if not start() then return end
+      t.type(string.format("%s run -- sleep 1000 < /dev/null", nono))
+      t.await("the sleep", function() local s = tree_sleeps()[1] return s and s.state ~= "T" end)
+      t.key("C-z")
+      -- the command is in a session of its own: the terminal's Ctrl-Z
+      -- reaches nono only, which stops the tree and then itself
+      t.await("sleep stopped", function() local s = tree_sleeps()[1] return s and s.state == "T" end)
+      t.proc("nono", function(s) return s == "T" end, "nono stopped")
+      t.prompt(OUTER)
+      t.type("fg")
+      t.await("sleep running again", function() local s = tree_sleeps()[1] return s and s.state ~= "T" end)
+      t.proc("nono", function(s) return s ~= "T" end, "nono running again")
+      t.key("C-c")
+      t.gone("nono")
+      t.prompt(OUTER)
+      t.type('echo "rc=$?" > ' .. H.q(in_term("rc")))
+      t.file(in_term("rc"), "rc=130\n")
+    end)
+
+    it("takes a time-limited grant back before a command stopped past its expiry runs again", function()
+      if not start() then return end
+      local dir = in_project("sub")
+      write(dir .. "/f", "secret\n")
+      -- reads the grant every 0.1 s, logging each answer
+      t.type(string.format("%s run --allow %s --allow %s:2s -- sh -c %s < /dev/null", nono, project,
+        H.q(dir), H.q("while :; do if cat sub/f >/dev/null 2>&1; then echo ok; else echo denied; fi"
+          .. " >> log; sleep 0.1; done")))
+      t.await("the first reads", function() return H.slurp(in_project("log")):match("ok\n") end)
+      t.key("C-z")
+      t.proc("nono", function(s) return s == "T" end, "nono stopped")
+      local at_stop = #H.slurp(in_project("log"))
+      os.execute("sleep 3") -- past the expiry, all stopped
+      assert.equal(at_stop, #H.slurp(in_project("log")), "the command ran while stopped")
+      t.prompt(OUTER)
+      t.type("fg")
+      t.await("reads after fg", function() return #H.slurp(in_project("log")) > at_stop + 14 end)
+      -- every read after the resume is refused: none ran before the grant went
+      local after = H.slurp(in_project("log")):sub(at_stop + 1)
+      assert.is_nil(after:find("ok", 1, true), after)
+      t.key("C-c")
+      t.gone("nono")
+    end)
+
     it("runs a full-screen pager: less opens, follows keys and quits with q", function()
       if not start() then return end
       local _, _, code = H.sh("command -v less")
