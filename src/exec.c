@@ -336,6 +336,15 @@ static _Noreturn void init_run(const struct child *c)
 
 	scatter_pids();
 
+	/* A command in a session of its own gets the terminal's signals only
+	 * through the supervisor.  Out of the terminal's foreground group, the
+	 * init gets them only that way too: a terminal's SIGINT and the
+	 * supervisor's copy of it, both pending at once (right after a Ctrl-Z
+	 * and fg, or under load), would be one signal, the terminal's, which
+	 * the init does not pass on. */
+	if (policy_session(c->p) == POLICY_SESSION_NEW && setpgid(0, 0) < 0)
+		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+
 	/* Told apart from the supervisor in ps and /proc; and the
 	 * capabilities the user namespace gave are needed no longer. */
 	prctl(PR_SET_NAME, (unsigned long)"nono-init", 0L, 0L, 0L);
