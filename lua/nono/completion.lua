@@ -15,8 +15,8 @@ local M = {}
 
 --- The help text's first clause, for a one-line description.
 local function brief(text)
-  local s = text:gsub("%s+", " ")
-  s = s:match("^(.-)[;:] ") or s:match("^(.-) %(") or s
+  local s = text:gsub("%s*%b()", ""):gsub("%s+", " ")
+  s = s:match("^(.-); ") or s
   if #s > 60 then s = s:sub(1, 57):gsub("%s+%S*$", "") .. "..." end
   return s
 end
@@ -196,7 +196,7 @@ end
 function M.bash(spec)
   local top = { words(spec.commands, "name") }
   for _, o in ipairs(spec.top) do top[#top + 1] = table.concat(names_of(o), " ") end
-  local head = BASH_HEAD:gsub("@(%u+)@", {
+  local head = BASH_HEAD:gsub("@([%u_]+)@", {
     TOP = table.concat(top, " "),
     PROFILE_COMMANDS = words(spec.profile_commands),
     TOPICS = table.concat(spec.topics, " "),
@@ -379,9 +379,9 @@ function __nono_profiles
     $nono profile list 2>/dev/null | string match -r '^\S+'
 end
 
-# Where `nono run` is: "options", "command" (the command's name is next)
-# or "args" (the command's own arguments).
-function __nono_run_position
+# The words of the command `nono run` runs, typed so far, one a line; false
+# while nono's own options go on.
+function __nono_run_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
     while set -q tokens[1]; and string match -q -- '-*' $tokens[1]
@@ -392,18 +392,35 @@ function __nono_run_position
         set -l t $tokens[1]
         if test "$t" = --
             set -e tokens[1]
-            test (count $tokens) -gt 0; and echo args; or echo command
-            return
+            set -q tokens[1]; and printf '%s\n' $tokens
+            return 0
         else if contains -- $t @VALUES@
             set -e tokens[1..2]
         else if string match -q -- '-*' $t
             set -e tokens[1]
         else
-            echo args
-            return
+            printf '%s\n' $tokens
+            return 0
         end
     end
-    echo options
+    return 1
+end
+
+# Where `nono run` is: "options", "command" (the command's name is next)
+# or "args" (the command's own arguments).
+function __nono_run_position
+    set -l words (__nono_run_words)
+    or begin
+        echo options
+        return
+    end
+    test (count $words) -gt 0; and echo args; or echo command
+end
+
+# The command's own completions for its arguments.
+function __nono_complete_command
+    set -l words (__nono_run_words)
+    complete -C (string join -- ' ' (string escape -- $words) (commandline -ct))
 end
 
 complete -c nono -f
@@ -446,7 +463,8 @@ function M.fish(spec)
   end
   add("complete -c nono -n '__fish_seen_subcommand_from run; and test (__nono_run_position) != args' "
     .. "-a '(__fish_complete_command)'\n")
-  add("complete -c nono -n '__fish_seen_subcommand_from run; and test (__nono_run_position) = args' -F\n")
+  add("complete -c nono -n '__fish_seen_subcommand_from run; and test (__nono_run_position) = args' "
+    .. "-a '(__nono_complete_command)'\n")
   local subs = {}
   for _, c in ipairs(spec.profile_commands) do subs[#subs + 1] = c[1] end
   local subs_list = table.concat(subs, " ")
