@@ -73,10 +73,6 @@ local OPTIONS = {
     complete = "file", help = "read (and execute) one file" },
   { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
     complete = "file", help = "write one file" },
-  { "--on-expire", arg = "kill|report", key = "on_expire", cmds = "run shell", group = "Grants",
-    complete = { "kill", "report" },
-    help = "what happens to the processes still holding a time-limited grant when it expires: "
-      .. "killed (the default, or the profile's on_expire) or only reported" },
   { "--keep-dirs", key = "keep_dirs", cmds = SHAPING, group = "Grants",
     help = "write grants do not remove or rename directories (the stricter rule; breaks temporary "
       .. "directories and git)" },
@@ -113,6 +109,11 @@ local OPTIONS = {
   { "--audit-log", arg = "FILE", key = "audit_log", cmds = "run shell", group = "Session", complete = "file",
     help = "append the session's events to FILE as JSON lines (start, expiry, signals, exit); FILE "
       .. "must be where the sandbox cannot write" },
+
+  { "--on-expire", arg = "kill|report", key = "on_expire", cmds = "run shell", group = "Session",
+    complete = { "kill", "report" },
+    help = "what happens to the processes still holding a time-limited grant when it expires: "
+      .. "killed (the default, or the profile's on_expire) or only reported" },
 
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
@@ -216,19 +217,22 @@ local function distance(a, b)
 end
 
 --- What `word` was probably meant to be among `candidates`: the closest
--- one within a third of its length (at least one edit), or the only one it
--- is the start of.  Returns it, or nil when nothing is close or two are
--- equally close.
+-- one within a third of its length (at least one edit; between equally
+-- close ones, the one that starts alike), or the only one it is the start
+-- of.  Returns it, or nil when nothing is close or it stays a tie.
 local function closest(word, candidates)
   local bare = word:gsub("^%-+", "")
   local best, best_d, tie
   local prefixed = {}
   for _, c in ipairs(candidates) do
     local cb = c:gsub("^%-+", "")
-    local dist = distance(bare, cb)
-    if dist <= math.max(1, #bare // 3) and (not best_d or dist <= best_d) then
-      tie = best_d == dist and best ~= c
-      best, best_d = c, dist
+    local dist = distance(bare, cb) + (cb:sub(1, 1) == bare:sub(1, 1) and 0 or 0.5)
+    if dist <= math.max(1, #bare // 3) + 0.5 and c ~= best then
+      if not best_d or dist < best_d then
+        best, best_d, tie = c, dist, false
+      elseif dist == best_d then
+        tie = true
+      end
     end
     if #bare >= 3 and cb:sub(1, #bare) == bare and word:sub(1, 1) == c:sub(1, 1) then
       prefixed[#prefixed + 1] = c
@@ -237,7 +241,6 @@ local function closest(word, candidates)
   if best and not tie then return best end
   if #prefixed == 1 then return prefixed[1] end
 end
-M.closest = closest
 
 --- "unknown option '--alow' (did you mean --allow?)"
 local function unknown(what, word, candidates)
@@ -521,24 +524,21 @@ local function man_options()
     return (out:gsub("\n([.'])", "\n\\&%1"):gsub("^([.'])", "\\&%1"))
   end
   local out, groups, order = {}, {}, {}
+  -- (every option of a group is taken by the same commands: the page
+  -- says which once, under the group's heading)
   for _, o in ipairs(OPTIONS) do
     if not groups[o.group] then
-      groups[o.group] = { cmds = {}, list = {} }
+      groups[o.group] = { cmds = o.cmds, list = {} }
       order[#order + 1] = o.group
     end
     local g = groups[o.group]
+    if g.cmds ~= o.cmds then error("option " .. o[1] .. " is taken by other commands than its group " .. o.group) end
     g.list[#g.list + 1] = o
-    for cmd in o.cmds:gmatch("%S+") do
-      if not g.cmds[cmd] then
-        g.cmds[cmd] = true
-        g.cmds[#g.cmds + 1] = cmd
-      end
-    end
   end
   for _, name in ipairs(order) do
     local g = groups[name]
     local takers = {}
-    for i, cmd in ipairs(g.cmds) do takers[i] = cmd == "nono" and "nono" or "nono " .. cmd end
+    for cmd in g.cmds:gmatch("%S+") do takers[#takers + 1] = cmd == "nono" and "nono" or "nono " .. cmd end
     out[#out + 1] = ".SS " .. name
     out[#out + 1] = "Taken by " .. roff(table.concat(takers, ", ")) .. "."
     for _, o in ipairs(g.list) do
@@ -1014,7 +1014,12 @@ local function run(args, i, shell)
   if opts.on_expire and opts.on_expire ~= "kill" and opts.on_expire ~= "report" then
     return usage_error("run", "--on-expire takes kill or report, not '%s'", opts.on_expire)
   end
-  local p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
+  local p, spec_or_msg, status
+  if shell and shell.policy then
+    p, spec_or_msg = shell.policy, shell.spec
+  else
+    p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
+  end
   if not p then
     say("%s", spec_or_msg)
     say("the command was not run")
@@ -1291,45 +1296,103 @@ local function new_private_dir(base)
   return nil, "cannot find a free name in " .. base
 end
 
---- Where the shell's start-up files can go: the first of the candidates
--- where the sandbox these options build cannot create, replace or remove
--- anything (the file runs in the next shell, and could otherwise be
--- planted for it by another session granted the same place).  nono's own
--- configuration directory, last, is read-only in every sandbox.  Returns
--- the base directory, or nil and a message (and an exit status).
-local function shell_base(opts)
-  local p, msg, status = build_policy(opts, false)
-  if not p then return nil, msg, status end
-  local candidates, tried = {}, {}
+--- Where the shell's start-up files may go: the candidates in order, each
+-- { dir, make = create it when missing }.
+local function shell_places(p)
+  local out = {}
   local function add(d, make)
-    if d and d:sub(1, 1) == "/" then candidates[#candidates + 1] = { dir = paths.clean(d), make = make } end
+    if d and d:sub(1, 1) == "/" then out[#out + 1] = { dir = core.realpath(d) or paths.clean(d), make = make } end
   end
   add(os.getenv("XDG_RUNTIME_DIR"))
   add(os.getenv("TMPDIR"))
   add("/tmp")
   add("/var/tmp")
   add("/dev/shm")
+  -- nono's own configuration directory: read-only in every sandbox
   local config = profile.user_dir(profile_ctx(p.cwd, p.abi))
   add(config and config:match("^(.*)/profiles$"), true)
-  for _, c in ipairs(candidates) do
-    local answer = p:why(c.dir .. "/nono-shell.new", "write")
+  return out
+end
+
+--- Whether, in policy `p`, the sandbox can neither create a name in `dir`
+-- nor gain rights on one made there later (a narrowed directory gives
+-- each entry listed at the start the grant's rights).
+local function out_of_reach(p, dir)
+  local answer = p:why(dir .. "/nono-shell.new", "write")
+  return answer and answer.verdict == "denied" and not p:narrowed_at(dir)
+end
+
+--- `mkdir -p` of what is missing of `dir`.
+local function make_dirs(dir)
+  local path = ""
+  for part in dir:gmatch("[^/]+") do
+    path = path .. "/" .. part
+    if not lfs.attributes(path) then
+      local ok, msg = lfs.mkdir(path)
+      if not ok then return nil, "cannot create " .. path .. ": " .. tostring(msg) end
+    end
+  end
+  return true
+end
+
+--- Write the shell's start-up files (`texts`: name -> text) where the
+-- sandbox the options build cannot write them, and build that sandbox's
+-- policy with them granted read-only.  A place is tried only if the
+-- sandbox could not create a name there; once the files exist, the policy
+-- built with them must deny writing each and creating beside them (the
+-- file runs in the shell, and a session granted the place could otherwise
+-- plant code in the next shell's).  Sets sh.dir, sh.policy, sh.spec.
+-- Returns true, or nil, message, status.
+local function place_shell_files(sh, opts, texts, grants)
+  local probe, msg, status = build_policy(opts, false)
+  if not probe then return nil, msg, status end
+  local tried = {}
+  for _, c in ipairs(shell_places(probe)) do
     local isdir = lfs.attributes(c.dir, "mode") == "directory"
-    if answer and answer.verdict == "denied" and (isdir or c.make) then
-      if not isdir and not opts.dry_run then
-        local path = ""
-        for part in c.dir:gmatch("[^/]+") do
-          path = path .. "/" .. part
-          if not lfs.attributes(path) then
-            local ok, merr = lfs.mkdir(path)
-            if not ok then return nil, "cannot create " .. path .. ": " .. tostring(merr), EXIT_SETUP end
-          end
+    if (isdir or c.make) and out_of_reach(probe, c.dir) then
+      opts.extra_grants = grants
+      local n = #grants + 1
+      if opts.dry_run then
+        sh.dir = c.dir .. "/nono-shell.XXXXXXXXXXXX"
+        grants[n] = { path = sh.dir, kind = "dir", optional = true, source = "nono shell (the start-up file nono writes)" }
+        for name in pairs(texts) do sh.files[#sh.files + 1] = name end
+        return true
+      end
+      local ok, err = true, nil
+      if not isdir then ok, err = make_dirs(c.dir) end
+      local dir
+      if ok then dir, err = new_private_dir(c.dir) end
+      if not dir then return nil, err, EXIT_SETUP end
+      sh.dir, sh.files = dir, {}
+      for name, text in pairs(texts) do
+        sh.files[#sh.files + 1] = name
+        local f, ferr = io.open(dir .. "/" .. name, "w")
+        if not f or not f:write(text) or not f:close() then
+          sh:__close()
+          return nil, "cannot write " .. dir .. "/" .. name .. ": " .. tostring(ferr), EXIT_SETUP
         end
       end
-      return c.dir
+      grants[n] = { path = dir, kind = "dir", source = "nono shell (the start-up file nono writes)" }
+      local p, spec, pstatus = build_policy(opts, true)
+      if not p then
+        sh:__close()
+        return nil, spec, pstatus
+      end
+      local safe = out_of_reach(p, dir)
+      for _, name in ipairs(sh.files) do
+        local answer = p:why(dir .. "/" .. name, "write")
+        safe = safe and answer and answer.verdict == "denied"
+      end
+      if safe then
+        sh.policy, sh.spec = p, spec
+        return true
+      end
+      sh:__close()
+      sh.dir, grants[n] = nil, nil
     end
     tried[#tried + 1] = c.dir
   end
-  return nil, "nono shell: no place for the shell's start-up file that this sandbox cannot write (tried "
+  return nil, "no place for the shell's start-up file that this sandbox cannot write (tried "
     .. table.concat(tried, ", ") .. ")\nhint: set XDG_RUNTIME_DIR to a directory outside the grants",
     EXIT_SETUP
 end
@@ -1352,63 +1415,50 @@ local function prepare_shell(opts)
     f = f:gsub("@ZDOTDIR@", function() return zdotdir or "~" end):gsub("@XDG@", function() return xdg end)
     grants[#grants + 1] = { path = f, optional = true, source = "nono shell (" .. kind .. "'s start-up files)" }
   end
-  local argv = { path, "-i" }
-  if kind == "bash" or kind == "zsh" then
-    local base, msg, status = shell_base(opts)
-    if not base then return nil, msg, status end
-    if opts.dry_run then
-      sh.dir = base .. "/nono-shell.XXXXXXXXXXXX"
-    else
-      local dir, dmsg = new_private_dir(base)
-      if not dir then return nil, dmsg, EXIT_SETUP end
-      sh.dir = dir
-    end
-    local texts = {}
-    local header = "# Written by nono shell for this session, removed when it ends.\n"
-    if kind == "bash" then
-      texts.bashrc = header
-        .. "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n"
-        .. "__nono_mark() { case $PS1 in '[nono] '*) ;; *) PS1=\"[nono] $PS1\" ;; esac; }\n"
-        .. "PROMPT_COMMAND=\"${PROMPT_COMMAND:+$PROMPT_COMMAND\n}__nono_mark\"\n"
-        .. "__nono_mark\n"
-      argv = { path, "--rcfile", sh.dir .. "/bashrc", "-i" }
-    else
-      -- zsh reads $ZDOTDIR/.zshenv, then $ZDOTDIR/.zshrc: these source
-      -- the user's own (ZDOTDIR as it was, else ~) and put ZDOTDIR back.
-      local user = zdotdir and shq(zdotdir) or "$HOME"
-      texts[".zshenv"] = header
+  opts.extra_grants = grants
+  local header = "# Written by nono shell for this session, removed when it ends.\n"
+  local texts
+  if kind == "bash" then
+    texts = { bashrc = header
+      .. "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n"
+      .. "__nono_mark() { case $PS1 in '[nono] '*) ;; *) PS1=\"[nono] $PS1\" ;; esac; }\n"
+      .. "PROMPT_COMMAND=\"${PROMPT_COMMAND:+$PROMPT_COMMAND\n}__nono_mark\"\n"
+      .. "__nono_mark\n" }
+  elseif kind == "zsh" then
+    -- zsh reads $ZDOTDIR/.zshenv, then $ZDOTDIR/.zshrc: these source the
+    -- user's own (ZDOTDIR as it was, else ~) and put ZDOTDIR back.
+    local user = zdotdir and shq(zdotdir) or "$HOME"
+    texts = {
+      [".zshenv"] = header
         .. "__nono_dir=$ZDOTDIR\nZDOTDIR=" .. user .. "\n"
         .. "[[ -f $ZDOTDIR/.zshenv ]] && . $ZDOTDIR/.zshenv\n"
-        .. "__nono_user=$ZDOTDIR\nZDOTDIR=$__nono_dir\n"
-      texts[".zshrc"] = header
+        .. "__nono_user=$ZDOTDIR\nZDOTDIR=$__nono_dir\n",
+      [".zshrc"] = header
         .. "ZDOTDIR=$__nono_user\nunset __nono_dir __nono_user\n"
         .. "[[ -f $ZDOTDIR/.zshrc ]] && . $ZDOTDIR/.zshrc\n"
         .. (zdotdir and "" or "unset ZDOTDIR\n")
         .. "__nono_mark() { [[ $PS1 == '[nono] '* ]] || PS1=\"[nono] $PS1\"; }\n"
         .. "precmd_functions+=(__nono_mark)\n"
-        .. "__nono_mark\n"
+        .. "__nono_mark\n",
+    }
+  end
+  local argv = { path, "-i" }
+  if texts then
+    local ok, msg, status = place_shell_files(sh, opts, texts, grants)
+    if not ok then return nil, msg, status end
+    table.sort(sh.files)
+    if kind == "bash" then
+      argv = { path, "--rcfile", sh.dir .. "/bashrc", "-i" }
+    else
       sh.env.ZDOTDIR = sh.dir
     end
-    for file, text in pairs(texts) do
-      sh.files[#sh.files + 1] = file
-      if not opts.dry_run then
-        local f, ferr = io.open(sh.dir .. "/" .. file, "w")
-        if not f or not f:write(text) or not f:close() then
-          sh:__close()
-          return nil, "cannot write " .. sh.dir .. "/" .. file .. ": " .. tostring(ferr), EXIT_SETUP
-        end
-      end
-    end
-    table.sort(sh.files)
-    grants[#grants + 1] = { path = sh.dir, kind = "dir", optional = opts.dry_run,
-      source = "nono shell (the start-up file nono writes)" }
   elseif kind == "fish" then
     argv = { path, "--init-command", FISH_INIT, "-i" }
   else
     local ps1 = os.getenv("PS1")
     sh.env.PS1 = "[nono] " .. ((ps1 and ps1 ~= "") and ps1 or (core.geteuid() == 0 and "# " or "$ "))
   end
-  opts.command, opts.extra_grants = argv, grants
+  opts.command = argv
   return sh
 end
 
