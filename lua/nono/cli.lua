@@ -1,7 +1,9 @@
 --- The command line: parse, build the policy, and hand it to the core.
 -- Exit codes: the command's own; 128+N when it was killed by signal N;
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
--- the command could not be executed; 2 for usage errors.
+-- the command could not be executed; 2 for usage errors; 1 when `profile
+-- check` or `setup --check` finds a fault.  (126 rather than a code of
+-- nono's own, as env(1) has 125: man/nono.1, EXIT STATUS, says why.)
 local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
@@ -27,7 +29,8 @@ local function usage_error(cmd, fmt, ...)
   return EXIT_USAGE
 end
 
--- Time-limited grants: PATH:5m (a path ending so is written ./PATH:5m:).
+--- What a grant option does to the policy.  A value ending in :DURATION
+-- is a time-limited grant (a path that ends so is written ./PATH:5m:).
 local function grant_option(access, kind)
   return function(p, v, src)
     local path, ttl = v, nil
