@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan install clean
+.PHONY: all deps build run test test-asan install man clean
 
 all: build
 
@@ -27,6 +27,16 @@ test-asan:
 
 install: build
 	cmake --install $(BUILD)
+
+# man/nono.1's OPTIONS section, made from nono's option table (a spec fails
+# when it is out of date).
+man: build
+	$(BUILD)/nono help --man-options > $(BUILD)/man-options.roff
+	awk -v gen=$(BUILD)/man-options.roff \
+	  '/^\.\\" END GENERATED OPTIONS/ { skip = 0 } !skip { print } \
+	   /^\.\\" BEGIN GENERATED OPTIONS/ { while ((getline l < gen) > 0) print l; skip = 1 }' \
+	  man/nono.1 > man/nono.1.new
+	mv man/nono.1.new man/nono.1
 
 # Start-up, run-time overhead, 10,000 rules, memory, next to a minimal
 # Landlock launcher and the peers (docs/benchmarks.md); a few minutes.

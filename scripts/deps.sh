@@ -2,7 +2,10 @@
 # Installs the Debian 12 packages nono needs to build and test, when run as
 # root; otherwise prints the apt-get line to run.
 set -eu
-PACKAGES="make gcc libc6-dev cmake liblua5.4-dev lua5.4 lua-filesystem-dev lua-busted luarocks util-linux bsdutils coreutils git perl-base tmux"
+# man-db and groff-base render the man pages, zsh, fish and bash load the
+# completions, pkg-config builds the C example against an installed libnono
+# (spec/integration/conventions_spec.lua).
+PACKAGES="make gcc libc6-dev cmake liblua5.4-dev lua5.4 lua-filesystem-dev lua-busted luarocks util-linux bsdutils coreutils git perl-base tmux man-db groff-base bash zsh fish pkgconf"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,7 +1,9 @@
 --- The command line: parse, build the policy, and hand it to the core.
 -- Exit codes: the command's own; 128+N when it was killed by signal N;
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
--- the command could not be executed; 2 for usage errors.
+-- the command could not be executed; 2 for usage errors; 1 when `profile
+-- check` or `setup --check` finds a fault.  (126 rather than a code of
+-- nono's own, as env(1) has 125: man/nono.1, EXIT STATUS, says why.)
 local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
@@ -23,26 +25,288 @@ end
 
 local function usage_error(cmd, fmt, ...)
   say(fmt, ...)
-  say("see 'nono help %s'", cmd or "")
+  say("see 'nono help%s'", cmd and " " .. cmd or "")
   return EXIT_USAGE
+end
+
+--- What a grant option does to the policy.  A value ending in :DURATION
+-- is a time-limited grant (a path that ends so is written ./PATH:5m:).
+local function grant_option(access, kind)
+  return function(p, v, src)
+    local path, ttl = v, nil
+    local head, duration = v:match("^(.*):(%d+[smh])$")
+    if head and head ~= "" then
+      local seconds, msg = profile.parse_ttl(duration)
+      if not seconds then return nil, src .. ": " .. msg end
+      path, ttl = head, seconds
+    end
+    return p:grant(path, access, { kind = kind, source = src, ttl = ttl })
+  end
+end
+
+-- The commands whose options shape the policy: `why` answers for exactly
+-- the sandbox `run` would build, `shell` is `run` with a shell, `setup
+-- --check` reports what that policy enforces here.
+local SHAPING = "run shell why setup"
+
+--- Every option of every command, in the order the help and the man page
+-- list them.  This one table is where the parser's tables below, the
+-- option lines of the help texts, the man page's OPTIONS section (`nono
+-- help --man-options`) and the shell completions (`nono completion`) come
+-- from.  Each entry: its names; `arg`, the value's name (none: a flag);
+-- `key`, where the parser puts it; `policy`, how it shapes the policy (in
+-- order, after the profile); `cmds`, the commands taking it ("nono": the
+-- program itself); `group`, the heading it is listed under; `complete`,
+-- what its value completes to (dir, file, profile, command, variable, or a
+-- list of words); `help`, one paragraph.
+local OPTIONS = {
+  { "--profile", arg = "NAME", key = "profile", cmds = SHAPING, group = "Profile", complete = "profile",
+    help = "start from a Lua profile (a built-in such as claude-code, yours, or a path); the other "
+      .. "options add to it.  See 'nono help profile'." },
+
+  { "--allow", arg = "DIR", policy = grant_option("read,write", "dir"), cmds = SHAPING, group = "Grants",
+    complete = "dir", help = "read, write and create beneath DIR" },
+  { "--read", arg = "DIR", policy = grant_option("read", "dir"), cmds = SHAPING, group = "Grants",
+    complete = "dir", help = "read (and execute) beneath DIR" },
+  { "--write", arg = "DIR", policy = grant_option("write", "dir"), cmds = SHAPING, group = "Grants",
+    complete = "dir", help = "write and create beneath DIR, without reading" },
+  { "--allow-file", arg = "FILE", policy = grant_option("read,write", "file"), cmds = SHAPING,
+    group = "Grants", complete = "file", help = "read and write one file" },
+  { "--read-file", arg = "FILE", policy = grant_option("read", "file"), cmds = SHAPING, group = "Grants",
+    complete = "file", help = "read (and execute) one file" },
+  { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
+    complete = "file", help = "write one file" },
+  { "--keep-dirs", key = "keep_dirs", cmds = SHAPING, group = "Grants",
+    help = "write grants do not remove or rename directories (the stricter rule; breaks temporary "
+      .. "directories and git)" },
+  { "--accept-hard-links", key = "accept_links", cmds = SHAPING, group = "Grants",
+    help = "run although a protected file has more than one name (without it nono refuses: a mount "
+      .. "or a Landlock rule keeps a path, and another name reaches the same file)" },
+
+  { "--bypass", arg = "PATH", policy = function(p, v, src) return p:bypass(v, src) end, cmds = SHAPING,
+    group = "Protected paths", complete = "file",
+    help = "lift the protection of PATH (as listed; repeatable)" },
+
+  { "--allow-command", arg = "NAME", policy = function(p, v, src) return p:allow_command(v, src) end,
+    cmds = SHAPING, group = "Commands", complete = "command",
+    help = "take NAME off the blocklist, both tiers (repeatable)" },
+  { "--block-command", arg = "NAME", policy = function(p, v, src) return p:block_command(v, src) end,
+    cmds = SHAPING, group = "Commands", complete = "command",
+    help = "block NAME for every process too: looked up in the system directories, then in PATH "
+      .. "(repeatable)" },
+
+  { "--net-block", key = "net_block", cmds = SHAPING, group = "Network",
+    help = "unix sockets only (seccomp), and Landlock's TCP bind and connect denied too (kernels "
+      .. "with Landlock ABI 4+)" },
+
+  { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
+    group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
+    help = "refuse to run on a kernel with Landlock ABI below N" },
+  { "--best-effort", key = "best_effort", cmds = SHAPING, group = "Kernel",
+    help = "run below --abi-min anyway; the report says what is missing" },
+
+  { "--keep-env", arg = "NAME", key = "keep_env", set = true, cmds = "run shell", group = "Environment",
+    complete = "variable",
+    help = "pass NAME on even if it is one of the variables that make programs load code (repeatable)" },
+
+  { "--audit-log", arg = "FILE", key = "audit_log", cmds = "run shell", group = "Session", complete = "file",
+    help = "append the session's events to FILE as JSON lines (start, expiry, signals, exit); FILE "
+      .. "must be where the sandbox cannot write" },
+
+  { "--on-expire", arg = "kill|report", key = "on_expire", cmds = "run shell", group = "Session",
+    complete = { "kill", "report" },
+    help = "what happens to the processes still holding a time-limited grant when it expires: "
+      .. "killed (the default, or the profile's on_expire) or only reported" },
+
+  { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
+    help = "print the policy and the enforcement report; run nothing" },
+  { "--json", key = "json", cmds = "run shell", group = "Output",
+    help = "with --dry-run: the same as one JSON object" },
+  { "-v", "--verbose", key = "verbose", cmds = "run shell", group = "Output",
+    help = "print the enforcement report to stderr before running" },
+
+  { "--path", arg = "PATH", key = "path", cmds = "why", group = "Asking why", complete = "file",
+    help = "the path to ask about (need not exist: write then means create)" },
+  { "--op", arg = "OP", key = "op", cmds = "why", group = "Asking why",
+    complete = { "read", "write", "readwrite", "exec" }, help = "read (default), write, readwrite or exec" },
+  { "--json", key = "json", cmds = "why", group = "Asking why", help = "answer as one JSON object" },
+  { "--self", key = "self", cmds = "why", group = "Asking why",
+    help = "inside a sandbox: answer for the sandbox this process runs in, from the sealed policy "
+      .. "'nono run' handed down (no policy options then; time-limited grants count as expired once "
+      .. "their time is up)" },
+
+  { "--check", key = "check", cmds = "setup", group = "Checking the machine",
+    help = "report what this machine supports and what nono enforces here, each with a hint; "
+      .. "exit 0 if nono can sandbox a command here, 1 if not" },
+  { "--json", key = "json", cmds = "setup", group = "Checking the machine",
+    help = "with --check: the same as one JSON object" },
+
+  { "-h", "--help", key = "help", cmds = SHAPING, group = "Every command",
+    help = "this help" },
+  { "-V", "--version", cmds = "nono", group = "nono itself",
+    help = "print the version, and the Landlock ABI of this kernel" },
+}
+
+--- The commands, in the order the help lists them.
+local COMMANDS = {
+  { "run", usage = "nono run [options] [--] COMMAND [ARGS...]", brief = "run COMMAND sandboxed" },
+  { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
+  { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
+  { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
+  { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
+  { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },
+}
+
+-- The parser's tables, per command: flags (no value), options with a value
+-- besides the policy options, and the policy options (shared).
+local FLAGS, VALUES, POLICY = { profile = {} }, { profile = {} }, {}
+-- Of those with a value, the ones that may be repeated (collected in a set).
+local SETS = {}
+for _, o in ipairs(OPTIONS) do
+  for cmd in o.cmds:gmatch("%S+") do
+    FLAGS[cmd], VALUES[cmd] = FLAGS[cmd] or {}, VALUES[cmd] or {}
+    for _, name in ipairs(o) do
+      if o.policy then
+        POLICY[name] = o.policy
+      elseif o.arg then
+        VALUES[cmd][name] = o.key
+      else
+        FLAGS[cmd][name] = o.key
+      end
+    end
+  end
+  if o.set then SETS[o.key] = true end
+end
+
+--- The entry of option `name` that command `cmd` takes, or nil.
+local function option_of(cmd, name)
+  for _, o in ipairs(OPTIONS) do
+    if (" " .. o.cmds .. " "):find(" " .. cmd .. " ", 1, true) then
+      for _, n in ipairs(o) do
+        if n == name then return o end
+      end
+    end
+  end
+end
+
+--- The names of every option `cmd` takes.
+local function option_names(cmd)
+  local out = {}
+  for _, o in ipairs(OPTIONS) do
+    if (" " .. o.cmds .. " "):find(" " .. cmd .. " ", 1, true) then
+      for _, n in ipairs(o) do out[#out + 1] = n end
+    end
+  end
+  return out
+end
+
+--- Optimal string alignment distance: insertions, deletions, substitutions
+-- and swaps of neighbours (the usual typos) cost one each.
+local function distance(a, b)
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
+  for i = 1, #a do
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      d[i][j] = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        d[i][j] = math.min(d[i][j], d[i - 2][j - 2] + 1)
+      end
+    end
+  end
+  return d[#a][#b]
+end
+
+--- What `word` was probably meant to be among `candidates`: the closest
+-- one within a third of its length (at least one edit; between equally
+-- close ones, the one that starts alike), or the only one it is the start
+-- of.  Returns it, or nil when nothing is close or it stays a tie.
+local function closest(word, candidates)
+  local bare = word:gsub("^%-+", "")
+  local best, best_d, tie
+  local prefixed = {}
+  for _, c in ipairs(candidates) do
+    local cb = c:gsub("^%-+", "")
+    local dist = distance(bare, cb) + (cb:sub(1, 1) == bare:sub(1, 1) and 0 or 0.5)
+    if dist <= math.max(1, #bare // 3) + 0.5 and c ~= best then
+      if not best_d or dist < best_d then
+        best, best_d, tie = c, dist, false
+      elseif dist == best_d then
+        tie = true
+      end
+    end
+    if #bare >= 3 and cb:sub(1, #bare) == bare and word:sub(1, 1) == c:sub(1, 1) then
+      prefixed[#prefixed + 1] = c
+    end
+  end
+  if best and not tie then return best end
+  if #prefixed == 1 then return prefixed[1] end
+end
+
+--- "unknown option '--alow' (did you mean --allow?)"
+local function unknown(what, word, candidates)
+  local guess = closest(word, candidates)
+  return string.format("unknown %s '%s'%s", what, word, guess and " (did you mean " .. guess .. "?)" or "")
+end
+
+--- Wrap `words` after `first` (a line's start) at 78 columns; lines after
+-- the first start with `indent`.  Two spaces after a sentence stay two.
+local function fill(first, words, indent)
+  local lines, line = {}, first
+  local fresh = true
+  for _, word in ipairs(words) do
+    if not fresh and #line + #word + 1 > 78 then
+      lines[#lines + 1] = (line:gsub("%s+$", ""))
+      line = indent .. word
+    else
+      line = fresh and line .. word or line .. " " .. word
+    end
+    fresh = false
+  end
+  lines[#lines + 1] = (line:gsub("%s+$", ""))
+  return table.concat(lines, "\n")
+end
+
+local function words_of(text, into)
+  into = into or {}
+  for word, space in text:gmatch("(%S+)(%s*)") do into[#into + 1] = #space > 1 and word .. " " or word end
+  return into
+end
+
+--- An option as the help lists it: its names and value, the text beside
+-- them from column 21.
+local function help_entry(o)
+  local head = "  " .. table.concat(o, ", ") .. (o.arg and " " .. o.arg or "")
+  local first = #head <= 19 and head .. string.rep(" ", 21 - #head) or head .. "  "
+  return fill(first, words_of(o.help), string.rep(" ", 21))
+end
+
+--- Fill in a help text's @OPTION@ lines from the table (the entry of that
+-- option the command takes).
+local function with_options(cmd, text)
+  return (text:gsub("  @([%-%w]+)@", function(name)
+    local o = option_of(cmd, name)
+    if not o then error("help of " .. cmd .. ": no option " .. name) end
+    return help_entry(o)
+  end))
 end
 
 local HELP = {}
 
-HELP.main = [[
-nono — run a command in a kernel-enforced sandbox (Landlock)
+HELP.main = (function()
+  local lines = { "nono — run a command in a kernel-enforced sandbox (Landlock)", "", "Usage:" }
+  for _, c in ipairs(COMMANDS) do lines[#lines + 1] = string.format("  %-41s  %s", c.usage, c.brief) end
+  lines[#lines + 1] = string.format("  %-41s  %s", "nono -V, --version", "print the version")
+  return table.concat(lines, "\n") .. [[
 
-Usage:
-  nono run [options] [--] COMMAND [ARGS...]   run COMMAND sandboxed
-  nono why --path PATH [--op OP] [options]     explain the sandbox's verdict
-  nono profile list|show NAME|check FILE       the Lua profiles
-  nono help [run|why|profile]                  show help for a command
-  nono --version
 
 Nothing is reachable in the sandbox but what you grant and a small system set
 (programs, libraries, the /etc files programs need, /proc, /dev/null and the
-terminal).  Run 'nono help run' for the options.
+terminal).  Run 'nono help run' for the options, 'man nono' for the manual.
 ]]
+end)()
 
 HELP.run = [[
 Usage: nono run [options] [--] COMMAND [ARGS...]
@@ -53,18 +317,16 @@ process with no_new_privs set; neither can be lifted by the command or its
 children.
 
 Profile:
-  --profile NAME     start from a Lua profile (a built-in such as claude-code,
-                     yours, or a path); the options below add to it.  See
-                     'nono help profile'.
+  @--profile@
 
 Grants (each may be repeated; '~' and relative paths are expanded, symlinks
 are resolved once, and a path that does not exist is an error):
-  --allow DIR        read, write and create beneath DIR
-  --read DIR         read (and execute) beneath DIR
-  --write DIR        write and create beneath DIR, without reading
-  --allow-file FILE  read and write one file
-  --read-file FILE   read (and execute) one file
-  --write-file FILE  write one file
+  @--allow@
+  @--read@
+  @--write@
+  @--allow-file@
+  @--read-file@
+  @--write-file@
 Write grants include removing and renaming directories (rm -rf build,
 mv dir1 dir2, temporary directories, git checkout); what must keep its
 place stays put (a protected file and the directories holding it).
@@ -75,13 +337,9 @@ so the kernel refuses every new open beneath it.  What still holds it open
 (a descriptor, a working directory, a mapping) is then killed, or with
 --on-expire report only reported.  Needs unprivileged user namespaces:
 without them nono refuses to run (126) rather than grant it for good.
-  --on-expire kill|report   what happens to those holders (default: kill,
-                     or the profile's on_expire)
-  --keep-dirs        write grants do not remove or rename directories (the
-                     stricter rule; breaks temporary directories and git)
-  --accept-hard-links  run although a protected file has more than one name
-                     (without it nono refuses: a mount or a Landlock rule
-                     keeps a path, and another name reaches the same file)
+  @--on-expire@
+  @--keep-dirs@
+  @--accept-hard-links@
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -89,47 +347,45 @@ shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
 created where they do not exist.  Such a grant is narrowed: its directories
 on the way to a protected name get rules entry by entry, so new names
 directly in them cannot be created.  'nono run --dry-run' lists them all.
-  --bypass PATH      lift the protection of PATH (as listed; repeatable)
+  @--bypass@
 
 @BLOCKED@
-  --allow-command NAME   take NAME off the blocklist, both tiers (repeatable)
-  --block-command NAME   block NAME for every process too: looked up in the
-                     system directories, then in PATH (repeatable)
+  @--allow-command@
+  @--block-command@
 
 Network: TCP and UDP over IPv4/IPv6, unix sockets and netlink routing
 information are allowed; every other socket family, raw sockets, MPTCP and
 SCTP are refused.
-  --net-block        unix sockets only (seccomp), and Landlock's TCP bind and
-                     connect denied too (kernels with Landlock ABI 4+)
+  @--net-block@
 
 Kernel:
-  --abi-min N        refuse to run on a kernel with Landlock ABI below N
-  --best-effort      run below --abi-min anyway; the report says what is missing
+  @--abi-min@
+  @--best-effort@
 
 Environment: variables that make programs load code (LD_*, BASH_ENV, ENV,
 BASH_FUNC_*, PROMPT_COMMAND, NODE_OPTIONS, PYTHONSTARTUP, PERL5OPT, RUBYOPT,
 JAVA_TOOL_OPTIONS, LUA_INIT, ...) are removed; the rest is passed on.
-  --keep-env NAME    pass NAME on even if it is one of those (repeatable)
+  @--keep-env@
 
 Session: nono stays outside the sandbox as a small supervisor.  It passes
 SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 on to COMMAND, and when
 COMMAND ends it kills whatever COMMAND left running (double-forked, setsid'ed
 daemons included: nono is their subreaper).  Inside, 'nono why --self' answers
 from the sealed policy of the sandbox.
-  --audit-log FILE   append the session's events to FILE as JSON lines
-                     (start, expiry, signals, exit); FILE must be where the
-                     sandbox cannot write
+  @--audit-log@
 
 Output:
-  --dry-run          print the policy and the enforcement report; run nothing
-  --json             with --dry-run: the same as one JSON object
-  -v, --verbose      print the enforcement report to stderr before running
-  -h, --help         this help
+  @--dry-run@
+  @--json@
+  @-v@
+  @-h@
 
 Exit status: COMMAND's own; 128+N if it was killed by signal N (31, SIGSYS,
 when it made a system call from another architecture); 126 if the sandbox
 could not be set up (COMMAND was not run); 127 if COMMAND could not be
-executed (not found, or blocked); 2 for a usage error.
+executed (not found, or blocked); 2 for a usage error.  (126 and 127 are
+the shell's own codes for a command that could not be run: 'man nono' says
+why nono keeps them rather than a code of its own.)
 ]]
 
 -- The blocklist in the help comes from the table the policy uses.
@@ -146,11 +402,6 @@ do
     end
     lines[#lines + 1] = line
     return table.concat(lines, "\n")
-  end
-  -- (two spaces after a sentence stay two, as in the rest of the help)
-  local function words_of(text, into)
-    for word, space in text:gmatch("(%S+)(%s*)") do into[#into + 1] = #space > 1 and word .. " " or word end
-    return into
   end
   -- "deletion: rm rmdir; moving: mv ..." per tier
   local tiers = { exec = {}, tree = {} }
@@ -174,6 +425,32 @@ do
   HELP.run = HELP.run:gsub("@BLOCKED@", function() return text end)
 end
 
+HELP.shell = [[
+Usage: nono shell [options]
+
+Starts your shell ($SHELL, else /bin/sh) interactively in the sandbox that
+'nono run' builds from the same options (see 'nono help run': --profile, the
+grants, --dry-run, ...), with NONO_SANDBOX=1 in its environment and its
+prompt marked "[nono] ":
+
+  bash   --rcfile names a file nono writes: it sources your ~/.bashrc,
+         then marks PS1 before every prompt (a prompt your ~/.bashrc
+         rebuilds keeps the mark); bash still reads /etc/bash.bashrc first
+  zsh    ZDOTDIR names a directory nono writes whose .zshenv and .zshrc
+         source yours, then mark PS1 (from precmd, likewise)
+  fish   --init-command wraps fish_prompt after your config has loaded
+  other  PS1 is set in the environment ("[nono] $ ", or "# " for root)
+
+Your shell's own start-up files are granted read-only (--dry-run lists them).
+The files nono writes live in a new directory, 0700, in the first of
+$XDG_RUNTIME_DIR, $TMPDIR, /tmp, /var/tmp, /dev/shm and nono's own config
+directory (~/.config/nono, read-only in every sandbox) where this sandbox
+cannot create, replace or remove anything, and are removed when the shell
+exits.
+
+Exit status: the shell's, as for 'nono run'.
+]]
+
 HELP.profile = [[
 Usage: nono profile list | show NAME [options] | check FILE
 
@@ -185,7 +462,7 @@ Usage: nono profile list | show NAME [options] | check FILE
                with its file and line; exit 0 if it loads, 1 if not
 
 A name is looked up among the built-ins first, then in your directory, and
-never in the working directory.  See docs/profiles.md.
+never in the working directory.  See docs/profiles.md and 'man nono-profile'.
 ]]
 
 HELP.why = [[
@@ -198,65 +475,109 @@ that would change it.  The --profile, grant, --bypass, --allow-command,
 --block-command, --net-block, --abi-min and --best-effort options are those
 of 'nono run' (see 'nono help run').
 
-  --path PATH   the path to ask about (need not exist: write then means create)
-  --op OP       read (default), write, readwrite or exec
-  --json        answer as one JSON object
-  --self        inside a sandbox: answer for the sandbox this process runs in,
-                from the sealed policy 'nono run' handed down (no policy
-                options then; time-limited grants count as expired once
-                their time is up)
+  @--path@
+  @--op@
+  @--json@
+  @--self@
 ]]
 
--- Options that shape the policy, shared by `run` and `why` (so that `why`
--- answers for exactly the sandbox `run` would build).  Applied in order.
-local GRANTS = {
-  ["--allow"] = { access = "read,write", kind = "dir" },
-  ["--read"] = { access = "read", kind = "dir" },
-  ["--write"] = { access = "write", kind = "dir" },
-  ["--allow-file"] = { access = "read,write", kind = "file" },
-  ["--read-file"] = { access = "read", kind = "file" },
-  ["--write-file"] = { access = "write", kind = "file" },
-}
-local POLICY = {
-  ["--bypass"] = function(p, v, src) return p:bypass(v, src) end,
-  ["--allow-command"] = function(p, v, src) return p:allow_command(v, src) end,
-  ["--block-command"] = function(p, v, src) return p:block_command(v, src) end,
-  ["--abi-min"] = function(p, v, src) return p:set_abi_min(v, src) end,
-}
-for name, spec in pairs(GRANTS) do
-  POLICY[name] = function(p, v, src)
-    -- PATH:5m is a time-limited grant (a path ending so is written ./PATH:5m:)
-    local path, ttl = v, nil
-    local head, duration = v:match("^(.*):(%d+[smh])$")
-    if head and head ~= "" then
-      local seconds, msg = profile.parse_ttl(duration)
-      if not seconds then return nil, src .. ": " .. msg end
-      path, ttl = head, seconds
-    end
-    return p:grant(path, spec.access, { kind = spec.kind, source = src, ttl = ttl })
+HELP.setup = [[
+Usage: nono setup --check [--json] [options]
+
+Reports what this machine supports and what nono will enforce here: the
+Landlock ABI and the rights it handles, seccomp, user namespaces (and the
+step that fails when they do not work), what 'nono run' would refuse or
+do only as best effort, a trial run of a sandboxed /bin/true, and which
+agent CLIs are on PATH; each line with a hint.  The policy options of
+'nono run' (--profile, grants, --abi-min, ...) report for that policy.
+
+  @--check@
+  @--json@
+]]
+
+HELP.completion = [[
+Usage: nono completion bash|zsh|fish
+
+Prints a completion script for the shell: subcommands, options and their
+values, and profile names (from 'nono profile list').  Load it with
+
+  bash   source <(nono completion bash)    (or install it as
+         /usr/share/bash-completion/completions/nono)
+  zsh    nono completion zsh > ~/.zfunc/_nono, with ~/.zfunc in fpath
+         before compinit
+  fish   nono completion fish | source    (or save it as
+         ~/.config/fish/completions/nono.fish)
+
+'make install' installs all three.
+]]
+
+for cmd, text in pairs(HELP) do HELP[cmd] = with_options(cmd, text) end
+
+--- The OPTIONS section of nono(1), in roff: the table, grouped.  The page
+-- (man/nono.1) holds this between its "generated" markers; `make man`
+-- refreshes it and a spec checks it is current.
+local function man_options()
+  -- (an option's hyphens are minus signs, \-; a hyphen inside a word
+  -- such as read-only stays one)
+  local function roff(text)
+    local src = text:gsub("\\", "\\e")
+    local out = src:gsub("()(%-[%w%-]*)", function(at, word)
+      if at == 1 or src:sub(at - 1, at - 1):match("[%s%(%[,'\"/|]") then return (word:gsub("%-", "\\-")) end
+    end)
+    return (out:gsub("\n([.'])", "\n\\&%1"):gsub("^([.'])", "\\&%1"))
   end
+  local out, groups, order = {}, {}, {}
+  -- (every option of a group is taken by the same commands: the page
+  -- says which once, under the group's heading)
+  for _, o in ipairs(OPTIONS) do
+    if not groups[o.group] then
+      groups[o.group] = { cmds = o.cmds, list = {} }
+      order[#order + 1] = o.group
+    end
+    local g = groups[o.group]
+    if g.cmds ~= o.cmds then error("option " .. o[1] .. " is taken by other commands than its group " .. o.group) end
+    g.list[#g.list + 1] = o
+  end
+  for _, name in ipairs(order) do
+    local g = groups[name]
+    local takers = {}
+    for cmd in g.cmds:gmatch("%S+") do takers[#takers + 1] = cmd == "nono" and "nono" or "nono " .. cmd end
+    out[#out + 1] = ".SS " .. name
+    out[#out + 1] = "Taken by " .. roff(table.concat(takers, ", ")) .. "."
+    for _, o in ipairs(g.list) do
+      local names = {}
+      for i, n in ipairs(o) do names[i] = "\\fB" .. n:gsub("%-", "\\-") .. "\\fR" end
+      out[#out + 1] = ".TP"
+      out[#out + 1] = table.concat(names, ", ") .. (o.arg and " \\fI" .. roff(o.arg) .. "\\fR" or "")
+      out[#out + 1] = roff(o.help)
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
 end
 
--- Flags without a value, per command.
-local FLAGS = {
-  profile = {},
-  run = { ["--dry-run"] = "dry_run", ["-v"] = "verbose", ["--verbose"] = "verbose",
-          ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["--keep-dirs"] = "keep_dirs", ["--accept-hard-links"] = "accept_links",
-          ["-h"] = "help", ["--help"] = "help" },
-  why = { ["--json"] = "json", ["--net-block"] = "net_block", ["--best-effort"] = "best_effort",
-          ["--keep-dirs"] = "keep_dirs", ["--accept-hard-links"] = "accept_links", ["--self"] = "self",
-          ["-h"] = "help", ["--help"] = "help" },
-}
--- Options with a value, besides the policy options.
-local VALUES = {
-  profile = {},
-  run = { ["--keep-env"] = "keep_env", ["--profile"] = "profile", ["--audit-log"] = "audit_log",
-          ["--on-expire"] = "on_expire" },
-  why = { ["--path"] = "path", ["--op"] = "op", ["--profile"] = "profile" },
-}
--- Of those, the ones that may be repeated (collected in a set).
-local SETS = { keep_env = true }
+--- What the completion scripts are made from (nono.completion).
+local function completion_spec()
+  local commands = {}
+  for i, c in ipairs(COMMANDS) do
+    local options = {}
+    for _, o in ipairs(OPTIONS) do
+      if (" " .. o.cmds .. " "):find(" " .. c[1] .. " ", 1, true) then options[#options + 1] = o end
+    end
+    commands[i] = { name = c[1], brief = c.brief, options = options }
+  end
+  local top = {}
+  for _, o in ipairs(OPTIONS) do
+    if o.cmds == "nono" then top[#top + 1] = o end
+  end
+  top[#top + 1] = { "-h", "--help", help = "the overview of the commands" }
+  local topics = {}
+  for i, c in ipairs(COMMANDS) do topics[i] = c[1] end
+  return { commands = commands, top = top, topics = topics,
+    profile_commands = { { "list", brief = "the profiles and their descriptions" },
+      { "show", brief = "the policy a profile computes here" },
+      { "check", brief = "load a profile and report its first error" } },
+    shells = { "bash", "zsh", "fish" } }
+end
 
 --- Parse `args` from index `i` for command `cmd`.  Options end at "--" or at
 -- the first argument that is not an option (the command, for `run`).
@@ -294,7 +615,7 @@ local function parse(cmd, args, i)
       end
       i = i + 1
     else
-      return nil, "unknown option '" .. a .. "'"
+      return nil, unknown("option", a, option_names(cmd))
     end
   end
   for j = i, #args do opts.command[#opts.command + 1] = args[j] end
@@ -401,6 +722,11 @@ local function build_policy(opts, create_missing)
       end
       for _, a in ipairs(prot.absent) do p:keep_absent(a.path, { source = source, why = a.why }) end
     end
+  end
+  -- (what `nono shell` adds: the shell's start-up files and its own)
+  for _, g in ipairs(opts.extra_grants or {}) do
+    local ok, msg = p:grant(g.path, "read", { kind = g.kind, optional = g.optional, source = g.source })
+    if not ok then return nil, msg, EXIT_SETUP end
   end
   for _, o in ipairs(opts.policy) do
     local ok, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
@@ -697,9 +1023,16 @@ local function check_runnable(p)
   return true
 end
 
-local function run(args, i)
-  local opts, status = parse_command("run", args, i)
-  if not opts then return status end
+--- `nono run`; `nono shell` comes here with its options parsed and its
+-- shell prepared (`shell`: see prepare_shell).
+local function run(args, i, shell)
+  local opts, status
+  if shell then
+    opts = shell.opts
+  else
+    opts, status = parse_command("run", args, i)
+    if not opts then return status end
+  end
   if #opts.command == 0 and not opts.dry_run then
     return usage_error("run", "no command given (nono run [options] -- COMMAND [ARGS...])")
   end
@@ -709,7 +1042,12 @@ local function run(args, i)
   if opts.on_expire and opts.on_expire ~= "kill" and opts.on_expire ~= "report" then
     return usage_error("run", "--on-expire takes kill or report, not '%s'", opts.on_expire)
   end
-  local p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
+  local p, spec_or_msg, status
+  if shell and shell.policy then
+    p, spec_or_msg = shell.policy, shell.spec
+  else
+    p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
+  end
   if not p then
     say("%s", spec_or_msg)
     say("the command was not run")
@@ -721,6 +1059,7 @@ local function run(args, i)
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p.session = core.isatty(0) and "keep" or "new"
   local environ, dropped = environment(spec, opts.keep_env)
+  if shell then shell:environ(environ) end
   local runnable, why_not = check_runnable(p)
   -- The command nono itself runs is checked against the whole blocklist,
   -- found as execvpe will find it (in nono's own PATH).
@@ -909,29 +1248,499 @@ local function profile_command(args, i)
       #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or ""))
     return 0
   end
-  return usage_error("profile", "unknown profile command '%s' (list, show or check)", sub)
+  local msg = unknown("profile command", sub, { "list", "show", "check" })
+  return usage_error("profile", "%s", msg:find("did you mean") and msg or msg .. " (list, show or check)")
+end
+
+---------------------------------------------------------------------------
+-- `nono shell`
+
+--- Quote a word for sh, bash and zsh.
+local function shq(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- The start-up files each shell reads, granted read-only to it ("~" and
+-- the shell's own variables expand as the policy expands paths).
+local SHELL_FILES = {
+  bash = { "/etc/bash.bashrc", "~/.bashrc", "~/.bash_aliases", "~/.inputrc" },
+  zsh = { "/etc/zsh", "@ZDOTDIR@/.zshenv", "@ZDOTDIR@/.zshrc" },
+  fish = { "/etc/fish", "@XDG@/fish" },
+}
+
+-- What fish runs once its configuration has loaded: fish_prompt wrapped.
+local FISH_INIT = "if functions -q fish_prompt; functions -c fish_prompt __nono_fish_prompt; "
+  .. "else; function __nono_fish_prompt; printf '> '; end; end; "
+  .. "function fish_prompt; printf '[nono] '; __nono_fish_prompt; end"
+
+local Shell = {}
+Shell.__index = Shell
+
+--- Remove the files nono wrote for the shell (nothing in the sandbox could
+-- write where they are, so the names are still nono's).
+function Shell:__close()
+  if self.dir and not self.dry_run then
+    for _, name in ipairs(self.files) do os.remove(self.dir .. "/" .. name) end
+    os.remove(self.dir)
+  end
+end
+
+--- The shell's variables, set over the filtered environment.
+function Shell:environ(list)
+  for j = #list, 1, -1 do
+    local name = list[j]:match("^([^=]*)=")
+    if self.env[name] then table.remove(list, j) end
+  end
+  local names = {}
+  for name in pairs(self.env) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do list[#list + 1] = name .. "=" .. self.env[name] end
+end
+
+--- A new directory, 0700, beneath `base`, for the shell's start-up files.
+local function new_private_dir(base)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  for _ = 1, 16 do
+    local dir = string.format("%s/nono-shell.%s", base, (f:read(6):gsub(".", function(c)
+      return string.format("%02x", c:byte())
+    end)))
+    local ok, msg = lfs.mkdir(dir)
+    if ok then
+      f:close()
+      local cok, cmsg = core.chmod(dir, 448) -- 0700
+      local a = lfs.symlinkattributes(dir)
+      if not cok or not a or a.mode ~= "directory" or a.uid ~= core.geteuid() or a.permissions ~= "rwx------" then
+        os.remove(dir)
+        return nil, string.format("%s: not a private directory of this user (%s)", dir, cmsg or "mode")
+      end
+      return dir
+    end
+    if not tostring(msg):find("exists") then
+      f:close()
+      return nil, string.format("cannot create a directory in %s: %s", base, msg)
+    end
+  end
+  f:close()
+  return nil, "cannot find a free name in " .. base
+end
+
+--- Where the shell's start-up files may go: the candidates in order, each
+-- { dir, make = create it when missing }.
+local function shell_places(p)
+  local out = {}
+  local function add(d, make)
+    if d and d:sub(1, 1) == "/" then out[#out + 1] = { dir = core.realpath(d) or paths.clean(d), make = make } end
+  end
+  add(os.getenv("XDG_RUNTIME_DIR"))
+  add(os.getenv("TMPDIR"))
+  add("/tmp")
+  add("/var/tmp")
+  add("/dev/shm")
+  -- nono's own configuration directory: read-only in every sandbox
+  local config = profile.user_dir(profile_ctx(p.cwd, p.abi))
+  add(config and config:match("^(.*)/profiles$"), true)
+  return out
+end
+
+--- Whether, in policy `p`, the sandbox can neither create a name in `dir`
+-- nor gain rights on one made there later (a narrowed directory gives
+-- each entry listed at the start the grant's rights).
+local function out_of_reach(p, dir)
+  local answer = p:why(dir .. "/nono-shell.new", "write")
+  return answer and answer.verdict == "denied" and not p:narrowed_at(dir)
+end
+
+--- `mkdir -p` of what is missing of `dir`.
+local function make_dirs(dir)
+  local path = ""
+  for part in dir:gmatch("[^/]+") do
+    path = path .. "/" .. part
+    if not lfs.attributes(path) then
+      local ok, msg = lfs.mkdir(path)
+      if not ok then return nil, "cannot create " .. path .. ": " .. tostring(msg) end
+    end
+  end
+  return true
+end
+
+--- Write the shell's start-up files (`texts`: name -> text) where the
+-- sandbox the options build cannot write them, and build that sandbox's
+-- policy with them granted read-only.  A place is tried only if the
+-- sandbox could not create a name there; once the files exist, the policy
+-- built with them must deny writing each and creating beside them (the
+-- file runs in the shell, and a session granted the place could otherwise
+-- plant code in the next shell's).  Sets sh.dir, sh.policy, sh.spec.
+-- Returns true, or nil, message, status.
+local function place_shell_files(sh, opts, texts, grants)
+  local probe, msg, status = build_policy(opts, false)
+  if not probe then return nil, msg, status end
+  local tried = {}
+  for _, c in ipairs(shell_places(probe)) do
+    local isdir = lfs.attributes(c.dir, "mode") == "directory"
+    if (isdir or c.make) and out_of_reach(probe, c.dir) then
+      opts.extra_grants = grants
+      local n = #grants + 1
+      if opts.dry_run then
+        sh.dir = c.dir .. "/nono-shell.XXXXXXXXXXXX"
+        grants[n] = { path = sh.dir, kind = "dir", optional = true, source = "nono shell (the start-up file nono writes)" }
+        for name in pairs(texts) do sh.files[#sh.files + 1] = name end
+        return true
+      end
+      local ok, err = true, nil
+      if not isdir then ok, err = make_dirs(c.dir) end
+      local dir
+      if ok then dir, err = new_private_dir(c.dir) end
+      if not dir then return nil, err, EXIT_SETUP end
+      sh.dir, sh.files = dir, {}
+      for name, text in pairs(texts) do
+        sh.files[#sh.files + 1] = name
+        local f, ferr = io.open(dir .. "/" .. name, "w")
+        if not f or not f:write(text) or not f:close() then
+          sh:__close()
+          return nil, "cannot write " .. dir .. "/" .. name .. ": " .. tostring(ferr), EXIT_SETUP
+        end
+      end
+      grants[n] = { path = dir, kind = "dir", source = "nono shell (the start-up file nono writes)" }
+      local p, spec, pstatus = build_policy(opts, true)
+      if not p then
+        sh:__close()
+        return nil, spec, pstatus
+      end
+      local safe = out_of_reach(p, dir)
+      for _, name in ipairs(sh.files) do
+        local answer = p:why(dir .. "/" .. name, "write")
+        safe = safe and answer and answer.verdict == "denied"
+      end
+      if safe then
+        sh.policy, sh.spec = p, spec
+        return true
+      end
+      sh:__close()
+      sh.dir, grants[n] = nil, nil
+    end
+    tried[#tried + 1] = c.dir
+  end
+  return nil, "no place for the shell's start-up file that this sandbox cannot write (tried "
+    .. table.concat(tried, ", ") .. ")\nhint: set XDG_RUNTIME_DIR to a directory outside the grants",
+    EXIT_SETUP
+end
+
+--- Prepare `nono shell`: which shell, its command line, the files it
+-- reads, its environment.  Returns the Shell, or nil, message, status.
+local function prepare_shell(opts)
+  local given = os.getenv("SHELL")
+  local path = given and given:sub(1, 1) == "/" and policy.which(given) and given or "/bin/sh"
+  local name = path:match("([^/]*)$")
+  local kind = SHELL_FILES[name] and name or "sh"
+  local sh = setmetatable({ opts = opts, kind = kind, files = {}, dry_run = opts.dry_run,
+    env = { NONO_SANDBOX = "1" } }, Shell)
+  local zdotdir = os.getenv("ZDOTDIR")
+  zdotdir = zdotdir and zdotdir:sub(1, 1) == "/" and zdotdir or nil
+  local xdg = os.getenv("XDG_CONFIG_HOME")
+  xdg = xdg and xdg:sub(1, 1) == "/" and xdg or "~/.config"
+  local grants = {}
+  for _, f in ipairs(SHELL_FILES[kind] or {}) do
+    f = f:gsub("@ZDOTDIR@", function() return zdotdir or "~" end):gsub("@XDG@", function() return xdg end)
+    grants[#grants + 1] = { path = f, optional = true, source = "nono shell (" .. kind .. "'s start-up files)" }
+  end
+  opts.extra_grants = grants
+  local header = "# Written by nono shell for this session, removed when it ends.\n"
+  local texts
+  if kind == "bash" then
+    texts = { bashrc = header
+      .. "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\n"
+      .. "__nono_mark() { case $PS1 in '[nono] '*) ;; *) PS1=\"[nono] $PS1\" ;; esac; }\n"
+      .. "PROMPT_COMMAND=\"${PROMPT_COMMAND:+$PROMPT_COMMAND\n}__nono_mark\"\n"
+      .. "__nono_mark\n" }
+  elseif kind == "zsh" then
+    -- zsh reads $ZDOTDIR/.zshenv, then $ZDOTDIR/.zshrc: these source the
+    -- user's own (ZDOTDIR as it was, else ~) and put ZDOTDIR back.
+    local user = zdotdir and shq(zdotdir) or "$HOME"
+    texts = {
+      [".zshenv"] = header
+        .. "__nono_dir=$ZDOTDIR\nZDOTDIR=" .. user .. "\n"
+        .. "[[ -f $ZDOTDIR/.zshenv ]] && . $ZDOTDIR/.zshenv\n"
+        .. "__nono_user=$ZDOTDIR\nZDOTDIR=$__nono_dir\n",
+      [".zshrc"] = header
+        .. "ZDOTDIR=$__nono_user\nunset __nono_dir __nono_user\n"
+        .. "[[ -f $ZDOTDIR/.zshrc ]] && . $ZDOTDIR/.zshrc\n"
+        .. (zdotdir and "" or "unset ZDOTDIR\n")
+        .. "__nono_mark() { [[ $PS1 == '[nono] '* ]] || PS1=\"[nono] $PS1\"; }\n"
+        .. "precmd_functions+=(__nono_mark)\n"
+        .. "__nono_mark\n",
+    }
+  end
+  local argv = { path, "-i" }
+  if texts then
+    local ok, msg, status = place_shell_files(sh, opts, texts, grants)
+    if not ok then return nil, msg, status end
+    table.sort(sh.files)
+    if kind == "bash" then
+      argv = { path, "--rcfile", sh.dir .. "/bashrc", "-i" }
+    else
+      sh.env.ZDOTDIR = sh.dir
+    end
+  elseif kind == "fish" then
+    argv = { path, "--init-command", FISH_INIT, "-i" }
+  else
+    local ps1 = os.getenv("PS1")
+    sh.env.PS1 = "[nono] " .. ((ps1 and ps1 ~= "") and ps1 or (core.geteuid() == 0 and "# " or "$ "))
+  end
+  opts.command = argv
+  return sh
+end
+
+local function shell_command(args, i)
+  local opts, status = parse_command("shell", args, i)
+  if not opts then return status end
+  if #opts.command > 0 then
+    return usage_error("shell", "unexpected argument '%s' (nono shell runs your shell; 'nono run' a command)",
+      opts.command[1])
+  end
+  local sh <close>, msg, sstatus = prepare_shell(opts)
+  if not sh then
+    say("%s", msg)
+    say("the command was not run")
+    return sstatus
+  end
+  return run(nil, nil, sh)
+end
+
+---------------------------------------------------------------------------
+-- `nono setup --check`
+
+-- The agent CLIs the built-in profiles are for: the command, its profile,
+-- the npm package it comes from.
+local AGENTS = {
+  { "claude", profile = "claude-code", package = "@anthropic-ai/claude-code" },
+  { "codex", profile = "codex", package = "@openai/codex" },
+  { "opencode", profile = "opencode", package = "opencode-ai" },
+  { "gemini", profile = "gemini-cli", package = "@google/gemini-cli" },
+  { "openclaw", profile = "openclaw", package = "openclaw", needs = "Node.js 24 or later" },
+}
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+--- A sandboxed `true` under policy `p`, for real.  Returns the outcome
+-- (supervisor.run's) or nil and why it was not tried.
+local function trial(p, environ)
+  p.session = "new"
+  local plan <close>, msg = p:plan("new")
+  if not plan then return nil, msg end
+  local exe = policy.which("true", os.getenv("PATH")) or "/bin/true"
+  local said = {}
+  local result, failure = supervisor.run(plan, { exe }, { policy = p, environ = environ, on_expire = "kill",
+    say = function(fmt, ...) said[#said + 1] = string.format(fmt, ...) end })
+  result.failure = failure or said[1]
+  return result
+end
+
+--- What this machine supports and what nono enforces here: one check per
+-- line, each { name, state = ok|limited|missing|refused|note, text, hint }.
+local function setup_checks(opts)
+  local p, msg, status = build_policy(opts, false)
+  if not p then return nil, msg, status end
+  local r = enforcement(p)
+  local checks = {}
+  local function check(name, state, text, hint)
+    checks[#checks + 1] = { name = name, state = state, text = text, hint = hint }
+  end
+  local ll = r.landlock
+  if ll.available then
+    check("landlock", "ok", string.format("ABI %d on this kernel (nono knows 1 to %d); handles %s", ll.abi,
+      core.landlock_abi_known, table.concat(ll.handled_fs, " ")),
+      "every grant and protection is enforced by the kernel for the command and all its children")
+    local gaps = p:missing_features()
+    if #gaps > 0 then
+      local what = {}
+      for k, f in ipairs(gaps) do what[k] = f.what .. " (ABI " .. f.abi .. ")" end
+      check("newer ABIs", "limited", "not on this kernel: " .. table.concat(what, "; "),
+        "a newer kernel adds them; --abi-min N refuses to run below ABI N")
+    end
+    check("scopes", #ll.scoped > 0 and "ok" or "limited",
+      #ll.scoped > 0 and table.concat(ll.scoped, " ") or "none: outside processes can be signalled "
+        .. "and their abstract unix sockets reached",
+      #ll.scoped > 0 and "signals and abstract unix sockets stay inside the sandbox"
+        or "needs Landlock ABI 6 (Linux 6.12)")
+    check("network", ll.abi >= 4 and "ok" or "limited",
+      ll.abi >= 4 and "Landlock TCP bind and connect rules available" or "no Landlock TCP rules (ABI < 4)",
+      "--net-block: seccomp allows unix sockets only"
+        .. (ll.abi >= 4 and ", and Landlock denies TCP bind and connect too" or ""))
+  else
+    check("landlock", "missing", "unavailable: " .. tostring(ll.error),
+      landlock_hint(p.abi_errno) .. "; without it nono runs nothing (126)")
+  end
+  for _, f in ipairs(ll.best_effort_missing) do
+    check("best effort", "limited", string.format("missing %s (ABI %d; --abi-min %d asked for it)", f.what,
+      f.abi, ll.abi_min), "--best-effort runs without it; drop it to refuse instead")
+  end
+  local actions = read_file("/proc/sys/kernel/seccomp/actions_avail")
+  if actions then
+    check("seccomp", "ok", "filters supported (" .. actions:gsub("%s+$", "") .. ")",
+      "the filter refuses ptrace, namespaces, io_uring, keyctl, bpf, TIOCSTI and the other calls "
+        .. "'nono run --dry-run' lists")
+  else
+    check("seccomp", "missing", "no seccomp filter support in this kernel (CONFIG_SECCOMP_FILTER)",
+      "nono never runs a command without its filter: every 'nono run' is refused (126)")
+  end
+  local mode = (read_file("/proc/self/status") or ""):match("\nSeccomp:%s*(%d)")
+  if mode == "2" then
+    check("outer filter", "note", "nono itself runs under a seccomp filter (a container, or an outer nono)",
+      "its rules stay in force inside; if it refuses unshare, user namespaces are unavailable (below)")
+  end
+  -- The namespace probe the policy runs, asked on a policy of its own (the
+  -- one above uses it only when a protection wants a mount).
+  local probe = policy.new { abi = p.abi, system = false, protect = false, commands = false }
+  probe:binds_available()
+  local ns = probe:report().namespaces
+  if ns.available then
+    check("namespaces", "ok", "unprivileged user and mount namespaces work",
+      "protected files inside grants are read-only mounts; time-limited grants are taken back at expiry")
+  else
+    check("namespaces", "limited", "unavailable: " .. tostring(ns.reason),
+      "protections fall back to Landlock narrowing (no new names directly in a narrowed directory), "
+        .. "git's and the agents' files are guarded (put back when the session ends), time-limited grants "
+        .. "are refused (126); to enable: sysctl kernel.unprivileged_userns_clone=1, or "
+        .. "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu")
+  end
+  check("policy", "ok", string.format("%d rules; %d paths protected inside grants, %d directories narrowed%s",
+    ll.rules or 0, r.protections.active, r.protections.narrowed,
+    #r.protections.ro_binds > 0 and string.format(", %d read-only mounts", #r.protections.ro_binds) or ""),
+    "'nono run --dry-run' with the same options lists every rule")
+  local runnable, why_not = check_runnable(p)
+  if not runnable then
+    check("run", "refused", why_not[1], why_not[2] and why_not[2]:gsub("^hint: ", ""))
+  elseif not ns.available then
+    check("run", "limited", "refuses time-limited grants (PATH:DURATION, ttl): they need user namespaces",
+      "drop the duration to grant for the whole run")
+  end
+  local outcome, terr
+  if runnable then
+    local environ = env.filter(core.environ())
+    outcome, terr = trial(p, environ)
+  end
+  if not runnable then
+    check("trial", "refused", "not tried: nono run refuses here", "see the line above")
+  elseif not outcome then
+    check("trial", "missing", "could not be set up: " .. tostring(terr), "nono run would refuse (126)")
+  elseif outcome.kind == "exited" and outcome.code == 0 then
+    check("trial", "ok", "a sandboxed 'true' ran under this policy and exited 0",
+      "Landlock, seccomp and the process hygiene were applied for real"
+        .. (#r.protections.ro_binds > 0 and ", and the read-only mounts in a private namespace" or ""))
+  else
+    check("trial", "missing", string.format("a sandboxed 'true' did not run: %s%s", outcome.stage
+      and ("setup failed at " .. outcome.stage .. ": " .. tostring(outcome.message))
+      or (outcome.kind .. " " .. tostring(outcome.code) .. (outcome.message and ": " .. outcome.message or "")),
+      outcome.failure and " (" .. outcome.failure .. ")" or ""), "nono run would refuse (126)")
+  end
+  local agents = {}
+  for _, a in ipairs(AGENTS) do
+    local found = policy.which(a[1], os.getenv("PATH"))
+    agents[#agents + 1] = { command = a[1], profile = a.profile, path = found }
+    if found then
+      check(a[1], "ok", found .. (a.needs and " (needs " .. a.needs .. ")" or ""),
+        string.format("nono run --profile %s -- %s", a.profile, a[1]))
+    else
+      check(a[1], "absent", "not found on PATH",
+        string.format("npm install -g %s%s; then nono run --profile %s -- %s", a.package,
+          a.needs and " (needs " .. a.needs .. ")" or "", a.profile, a[1]))
+    end
+  end
+  local ok = ll.available and outcome and outcome.kind == "exited" and outcome.code == 0 or false
+  return { ok = ok, version = core.version, kernel = (read_file("/proc/sys/kernel/osrelease") or "?"):gsub("%s+$", ""),
+    checks = json.array(checks), agents = json.array(agents), enforcement = r }
+end
+
+local function setup_command(args, i)
+  local opts, status = parse_command("setup", args, i)
+  if not opts then return status end
+  if #opts.command > 0 then return usage_error("setup", "unexpected argument '%s'", opts.command[1]) end
+  if not opts.check then return usage_error("setup", "nono setup --check [--json]: --check is what setup does") end
+  local result, msg, rstatus = setup_checks(opts)
+  if not result then
+    say("%s", msg)
+    return rstatus
+  end
+  if opts.json then
+    io.stdout:write(json.encode(result), "\n")
+  else
+    io.stdout:write(string.format("nono %s on Linux %s: what this machine supports and what nono enforces here\n",
+      result.version, result.kernel))
+    for _, c in ipairs(result.checks) do
+      io.stdout:write(string.format("%-8s %-12s %s\n", c.state, c.name, c.text))
+      if c.hint then io.stdout:write(string.format("%21s hint: %s\n", "", c.hint)) end
+    end
+    io.stdout:write(result.ok and "nono can sandbox commands here\n"
+      or "nono cannot sandbox commands here: see the lines above\n")
+  end
+  return result.ok and 0 or 1
+end
+
+---------------------------------------------------------------------------
+-- `nono completion SHELL` and `nono help --man-options`
+
+local function completion_command(args, i)
+  local shell = args[i]
+  if shell == "-h" or shell == "--help" then
+    io.stdout:write(HELP.completion)
+    return 0
+  end
+  local completion = require "nono.completion"
+  if not shell or args[i + 1] or not completion[shell] then
+    if shell and not args[i + 1] then
+      return usage_error("completion", "%s", unknown("shell", shell, { "bash", "zsh", "fish" }))
+    end
+    return usage_error("completion", "nono completion bash|zsh|fish")
+  end
+  io.stdout:write(completion[shell](completion_spec()))
+  return 0
 end
 
 function M.main(args)
   local cmd = args[1]
   if cmd == "run" then
     return run(args, 2)
+  elseif cmd == "shell" then
+    return shell_command(args, 2)
   elseif cmd == "why" then
     return why(args, 2)
   elseif cmd == "profile" then
     return profile_command(args, 2)
-  elseif cmd == "--version" or cmd == "version" then
+  elseif cmd == "setup" then
+    return setup_command(args, 2)
+  elseif cmd == "completion" then
+    return completion_command(args, 2)
+  elseif cmd == "--version" or cmd == "-V" or cmd == "version" then
     local abi = core.landlock_abi()
     io.stdout:write(string.format("nono %s (%s; Landlock ABI %s on this kernel, up to %d known)\n",
       core.version, _VERSION, abi and tostring(abi) or "unavailable", core.landlock_abi_known))
     return 0
+  elseif cmd == "help" and args[2] == "--man-options" then
+    io.stdout:write(man_options())
+    return 0
   elseif cmd == "help" or cmd == "--help" or cmd == "-h" or cmd == nil then
     local topic = cmd == "help" and args[2] or "main"
-    if not HELP[topic] then return usage_error(nil, "no help for '%s'", topic) end
+    if not HELP[topic] then
+      local topics = {}
+      for k, c in ipairs(COMMANDS) do topics[k] = c[1] end
+      return usage_error(nil, "no help for '%s'%s", topic,
+        (unknown("", topic, topics):match(" %(did you mean .*%)$") or ""))
+    end
     io.stdout:write(HELP[topic])
     return cmd == nil and EXIT_USAGE or 0
   end
-  return usage_error(nil, "unknown command '%s'", cmd)
+  local names = {}
+  for k, c in ipairs(COMMANDS) do names[k] = c[1] end
+  if cmd:sub(1, 1) == "-" then
+    return usage_error(nil, "%s", unknown("option", cmd, { "-V", "--version", "-h", "--help" }))
+  end
+  return usage_error(nil, "%s", unknown("command", cmd, names))
 end
 
 return M
