@@ -1,7 +1,9 @@
 --- The command line: parse, build the policy, and hand it to the core.
 -- Exit codes: the command's own; 128+N when it was killed by signal N;
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
--- the command could not be executed; 2 for usage errors.
+-- the command could not be executed; 125 when the audit log (or nono's own
+-- standard output, main.c) could not be written; 2 for usage errors.
+-- `nono why`: 0 ALLOWED, 1 DENIED.
 local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
