@@ -122,7 +122,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 
 /* The state's allocator while a profile runs: the one it had, refusing
  * to grow what is allocated by more than `limit` bytes since the cap was
- * put on (frees of older blocks count against growth).  Lua answers a
+ * put on (what is freed of older blocks makes room).  Lua answers a
  * refused allocation with a full collection and one more try, then with
  * a memory error, which unwinds the profile like any other error. */
 struct mem_cap {
@@ -178,7 +178,13 @@ static int l_run_budgeted(lua_State *L)
 	lua_sethook(L, NULL, 0, 0);
 	if (memory > 0)
 		lua_setallocf(L, cap.f, cap.ud);
-	if (status != LUA_OK && cap.hit) {
+	/* A memory error once the cap refused: Lua's own (LUA_ERRMEM), or
+	 * the same message raised again by the profile's pcall.  (A refusal
+	 * that a collection made good is no failure.) */
+	if (status != LUA_OK && cap.hit &&
+	    (status == LUA_ERRMEM ||
+	     (lua_type(L, -1) == LUA_TSTRING &&
+	      strcmp(lua_tostring(L, -1), "not enough memory") == 0))) {
 		lua_settop(L, 0);
 		lua_pushliteral(L, MEMORY_EXHAUSTED);
 	}

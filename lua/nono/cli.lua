@@ -728,7 +728,6 @@ local function shell_word(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
---- The status of a session that ended (see run), with its messages.
 --- The file execvp runs for `name` (canonical when it is executable), so
 -- that `why` answers for it: why looks a bare name up in the working
 -- directory, not in PATH.
@@ -759,6 +758,7 @@ local function why_command(opts, path, op)
   return table.concat(words, " ")
 end
 
+--- The status of a session that ended (see run), with its messages.
 local function session_status(result, opts, p)
   local command = opts.command
   if result.kind == "exited" then
@@ -902,7 +902,6 @@ local function run(args, i)
   end
   return status
 end
-
 
 --- An error value as one line of text, without the position a Lua error
 -- adds.
