@@ -9,9 +9,12 @@
  * the build compiled from them (cmake/embed.cmake) and are the only chunks
  * loaded in binary mode; everything else, the embedded profiles and any
  * file a user names, is loaded as text only (profile.lua). */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lfs.h>
@@ -23,6 +26,11 @@
 
 /* Exit status when nono itself fails: the command never ran. */
 #define EXIT_SETUP_FAILED 126
+/* Exit status when nono's own output could not be written (a closed pipe
+ * with SIGPIPE ignored, a full disk): what it printed did not arrive, so
+ * neither 0 nor an answer's status (why's 1) may be told.  As env(1) and
+ * timeout(1) do for their own failures. */
+#define EXIT_OUTPUT_FAILED 125
 
 static const struct embedded_file *embedded_find(const char *name)
 {
@@ -165,6 +173,40 @@ static void open_libraries(lua_State *L)
 	lua_setglobal(L, "loadfile");
 }
 
+/* Standard output goes through this, so that a failed write keeps its
+ * errno for the message at exit: stdio only keeps an error flag, and the
+ * Lua code that writes does not look at what each write returned. */
+static int stdout_errno;
+
+static ssize_t stdout_write(void *cookie, const char *buf, size_t size)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	while (done < size) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			stdout_errno = n < 0 ? errno : EIO;
+			return done > 0 ? (ssize_t)done : -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static void checked_stdout(void)
+{
+	cookie_io_functions_t io = { .write = stdout_write };
+	FILE *out = fopencookie(NULL, "w", io);
+
+	if (!out)
+		return; /* stdio's own: the exit status is right, the message vaguer */
+	setvbuf(out, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = out;
+}
+
 static int msghandler(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
@@ -222,6 +264,7 @@ int main(int argc, char **argv)
 		fputs("nono: cannot create the Lua state: out of memory\n", stderr);
 		return EXIT_SETUP_FAILED;
 	}
+	checked_stdout();
 	lua_atpanic(L, panic);
 	lua_pushcfunction(L, msghandler);
 	lua_pushcfunction(L, pmain);
@@ -236,6 +279,12 @@ int main(int argc, char **argv)
 		status = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1)
 					      : EXIT_SETUP_FAILED;
 	}
-	fflush(stdout);
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int err = stdout_errno ? stdout_errno : errno;
+		fprintf(stderr, "nono: cannot write to standard output: %s\n",
+			err ? strerror(err) : "a write failed");
+		status = EXIT_OUTPUT_FAILED;
+	}
 	return status;
 }

@@ -1,9 +1,11 @@
 --- The command line: parse, build the policy, and hand it to the core.
 -- Exit codes: the command's own; 128+N when it was killed by signal N;
 -- 126 when the sandbox could not be set up (the command never ran); 127 when
--- the command could not be executed; 2 for usage errors; 1 when `profile
--- check` or `setup --check` finds a fault.  (126 rather than a code of
--- nono's own, as env(1) has 125: man/nono.1, EXIT STATUS, says why.)
+-- the command could not be executed; 125 when the audit log (or nono's own
+-- standard output, main.c) could not be written; 2 for usage errors; 1 when
+-- `profile check` or `setup --check` finds a fault, and from `nono why` for
+-- DENIED (0 ALLOWED).  (126 rather than a code of nono's own, as env(1) has
+-- 125 for its: man/nono.1, EXIT STATUS, says why.)
 local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
@@ -18,6 +20,11 @@ local supervisor = require "nono.supervisor"
 local M = {}
 
 local EXIT_USAGE, EXIT_SETUP, EXIT_NOEXEC = 2, 126, 127
+-- `nono why`: the verdict as a status scripts can test.
+local EXIT_ALLOWED, EXIT_DENIED = 0, 1
+-- nono's own record failed: the audit log could not be written (main.c
+-- uses it too when standard output cannot be written).
+local EXIT_RECORD = 125
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -33,12 +40,22 @@ end
 -- is a time-limited grant (a path that ends so is written ./PATH:5m:).
 local function grant_option(access, kind)
   return function(p, v, src)
+    -- PATH:5m is a time-limited grant.  What looks like a duration after
+    -- the last ':' and is not one (PATH:5x, :1d, :0s, :-1s, a huge number)
+    -- is an error saying what a duration is, unless a path named exactly
+    -- so exists (then it is that path).
     local path, ttl = v, nil
-    local head, duration = v:match("^(.*):(%d+[smh])$")
-    if head and head ~= "" then
+    local head, duration = v:match("^(.*):([^:/]*)$")
+    if head and head ~= "" and duration:match("^[-+]?[%d.]") then
       local seconds, msg = profile.parse_ttl(duration)
-      if not seconds then return nil, src .. ": " .. msg end
-      path, ttl = head, seconds
+      if seconds then
+        path, ttl = head, seconds
+      else
+        local whole = paths.expand(v, p.home, p.cwd)
+        if not (whole and lfs.symlinkattributes(whole)) then
+          return nil, src .. ": " .. msg .. "; " .. src:match("^%S+") .. " PATH:DURATION grants PATH for that long"
+        end
+      end
     end
     return p:grant(path, access, { kind = kind, source = src, ttl = ttl })
   end
@@ -111,7 +128,10 @@ local OPTIONS = {
 
   { "--audit-log", arg = "FILE", key = "audit_log", cmds = "run shell", group = "Session", complete = "file",
     help = "append the session's events to FILE as JSON lines (start, expiry, signals, exit); FILE "
-      .. "must be where the sandbox cannot write" },
+      .. "must be where the sandbox cannot write.  Each line is written whole or not at all; if one "
+      .. "cannot be written (a full disk), nono says why and exits 125 when the session ends" },
+  { "--audit-log-required", key = "audit_log_required", cmds = "run shell", group = "Session",
+    help = "stop COMMAND (and all it started) as soon as an event cannot be written to the audit log" },
 
   { "--on-expire", arg = "kill|report", key = "on_expire", cmds = "run shell", group = "Session",
     complete = { "kill", "report" },
@@ -121,7 +141,8 @@ local OPTIONS = {
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
   { "--json", key = "json", cmds = "run shell", group = "Output",
-    help = "with --dry-run: the same as one JSON object" },
+    help = "with --dry-run: the same as one JSON object (a byte that is not UTF-8 is written \\udcXX, "
+      .. "XX its value)" },
   { "-v", "--verbose", key = "verbose", cmds = "run shell", group = "Output",
     help = "print the enforcement report to stderr before running" },
 
@@ -129,7 +150,8 @@ local OPTIONS = {
     help = "the path to ask about (need not exist: write then means create)" },
   { "--op", arg = "OP", key = "op", cmds = "why", group = "Asking why",
     complete = { "read", "write", "readwrite", "exec" }, help = "read (default), write, readwrite or exec" },
-  { "--json", key = "json", cmds = "why", group = "Asking why", help = "answer as one JSON object" },
+  { "--json", key = "json", cmds = "why", group = "Asking why",
+    help = "answer as one JSON object (a byte of a path that is not UTF-8 is written \\udcXX, XX its value)" },
   { "--self", key = "self", cmds = "why", group = "Asking why",
     help = "inside a sandbox: answer for the sandbox this process runs in, from the sealed policy "
       .. "'nono run' handed down (no policy options then; time-limited grants count as expired once "
@@ -373,6 +395,7 @@ COMMAND ends it kills whatever COMMAND left running (double-forked, setsid'ed
 daemons included: nono is their subreaper).  Inside, 'nono why --self' answers
 from the sealed policy of the sandbox.
   @--audit-log@
+  @--audit-log-required@
 
 Output:
   @--dry-run@
@@ -380,12 +403,17 @@ Output:
   @-v@
   @-h@
 
+An option's value is the next argument, unless that begins with '-' (a
+forgotten value: nono refuses); write --audit-log=-x, or ./-x for a path.
+
 Exit status: COMMAND's own; 128+N if it was killed by signal N (31, SIGSYS,
 when it made a system call from another architecture); 126 if the sandbox
 could not be set up (COMMAND was not run); 127 if COMMAND could not be
-executed (not found, or blocked); 2 for a usage error.  (126 and 127 are
-the shell's own codes for a command that could not be run: 'man nono' says
-why nono keeps them rather than a code of its own.)
+executed (not found, or blocked); 125 if the audit log could not be written
+completely (whatever COMMAND's own status: the message gives it), or if
+nono's own output could not be written; 2 for a usage error.  (126 and 127
+are the shell's own codes for a command that could not be run: 'man nono'
+says why nono keeps them rather than a code of its own.)
 ]]
 
 -- The blocklist in the help comes from the table the policy uses.
@@ -456,13 +484,17 @@ Usage: nono profile list | show NAME [options] | check FILE
 
   list         the built-in profiles and yours ($XDG_CONFIG_HOME/nono/profiles,
                default ~/.config/nono/profiles), with their descriptions
+               (each file's description line, read without running it)
   show NAME    the policy and enforcement report NAME computes here (as
                'nono run --dry-run --profile NAME'; run options add to it)
   check FILE   load a profile (a path or a name) and report the first error
                with its file and line; exit 0 if it loads, 1 if not
 
 A name is looked up among the built-ins first, then in your directory, and
-never in the working directory.  See docs/profiles.md and 'man nono-profile'.
+never in the working directory.  A profile runs under limits: 10 million
+instructions, 64 MiB of memory and, for one nono does not ship, 5 seconds;
+past one, it fails with an error naming it.  See docs/profiles.md and 'man
+nono-profile'.
 ]]
 
 HELP.why = [[
@@ -479,6 +511,11 @@ of 'nono run' (see 'nono help run').
   @--op@
   @--json@
   @--self@
+
+Exit status: 0 if ALLOWED, 1 if DENIED, 2 for a usage error, 126 if there
+is no policy to answer from (a profile or grant error; --self outside a
+sandbox, or with a policy nono did not write), 125 if the answer could not
+be written.
 ]]
 
 HELP.setup = [[
@@ -602,6 +639,12 @@ local function parse(cmd, args, i)
       if not value then
         value = args[i + 1]
         i = i + 1
+        -- `--audit-log --dry-run`: the value forgotten, the next option
+        -- would be taken for it (and --dry-run not honoured)
+        if value and value:sub(1, 1) == "-" then
+          return nil, string.format("option %s needs a value, and '%s' is an option; for a value that "
+            .. "begins with '-', write %s=%s (or ./%s for a path)", name, value, name, value, value)
+        end
       end
       if value == nil or value == "" then return nil, "option " .. name .. " needs a value" end
       local key = VALUES[cmd][name]
@@ -792,6 +835,10 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   local r = p:report()
   local out, folded = {}, {}
   local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+  -- What `nono run` does with the time-limited grants here: takes each back
+  -- when it expires, or refuses to run (nested grants, no namespaces).
+  local timed = p:timed_grants()
+  local timed_refused = #timed > 0 and not (p:check_timed() and p:binds_available(timed[1].canonical))
   if spec then
     line("profile: %s (%s)%s", spec.name, spec.file,
       #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "")
@@ -805,8 +852,8 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       line("  %-16s %-36s %s%s%s", p:describe(rule), rule.path, rule.grant.source,
         rule.protection and " (narrowed: " .. rule.protection.canonical .. (rule.protection.mode == "keeps_place"
           and " keeps its place)" or " is protected)") or "",
-        rule.grant.ttl and string.format(" (expires after %ds: nono run refuses, see below)",
-          rule.grant.ttl) or "")
+        rule.grant.ttl and string.format(timed_refused and " (expires after %ds: nono run refuses "
+          .. "it here, see below)" or " (expires after %ds)", rule.grant.ttl) or "")
     end
   end
   for source, n in pairs(folded) do
@@ -931,10 +978,15 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  environment   removed: %s", #dropped > 0 and table.concat(dropped, " ") or "(none set)")
   end
   for _, gap in ipairs(r.not_yet) do line("  not enforced  %s", gap) end
-  for _, g in ipairs(p:timed_grants()) do
-    line("  expiry        %s: after %ds %s is hidden by an empty read-only mount in the command's "
-      .. "mount namespace; what still holds it open is %s", g.source, g.ttl, g.canonical,
-      on_expire == "report" and "reported" or "killed")
+  for _, g in ipairs(timed) do
+    if timed_refused then
+      line("  expiry        %s: nono run refuses to run: this time-limited grant could not be taken "
+        .. "back here (see the message)", g.source)
+    else
+      line("  expiry        %s: after %ds %s is hidden by an empty read-only mount in the command's "
+        .. "mount namespace; what still holds it open is %s", g.source, g.ttl, g.canonical,
+        on_expire == "report" and "reported" or "killed")
+    end
   end
   if procs.pid_namespace then
     line("  process tree  ends with the command: the pid namespace's init kills what is left, and the "
@@ -1023,6 +1075,67 @@ local function check_runnable(p)
   return true
 end
 
+--- `s` as one word for a shell (quoted only when it needs to be).
+local function shell_word(s)
+  if s:match("^[%w%./_:+,=@%-]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+--- The file execvp runs for `name` (canonical when it is executable), so
+-- that `why` answers for it: why looks a bare name up in the working
+-- directory, not in PATH.
+local function exec_file(name, p)
+  local found = policy.which(name, os.getenv("PATH"), p.cwd)
+  if found then return found end
+  if not name:find("/", 1, true) then
+    for dir in ((os.getenv("PATH") or "/bin:/usr/bin") .. ":"):gmatch("([^:]*):") do
+      local file = (dir == "" and p.cwd or dir) .. "/" .. name
+      if file:sub(1, 1) == "/" and lfs.attributes(file) then return file end
+    end
+    return name
+  end
+  return paths.expand(name, p.home, p.cwd) or name
+end
+
+--- `nono why` with the options that shaped the policy of `opts` (a run's),
+-- so that it answers for the same sandbox.
+local function why_command(opts, path, op)
+  local words = { "nono", "why" }
+  if opts.profile then words[#words + 1] = "--profile " .. shell_word(opts.profile) end
+  for _, o in ipairs(opts.policy) do words[#words + 1] = o.option .. " " .. shell_word(o.value) end
+  for _, f in ipairs { { "--net-block", "net_block" }, { "--keep-dirs", "keep_dirs" },
+      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" } } do
+    if opts[f[2]] then words[#words + 1] = f[1] end
+  end
+  words[#words + 1] = "--path " .. shell_word(path) .. " --op " .. op
+  return table.concat(words, " ")
+end
+
+--- The status of a session that ended (see run), with its messages.
+local function session_status(result, opts, p)
+  local command = opts.command
+  if result.kind == "exited" then
+    return result.code
+  elseif result.kind == "signaled" then
+    return 128 + result.code
+  elseif result.kind == "not_executed" then
+    say("cannot execute '%s': %s", command[1], result.message)
+    if result.code == 13 then -- EACCES
+      say("hint: the sandbox may not grant execute on it: %s",
+        why_command(opts, exec_file(command[1], p), "exec"))
+    elseif result.code == 2 then -- ENOENT
+      say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
+    end
+    return EXIT_NOEXEC
+  end
+  say("sandbox setup failed at %s: %s", result.stage, result.message)
+  if result.stage == "installing the seccomp filter" then
+    say("hint: nono needs a kernel with CONFIG_SECCOMP_FILTER; it never runs a command without its filter")
+  end
+  say("the command was not run")
+  return EXIT_SETUP
+end
+
 --- `nono run`; `nono shell` comes here with its options parsed and its
 -- shell prepared (`shell`: see prepare_shell).
 local function run(args, i, shell)
@@ -1041,6 +1154,9 @@ local function run(args, i, shell)
   end
   if opts.on_expire and opts.on_expire ~= "kill" and opts.on_expire ~= "report" then
     return usage_error("run", "--on-expire takes kill or report, not '%s'", opts.on_expire)
+  end
+  if opts.audit_log_required and not opts.audit_log then
+    return usage_error("run", "--audit-log-required goes with --audit-log FILE")
   end
   local p, spec_or_msg, status
   if shell and shell.policy then
@@ -1089,7 +1205,7 @@ local function run(args, i, shell)
   local log
   if opts.audit_log then
     local path, msg = check_audit_log(p, opts.audit_log)
-    if path then log, msg = supervisor.open_log(path) end
+    if path then log, msg = supervisor.open_log(path, { required = opts.audit_log_required, say = say }) end
     if not log then
       say("%s", msg)
       say("the command was not run")
@@ -1142,37 +1258,50 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
-  if result.kind == "exited" then
-    return result.code
-  elseif result.kind == "signaled" then
-    return 128 + result.code
-  elseif result.kind == "not_executed" then
-    say("cannot execute '%s': %s", opts.command[1], result.message)
-    if result.code == 13 then -- EACCES
-      say("hint: the sandbox may not grant execute on it: nono why --path %s --op exec", opts.command[1])
-    elseif result.code == 2 then -- ENOENT
-      say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
-    end
-    return EXIT_NOEXEC
+  local status = session_status(result, opts, p)
+  if log and log.failed and status ~= EXIT_SETUP then
+    -- The session's record is incomplete: that is the outcome to report,
+    -- whatever the command did (a script cannot tell otherwise).
+    say("the audit log %s is incomplete (%s); nono exits %d (the command's own status: %d)",
+      opts.audit_log, log.failed, EXIT_RECORD, status)
+    return EXIT_RECORD
   end
-  say("sandbox setup failed at %s: %s", result.stage, result.message)
-  if result.stage == "installing the seccomp filter" then
-    say("hint: nono needs a kernel with CONFIG_SECCOMP_FILTER; it never runs a command without its filter")
-  end
-  say("the command was not run")
-  return EXIT_SETUP
+  return status
+end
+
+--- An error value as one line of text, without the position a Lua error
+-- adds.
+local function first_line(e)
+  return (tostring(e):match("^[^\n]*"):gsub("^[^:]*:[%d?-]+: ", ""))
 end
 
 --- The sealed policy of the sandbox this process runs in, handed down by
 -- `nono run` (NONO_POLICY_FD).  Returns a Policy that answers `why`, or nil
 -- and a message.
 local function own_policy()
-  local fd = math.tointeger(tonumber(os.getenv("NONO_POLICY_FD") or ""))
-  if not fd then return nil, "--self: not inside a nono sandbox (NONO_POLICY_FD is not set)" end
+  local value = os.getenv("NONO_POLICY_FD")
+  if not value or value == "" then
+    return nil, "--self: not inside a nono sandbox (NONO_POLICY_FD is not set)"
+  end
+  local fd = value:match("^%d+$") and math.tointeger(tonumber(value))
+  if not fd or fd > 0x7fffffff then
+    return nil, string.format("--self: NONO_POLICY_FD is '%s', not a descriptor number: it was not set "
+      .. "by nono run", value)
+  end
   local text, msg = core.read_sealed(fd)
   if not text then return nil, "--self: descriptor " .. fd .. ": " .. msg end
-  local p, pmsg = policy.import(text)
-  if not p then return nil, "--self: " .. pmsg end
+  -- Anyone inside may hand a sealed memory file of their own: what it
+  -- holds is checked, and whatever it is, the answer is a message.
+  local ok, p, pmsg = pcall(policy.import, text)
+  local bad = not ok and p or not p and pmsg
+  if not bad then
+    local wok, answer = pcall(p.why, p, "/", "read")
+    bad = not wok and answer or type(answer) ~= "table" and "it gives no answer"
+  end
+  if bad then
+    return nil, string.format("--self: descriptor %d does not hold a policy nono run wrote (%s)", fd,
+      first_line(bad))
+  end
   return p
 end
 
@@ -1198,7 +1327,16 @@ local function why(args, i)
     say("%s", msg)
     return status
   end
-  local answer, werr = p:why(opts.path, opts.op or "read")
+  local ok, answer, werr = true, nil, nil
+  if opts.self then
+    ok, answer, werr = pcall(p.why, p, opts.path, opts.op or "read")
+  else
+    answer, werr = p:why(opts.path, opts.op or "read")
+  end
+  if not ok then
+    say("--self: the policy in NONO_POLICY_FD cannot answer for %s (%s)", opts.path, first_line(answer))
+    return EXIT_SETUP
+  end
   if not answer then return usage_error("why", "%s", werr) end
   if opts.json then
     answer.grants = json.array(answer.grants)
@@ -1211,7 +1349,7 @@ local function why(args, i)
     if answer.hint then io.stdout:write("  hint: ", answer.hint, "\n") end
     if answer.note then io.stdout:write("  note: ", answer.note, "\n") end
   end
-  return 0
+  return answer.verdict == "allowed" and EXIT_ALLOWED or EXIT_DENIED
 end
 
 --- `nono profile list|show NAME|check FILE`.

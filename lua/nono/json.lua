@@ -1,7 +1,14 @@
 --- A small JSON encoder for nono's own output (`why --json`, reports, the
 -- audit log), and a decoder for what nono wrote itself (the sealed policy
--- `nono why --self` reads).
+-- `nono why --self` reads, a profile's spec).
 -- Objects are written with sorted keys so the output is stable.
+--
+-- A path is bytes, and JSON text is Unicode: a byte that is not part of
+-- valid UTF-8 is written as the escape \udcXX (XX its value, 80 to ff),
+-- the lone low surrogate that Python's "surrogateescape" uses for the same
+-- purpose (json.loads, then .encode("utf-8", "surrogateescape"), gives the
+-- bytes back).  Valid UTF-8 is written as it is, so the output is always
+-- valid UTF-8; M.decode turns \udcXX back into the byte.
 local M = {}
 
 local escapes = {
@@ -9,11 +16,33 @@ local escapes = {
   ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
 }
 
-local function encode_string(s)
-  if not s:find('[%c"\\]') then return '"' .. s .. '"' end
-  return '"' .. s:gsub('[%c"\\]', function(c)
+local function escape_ascii(s)
+  return (s:gsub('[%c"\\]', function(c)
     return escapes[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
+  end))
+end
+
+--- Bytes that are not valid UTF-8 (utf8.len without lax: no surrogates,
+-- nothing above U+10FFFF, no overlong forms) as \udcXX, one by one.
+local function escape_invalid(s)
+  local out, pos = {}, 1
+  while pos <= #s do
+    local n, bad = utf8.len(s, pos)
+    if n then
+      out[#out + 1] = escape_ascii(s:sub(pos))
+      break
+    end
+    out[#out + 1] = escape_ascii(s:sub(pos, bad - 1))
+    out[#out + 1] = string.format("\\u%04x", 0xdc00 + s:byte(bad))
+    pos = bad + 1
+  end
+  return table.concat(out)
+end
+
+local function encode_string(s)
+  if not s:find('[%c"\\\128-\255]') then return '"' .. s .. '"' end
+  if not s:find("[\128-\255]") or utf8.len(s) then return '"' .. escape_ascii(s) .. '"' end
+  return '"' .. escape_invalid(s) .. '"'
 end
 
 local function is_array(t)
@@ -86,8 +115,18 @@ function M.decode(text)
       if c == "u" then
         local hex = text:match("^%x%x%x%x", pos + 1)
         if not hex then fail("bad \\u escape") end
-        out[#out + 1] = utf8.char(tonumber(hex, 16))
+        local code = tonumber(hex, 16)
         pos = pos + 5
+        local low = code >= 0xd800 and code <= 0xdbff and text:match("^\\u([dD][c-fC-F]%x%x)", pos)
+        if low then
+          -- a surrogate pair: one character beyond U+FFFF
+          out[#out + 1] = utf8.char(0x10000 + ((code - 0xd800) << 10) + (tonumber(low, 16) - 0xdc00))
+          pos = pos + 6
+        elseif code >= 0xdc80 and code <= 0xdcff then
+          out[#out + 1] = string.char(code - 0xdc00) -- a byte that was not UTF-8
+        else
+          out[#out + 1] = utf8.char(code)
+        end
       elseif unescapes[c] then
         out[#out + 1] = unescapes[c]
         pos = pos + 1

@@ -12,12 +12,17 @@
 --     no require/load/dofile, no debug, no coroutine, no setmetatable;
 --   * cannot read an undefined global or create a global: both raise with
 --     the profile's file:line;
---   * runs under an instruction budget (M.BUDGET);
+--   * runs under an instruction budget (M.BUDGET) and a memory limit
+--     (M.MEMORY_LIMIT); one nono does not ship runs in a child process of
+--     its own (core.isolate) under a time limit (M.TIME_LIMIT) too, so that
+--     even a loop inside a C function (a pathological pattern, which no
+--     hook can interrupt) ends when the time is up;
 --   * is found only among the built-ins, the user's profile directory or an
 --     explicit path, never implicitly in the working directory.
 -- Errors are returned as `nil, "file:line: what was expected"`; the CLI
 -- turns them into exit 126 and the command never runs.
 local lfs = require "lfs"
+local json = require "nono.json"
 local paths = require "nono.paths"
 local git = require "nono.git"
 
@@ -32,6 +37,15 @@ local M = {}
 -- Real profiles need a few thousand; ten million is a runaway loop.
 M.BUDGET = 10000000
 
+--- Bytes a whole load may allocate (beyond what nono held before it).
+-- Real profiles need well under a megabyte; a few string doublings need
+-- gigabytes.
+M.MEMORY_LIMIT = 64 * 1024 * 1024
+
+--- Seconds a whole load may take, whatever it does: reading the
+-- filesystem and git's files takes milliseconds.
+M.TIME_LIMIT = 5
+
 --- Profiles are small scripts; anything larger is a mistake.
 M.MAX_SOURCE = 1024 * 1024
 
@@ -42,6 +56,11 @@ M.NAME_PATTERN = "^[%w][%w%._-]*$"
 -- below.  `core.run_budgeted(fn, count)`, when the host provides it, must
 -- behave like `pcall(fn)` with a count hook and fail with exactly this string.
 local BUDGET_EXHAUSTED = "instruction budget exhausted"
+--- Likewise for the memory limit (`core.run_budgeted(fn, count, bytes)`),
+-- and the message of Lua's own memory error, which a profile's pcall must
+-- not swallow either.
+local MEMORY_EXHAUSTED = "memory limit exceeded"
+local LUA_MEMORY_ERROR = "not enough memory"
 
 ---------------------------------------------------------------------------
 -- Where built-in profiles come from
@@ -236,8 +255,8 @@ local TTL_UNITS = { s = 1, m = 60, h = 3600 }
 function M.parse_ttl(s)
   local n, unit
   if type(s) == "string" then n, unit = s:match("^(%d+)([smh])$") end
-  if not n or #n > 9 or tonumber(n) == 0 then
-    return nil, string.format("invalid duration %s (expected a positive whole number followed by s, m or h, e.g. 90s, 5m, 2h)",
+  if not n or #n > 18 or tonumber(n) < 1 or tonumber(n) > 999999999 then
+    return nil, string.format("invalid duration %s (expected a whole number from 1 to 999999999 followed by s, m or h, e.g. 90s, 5m, 2h)",
       type(s) == "string" and ("'" .. s .. "'") or ("of type " .. type(s)))
   end
   return tonumber(n) * TTL_UNITS[unit]
@@ -906,10 +925,12 @@ local function make_env(L, rec)
                           "error", "assert", "next", "rawequal", "rawlen" }) do
     api[name] = _G[name]
   end
-  --- pcall that cannot swallow the instruction budget.
+  --- pcall that cannot swallow the instruction budget or the memory limit.
   function api.pcall(f, ...)
     local res = table.pack(pcall(f, ...))
-    if not res[1] and res[2] == BUDGET_EXHAUSTED then error(BUDGET_EXHAUSTED, 0) end
+    if not res[1] and (res[2] == BUDGET_EXHAUSTED or res[2] == LUA_MEMORY_ERROR) then
+      error(res[2], 0)
+    end
     return table.unpack(res, 1, res.n)
   end
   api._VERSION = _VERSION
@@ -933,16 +954,19 @@ end
 ---------------------------------------------------------------------------
 -- Running a load
 
---- Run `fn` under the instruction budget.  Returns like pcall.
--- 1. The nono binary has no debug library: the host provides
---    core.run_budgeted(fn, count) (a C count hook).
--- 2. Module mode: debug.sethook with a count hook on this thread.
+--- Run `fn` under the instruction budget and the memory limit.  Returns
+-- like pcall.
+-- 1. The nono binary has no debug library: the core provides
+--    core.run_budgeted(fn, count, bytes) (a C count hook, and an allocator
+--    that refuses to grow past the limit).
+-- 2. Module mode without the core: debug.sethook with a count hook on this
+--    thread (and no memory limit).
 -- 3. Neither: the profile runs without a budget.  This is a gap (a runaway
 --    loop hangs the caller) that only an embedding host without both can
 --    hit; nono's own binary and the Lua module always have one of them.
 local function run_budgeted(fn)
   if core and core.run_budgeted then
-    return core.run_budgeted(fn, M.BUDGET)
+    return core.run_budgeted(fn, M.BUDGET, M.MEMORY_LIMIT)
   end
   if debug and debug.sethook then
     local oh, om, oc = debug.gethook()
@@ -958,19 +982,17 @@ local function label_of(rec)
   return rec.origin == "path" and rec.file or rec.name
 end
 
---- Resolve, run and compose profile `name`.  Returns the spec, or nil and
--- a message naming the profile file and line.
-function M.load(name, ctx)
-  ctx = ctx or {}
-  local top, msg = resolve_from(name, ctx, nil)
-  if not top then return nil, msg end
-
+--- Run and compose profile `top` (resolved) here, in this process.
+-- `note(label)`, if given, is told each profile as it starts.  Returns the
+-- spec, or nil and a message naming the profile file and line.
+local function load_here(top, ctx, note)
   local L = { ctx = ctx, acc = new_acc(), stack = {}, done = {} }
 
   function L.run(rec)
     rec.key = rec.origin .. ":" .. rec.file
     rec.label = label_of(rec)
     rec.short = short_src(rec.file)
+    if note then note(rec.label) end
     if rec.source:byte(1) == 27 then -- "\27Lua": a precompiled chunk
       error(rec.file .. ": bytecode is refused; a profile is Lua source text", 0)
     end
@@ -989,6 +1011,11 @@ function M.load(name, ctx)
     if err == BUDGET_EXHAUSTED then
       return nil, string.format("profile %s: %s (runaway loop?)", current.label, BUDGET_EXHAUSTED)
     end
+    if err == MEMORY_EXHAUSTED or err == LUA_MEMORY_ERROR then
+      return nil, string.format("profile %s: %s: it allocated more than %d MiB (a profile needs far "
+        .. "less; a string or table growing without end?)", current.label, MEMORY_EXHAUSTED,
+        M.MEMORY_LIMIT // (1024 * 1024))
+    end
     if type(err) ~= "string" then
       return nil, string.format("%s: the profile raised a %s value, not a message", current.file, type(err))
     end
@@ -1001,26 +1028,107 @@ function M.load(name, ctx)
   return finish(L.acc, top)
 end
 
+--- Resolve, run and compose profile `name`.  Returns the spec, or nil and
+-- a message naming the profile (and its file and line where there is one).
+-- A profile nono ships (built-ins extend only built-ins) runs here, under
+-- the budget and the memory limit: its code is nono's own.  Any other runs,
+-- where the core can, in a child process (core.isolate) killed after
+-- M.TIME_LIMIT seconds; its spec, plain data, comes back as JSON.  (A
+-- child costs a millisecond or so; the agents' built-in profiles run at
+-- every start.)
+function M.load(name, ctx)
+  ctx = ctx or {}
+  local top, msg = resolve_from(name, ctx, nil)
+  if not top then return nil, msg end
+  if top.origin == "builtin" or not (core and core.isolate) then return load_here(top, ctx) end
+  local out, what, last
+  out, msg, what, last = core.isolate(function(note)
+    local spec, err = load_here(top, ctx, note)
+    return json.encode(spec and { spec = spec } or { error = err })
+  end, M.TIME_LIMIT)
+  local who = last or label_of(top)
+  if not out then
+    if what == "timeout" then
+      return nil, string.format("profile %s: time limit exceeded: still running after %g s, so nono "
+        .. "stopped it (a profile needs milliseconds; a pattern that backtracks without end, or a "
+        .. "library call looping?)", who, M.TIME_LIMIT)
+    end
+    return nil, string.format("profile %s: %s", who, what == "raised" and msg
+      or "loading it failed: " .. tostring(msg))
+  end
+  local t, jerr = json.decode(out)
+  if type(t) ~= "table" then return nil, string.format("profile %s: %s", who, tostring(jerr)) end
+  if t.spec then return t.spec end
+  return nil, t.error
+end
+
 --- `nono profile check FILE`: the same as load (a name works too).
 function M.check(path_or_name, ctx)
   return M.load(path_or_name, ctx)
+end
+
+--- The text of a profile's `description "..."` line, read without running
+-- the profile: the first line that starts with `description` followed by
+-- a quoted string or a long bracket string.  nil when there is none.
+local SIMPLE_ESCAPES = { n = "\n", t = "\t", r = "\r", ["\\"] = "\\", ['"'] = '"', ["'"] = "'" }
+function M.description_of(text)
+  for line in text:gmatch("[^\n]+") do
+    local rest = line:match("^%s*description%s*%(?%s*(.*)$")
+    if rest then
+      local level, long = rest:match("^%[(=*)%[(.*)$")
+      if level then
+        local body = long:match("^(.-)%]" .. level .. "%]")
+        if body then return body end
+      else
+        local quote = rest:sub(1, 1)
+        if quote == '"' or quote == "'" then
+          local out, i = {}, 2
+          while i <= #rest do
+            local c = rest:sub(i, i)
+            if c == quote then return table.concat(out) end
+            if c == "\\" then
+              i = i + 1
+              c = SIMPLE_ESCAPES[rest:sub(i, i)] or rest:sub(i, i)
+            end
+            out[#out + 1] = c
+            i = i + 1
+          end
+        end
+      end
+    end
+  end
+  return nil
+end
+
+--- What `nono profile list` can tell of profile `rec` without running it:
+-- its description line, and a syntax error (compiling runs nothing).
+local function describe_without_running(entry, text)
+  if not text then
+    entry.error = "cannot read it"
+  elseif text:byte(1) == 27 then
+    entry.error = entry.file .. ": bytecode is refused; a profile is Lua source text"
+  else
+    local chunk, err = lua_load(text, "@" .. entry.file, "t", {})
+    if not chunk then entry.error = err end
+    entry.description = M.description_of(text)
+  end
+  return entry
 end
 
 --- Every profile nono can find: the built-ins, then the user's.  A user
 -- profile named like a built-in is listed with shadowed = true: the
 -- built-in is what the name means (run the user file by its path).
 -- Each entry: { name, origin, file, description [, shadowed] [, error] }.
+-- None is run: a profile computes its policy when it is used (`nono
+-- profile check` runs one); listing reads each file's `description` line
+-- and compiles it, so a broken or hanging profile cannot stop the list.
 function M.list(ctx)
   ctx = ctx or {}
   local out, builtin = {}, {}
-  local function describe_profile(entry, how)
-    local spec, err = M.load(how, ctx)
-    if spec then entry.description = spec.description else entry.error = err end
-    out[#out + 1] = entry
-  end
   for _, name in ipairs(builtin_names()) do
     builtin[name] = true
-    describe_profile({ name = name, origin = "builtin", file = "profiles/" .. name .. ".lua" }, name)
+    out[#out + 1] = describe_without_running({ name = name, origin = "builtin",
+      file = "profiles/" .. name .. ".lua" }, (builtin_source(name)))
   end
   local dir = M.user_dir(ctx)
   if dir and lfs.attributes(dir, "mode") == "directory" then
@@ -1034,8 +1142,11 @@ function M.list(ctx)
     table.sort(names)
     for _, n in ipairs(names) do
       local file = dir .. "/" .. n .. ".lua"
-      describe_profile({ name = n, origin = "user", file = file, shadowed = builtin[n] or nil },
-        builtin[n] and file or n)
+      local text, err = read_source(file)
+      local entry = describe_without_running({ name = n, origin = "user", file = file,
+        shadowed = builtin[n] or nil }, text)
+      if not text then entry.error = "cannot read " .. file .. ": " .. err end
+      out[#out + 1] = entry
     end
   end
   return out

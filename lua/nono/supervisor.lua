@@ -67,29 +67,57 @@ end
 
 --- The audit log: JSON lines, appended with one write(2) each, fsync'ed
 -- when closed.  `nil` logs nothing.
+--
+-- A line is written whole or not at all (core.log_write cuts a partial one
+-- back).  An event that could not be written is reported once, with the
+-- real error, and counted: the next line that is written says how many
+-- were lost before it (`lost_events`), and `log.failed` holds the first
+-- error, which makes the session end with status 125 (cli.lua).  With
+-- `required`, the first failure also stops the command: every process of
+-- the session is killed, as nothing it did from then on would be recorded.
 local Log = {}
 Log.__index = Log
 
 --- Open `path` for appending (created 0600; not through a symlink).
--- Returns the log, or nil and a message.
-function M.open_log(path)
+-- o: { required = true } to stop the command when a write fails, say =
+-- function(fmt, ...) for messages.  Returns the log, or nil and a message.
+function M.open_log(path, o)
+  o = o or {}
   local fd, msg = core.log_open(path)
   if not fd then return nil, msg end
-  return setmetatable({ fd = fd, path = path }, Log)
+  return setmetatable({ fd = fd, path = path, required = o.required or false, lost = 0,
+    say = o.say or function(fmt, ...) io.stderr:write("nono: ", string.format(fmt, ...), "\n") end }, Log)
+end
+
+--- Record failure `msg` (the first one is reported).
+function Log:fail(msg)
+  if self.failed then return end
+  self.failed = msg
+  if self.required then
+    self.say("audit log %s: %s; stopping the command (--audit-log-required)", self.path, msg)
+    -- the command and whatever it started; the supervisor then sees it end
+    core.kill_tree()
+  else
+    self.say("audit log %s: %s; the log of this session is incomplete", self.path, msg)
+  end
 end
 
 function Log:event(name, fields)
   fields = fields or {}
   fields.event, fields.time = name, iso(core.time_ms())
+  if self.lost > 0 then fields.lost_events = self.lost end
   local ok, msg = core.log_write(self.fd, json.encode(fields) .. "\n")
-  if not ok then
-    io.stderr:write("nono: audit log ", self.path, ": ", msg, "\n")
+  if ok then
+    self.lost = 0
+  else
+    self.lost = self.lost + 1
+    self:fail(msg)
   end
 end
 
 function Log:close()
   local ok, msg = core.log_close(self.fd)
-  if not ok then io.stderr:write("nono: audit log ", self.path, ": ", msg, "\n") end
+  if not ok then self:fail(msg) end
 end
 
 local NOLOG = setmetatable({}, { __index = { event = function() end, close = function() end } })
@@ -122,7 +150,7 @@ local function expire(session, g, o, log)
     local where = {}
     for _, h in ipairs(holders) do where[#where + 1] = string.format("pid %d (%s)", h.pid, h.what) end
     o.say("%s expired: %s is hidden now%s", g.source, g.canonical, #holders == 0 and ""
-      or string.format("; %s it still: %s", o.on_expire == "kill" and "killed what held"
+      or string.format("; %s: %s", o.on_expire == "kill" and "killed what held it"
         or "still held by", table.concat(where, ", ")))
   end
   return true

@@ -64,7 +64,7 @@ for _, user in ipairs(H.users) do
     it("answers DENIED for the secret with the flag to add, and ALLOWED in the project", function()
       H.can_run_as(user)
       local out, _, code = H.nono(w, user, { "why", "--allow", ".", "--path", "~/.ssh/id_rsa" })
-      assert.equal(0, code)
+      assert.equal(1, code) -- DENIED
       assert.matches("^DENIED read " .. w.secret:gsub("%p", "%%%0"), out)
       assert.matches("hint: add %-%-read%-file " .. w.secret:gsub("%p", "%%%0"), out)
       out = H.nono(w, user, { "why", "--allow", ".", "--path", "file.txt", "--op", "write" })
@@ -75,7 +75,7 @@ for _, user in ipairs(H.users) do
     it("answers in JSON", function()
       H.can_run_as(user)
       local out, _, code = H.nono(w, user, { "why", "--json", "--read", ".", "--path", "sub", "--op", "write" })
-      assert.equal(0, code)
+      assert.equal(1, code) -- DENIED
       local a = assert(dkjson.decode(out))
       assert.equal("denied", a.verdict)
       assert.equal(w.project .. "/sub", a.canonical)

@@ -104,10 +104,11 @@ for _, user in ipairs(H.users) do
       _, err, code = H.nono(w, user, { "run", "--allow", ".:5m", "--", "sh", "-c", "echo RAN > ran.txt" })
       assert.equal(0, code, err)
       assert.equal("RAN\n", H.slurp(w.project .. "/ran.txt"))
-      -- not a duration: a path, which does not exist
+      -- not a duration, and no path is named so: a usage error saying what
+      -- a duration is
       _, err, code = H.nono(w, user, { "run", "--allow", ".:5x", "--", "true" })
-      assert.equal(126, code)
-      assert.matches("does not exist", err, 1, true)
+      assert.equal(2, code)
+      assert.matches("invalid duration '5x'", err, 1, true)
     end)
 
     it("lists the built-ins and shows a profile's computed policy", function()

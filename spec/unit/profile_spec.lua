@@ -603,7 +603,7 @@ describe("nono.profile", function()
         local ok, err = profile.parse_ttl(bad)
         assert.is_nil(ok, bad)
         assert.equal("invalid duration '" .. bad
-          .. "' (expected a positive whole number followed by s, m or h, e.g. 90s, 5m, 2h)", err)
+          .. "' (expected a whole number from 1 to 999999999 followed by s, m or h, e.g. 90s, 5m, 2h)", err)
       end
       local ok, err = profile.parse_ttl(300)
       assert.is_nil(ok)
