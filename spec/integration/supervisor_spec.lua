@@ -345,7 +345,7 @@ for _, user in ipairs(H.users) do
         "--" }, vector))
       assert.equal(137, code, err)
       assert.equal("ready\n", out)
-      assert.matches("killed what held it still: pid %d+ %(fd %d+ %(thread %d+%)%)", err)
+      assert.matches("killed what held it: pid %d+ %(fd %d+ %(thread %d+%)%)", err)
     end)
 
     it("kills a process whose main thread exited while another holds an expired path (row 30)", function()
