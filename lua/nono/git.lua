@@ -306,14 +306,14 @@ end
 --- What git reads as config or runs for `repo`, and what it would obey
 -- if it appeared.  `ctx`: home ($HOME as git sees it), xdg_config_home.
 -- Returns {
---   readonly = { {path, why} } existing files and directories to keep read-only,
---   create = { dirs } missing hook and info directories to make (empty)
---     before the sandbox so they can be kept read-only too,
+--   readonly = { {path, why} } files and directories to keep read-only:
+--     those that exist, and the hook and info directories of the repository
+--     that do not (to be made empty before the sandbox: missing = "create"),
 --   absent = { {path, why} } names that must not appear during the session }
 function M.protected(repo, ctx)
   ctx = ctx or {}
   local home = ctx.home
-  local out = { readonly = {}, create = {}, absent = {} }
+  local out = { readonly = {}, absent = {} }
   local seen_out = {}
   local function ro(p, why)
     if seen_out[p] then return end
@@ -360,7 +360,6 @@ function M.protected(repo, ctx)
     -- empty hooks directory as "no hooks" and an empty info/ as nothing
     if not mode_of(dir) and (paths.is_beneath(dir, repo.common)
         or ctx.project and paths.is_beneath(dir, ctx.project)) then
-      out.create[#out.create + 1] = dir
       out.readonly[#out.readonly + 1] = { path = dir, why = why }
       seen_out[dir] = true
     else

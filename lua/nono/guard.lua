@@ -7,7 +7,8 @@
 -- session ends (every process of it gone) puts back what changed: the
 -- changed version is moved aside, nothing is lost.  The window while the
 -- session runs, and a nono killed with SIGKILL, are the residual the
--- report states.
+-- report states.  Names kept absent (git's commondir, where nothing can
+-- stop their creation) are kept the same way: as the copy of nothing.
 local core = require "nono.core"
 local lfs = require "lfs"
 
@@ -100,11 +101,13 @@ local function put(path, node)
   return true
 end
 
---- Take copies of `guards` ({ {path, why} }), and hold each directory of
+--- Take copies of `guards` ({ {path, why} }), hold each directory of
 -- `places` (those above a guarded path that the session could rename: a
--- moved .git would take the restored files with it).  Returns the kept
--- state, or nil and a message naming the path that cannot be kept.
-function M.keep(guards, places)
+-- moved .git would take the restored files with it), and note which names
+-- of `absent` ({ {path, why} }) are missing now: only those are watched.
+-- Returns the kept state, or nil and a message naming the path that
+-- cannot be kept.
+function M.keep(guards, places, absent)
   local kept = { places = {} }
   for _, dir in ipairs(places or {}) do
     local fd, msg = core.hold_dir(dir)
@@ -121,7 +124,23 @@ function M.keep(guards, places)
     end
     kept[#kept + 1] = { path = g.path, why = g.why, node = node }
   end
+  for _, a in ipairs(absent or {}) do
+    if not lfs.symlinkattributes(a.path) then
+      kept[#kept + 1] = { path = a.path, why = a.why or "a name kept absent", node = { kind = "none" } }
+    end
+  end
   return kept
+end
+
+--- Move whatever is at `path` aside, to PATH.nono-moved-TIME, so nothing is
+-- lost and nothing there is obeyed.  Returns where it went (nil when
+-- there was nothing), or false and a message.
+local function move_aside(path)
+  if not lfs.symlinkattributes(path) then return nil end
+  local aside = string.format("%s.nono-moved-%d", path, os.time())
+  local ok, msg = os.rename(path, aside)
+  if not ok then return false, msg end
+  return aside
 end
 
 --- Put every held directory back where it was (shallowest first: a moved
@@ -131,19 +150,18 @@ local function replace(kept, say, event)
   for _, h in ipairs(kept.places) do
     local now = core.held_path(h.fd)
     if now ~= h.path then
-      local aside = string.format("%s.nono-moved-%d", h.path, os.time())
-      local ok, msg = true, nil
-      if lfs.symlinkattributes(h.path) then ok, msg = os.rename(h.path, aside) end
+      local aside, msg = move_aside(h.path)
+      local ok = aside ~= false
       if ok and now then ok, msg = os.rename(now, h.path) end
       if ok and now then
         say("%s was moved to %s during the session: moved back%s", h.path, now,
-          lfs.symlinkattributes(aside) and ", what took its place moved aside to " .. aside or "")
+          aside and ", what took its place moved aside to " .. aside or "")
       else
         say("WARNING: %s was %s during the session and could not be put back (%s): check it before "
           .. "using git or the agent here", h.path, now and "moved to " .. now or "removed",
           tostring(msg or "it is gone"))
       end
-      event("moved_back", { path = h.path, from = now, moved_to = aside, error = not (ok and now) and
+      event("moved_back", { path = h.path, from = now, moved_to = aside or nil, error = not (ok and now) and
         tostring(msg or "removed") or nil })
     end
     core.close_fd(h.fd)
@@ -159,19 +177,25 @@ function M.restore(kept, say, event)
   for _, k in ipairs(kept) do
     local now = copy(k.path, { bytes = -math.huge, entries = -math.huge })
     if not (now and same(k.node, now)) then
-      local aside = string.format("%s.nono-moved-%d", k.path, os.time())
-      local ok, msg = true, nil
-      if lfs.symlinkattributes(k.path) then ok, msg = os.rename(k.path, aside) end
+      local aside, msg = move_aside(k.path)
+      local ok = aside ~= false
       if ok then ok, msg = put(k.path, k.node) end
+      local planted = k.node.kind == "none"
       if ok then
         n = n + 1
-        say("%s (%s) was changed during the session: restored%s", k.path, k.why or "guarded",
-          lfs.symlinkattributes(aside) and ", the changed version moved aside to " .. aside or "")
+        if planted then
+          say("%s appeared during the session (%s): moved aside to %s", k.path, k.why, aside)
+        else
+          say("%s (%s) was changed during the session: restored%s", k.path, k.why or "guarded",
+            aside and ", the changed version moved aside to " .. aside or "")
+        end
       else
-        say("WARNING: %s (%s) was changed during the session and could not be restored (%s): "
-          .. "check it before using git or the agent here", k.path, k.why or "guarded", tostring(msg))
+        say("WARNING: %s (%s) %s during the session and could not be %s (%s): check it before "
+          .. "using git or the agent here", k.path, k.why or "guarded",
+          planted and "appeared" or "was changed", planted and "moved aside" or "restored", tostring(msg))
       end
-      event("restored", { path = k.path, why = k.why, moved_to = aside, error = not ok and msg or nil })
+      event(planted and "planted" or "restored", { path = k.path, why = k.why, moved_to = aside or nil,
+        error = not ok and msg or nil })
     end
   end
   return n

@@ -808,7 +808,7 @@ local function make_env(L, rec)
   -- obeys read-only (see nono.git): { root, gitdir, common, dotgit,
   -- dotgit_file, from = { gitdir = FILE, common = FILE }, outside =
   -- { gitdir = bool, common = bool }, readonly = { {path, why} },
-  -- create = { dir }, absent = { {path, why} } }, or nil.
+  -- absent = { {path, why} } }, or nil.
   function api.git_repo(d)
     local repo = find_repo("git_repo", dir_arg("git_repo", d))
     if not repo then return nil end
@@ -819,7 +819,7 @@ local function make_env(L, rec)
       dotgit_file = repo.dotgit_file or false, from = copy(repo.from),
       outside = { gitdir = repo.outside and repo.outside.gitdir or false,
         common = repo.outside and repo.outside.common or false },
-      readonly = prot.readonly, create = prot.create, absent = prot.absent }
+      readonly = prot.readonly, absent = prot.absent }
   end
 
   --- The directory an agent works in: the git work tree's root, unless that

@@ -39,28 +39,6 @@ local function not_launchers(holders)
   return out
 end
 
---- Row 27: a watched name that appeared during the session is what git
--- would obey next (a commondir redirecting config and hooks): move it
--- aside, so nothing is lost and nothing is obeyed, and say so.
-function M.move_planted(watched, o, log)
-  for _, a in ipairs(watched) do
-    if lfs.symlinkattributes(a.path) then
-      local aside = string.format("%s.nono-moved-%d", a.path, os.time())
-      local ok, msg = os.rename(a.path, aside)
-      local say = o.say or function() end
-      if ok then
-        say("%s appeared during the session (%s): moved aside to %s", a.path,
-          a.why or "a name kept absent", aside)
-      else
-        say("WARNING: %s appeared during the session (%s) and could not be moved aside (%s): "
-          .. "remove it before using git here", a.path, a.why or "a name kept absent", msg)
-      end
-      log:event("planted", { path = a.path, why = a.why, moved_to = ok and aside or nil,
-        error = not ok and msg or nil })
-    end
-  end
-end
-
 local function iso(ms)
   return os.date("!%Y-%m-%dT%H:%M:%S", ms // 1000) .. string.format(".%03dZ", ms % 1000)
 end
@@ -178,14 +156,9 @@ function M.run(plan, command, o)
     pending[#pending + 1] = g
   end
   table.sort(pending, function(a, b) return a.ttl < b.ttl end)
-  -- Names that must not appear (git's commondir and the like): only those
-  -- missing now are watched.
-  local watched = {}
-  for _, a in ipairs(o.policy.absent or {}) do
-    if not lfs.symlinkattributes(a.path) then watched[#watched + 1] = a end
-  end
-  -- Guarded paths (no mounts here): copies taken before the command starts.
-  local kept, kmsg = guard.keep(o.policy.guards, o.policy.place_guards)
+  -- Guarded paths (no mounts here) and names that must not appear (git's
+  -- commondir and the like; row 27): kept before the command starts.
+  local kept, kmsg = guard.keep(o.policy.guards, o.policy.place_guards, o.policy.absent)
   if not kept then return { kind = "setup_failed", stage = "the supervisor", message = kmsg } end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
@@ -252,7 +225,6 @@ function M.run(plan, command, o)
   session:finish()
   -- Row 20: nothing the command started outlives it.
   local ended = core.end_tree()
-  M.move_planted(watched, o, log)
   guard.restore(kept, o.say or function() end, function(name, fields) log:event(name, fields) end)
   log:event("exit", { status = result.kind, code = result.code,
     signal = result.kind == "signaled" and core.signame(result.code) or nil,
