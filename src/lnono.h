@@ -26,6 +26,11 @@ NONO_EXPORT int luaopen_nono_core(lua_State *L);
  * (wrong argument types, a closed plan) raises instead. */
 int lnono_push_error(lua_State *L, int err, const char *what);
 
+/* The descriptor of the fd object at `idx` (lnono_fs.c: core.hold_dir,
+ * core.sealed_memfd, core.log_open make them); raises when it is not one
+ * or is closed. */
+int lnono_checkfd(lua_State *L, int idx);
+
 /* Add a concern's functions to the module table on top of the stack (and
  * register its metatables). */
 void lnono_open_plan(lua_State *L);

@@ -56,6 +56,19 @@ static int list_dir_bytes(const void *a, const void *b)
  * narrowing lists large directories (/usr/bin, a home), where a stat, a
  * table keyed by name and a sort in Lua per entry were most of the cost.
  * With `skip_links`, symlinks are left out (narrowing gives them no rule). */
+#define DIR_MT "nono.core.dir"
+
+/* The DIR * of a listing under way, closed by the collector if a memory
+ * error unwinds the listing (luaL_Buffer allocates as it grows). */
+static int dir_gc(lua_State *L)
+{
+	DIR **box = luaL_checkudata(L, 1, DIR_MT);
+	if (*box)
+		closedir(*box);
+	*box = NULL;
+	return 0;
+}
+
 static int l_list_dir(lua_State *L)
 {
 	static const char *const kind_names[] = { "directory", "link", "file", "other" };
@@ -67,7 +80,14 @@ static int l_list_dir(lua_State *L)
 	int err;
 
 	lua_settop(L, 1);
-	DIR *d = opendir(path);
+	DIR **box = lua_newuserdatauv(L, sizeof(*box), 0); /* dir box */
+	*box = NULL;
+	if (luaL_newmetatable(L, DIR_MT)) {
+		lua_pushcfunction(L, dir_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	DIR *d = *box = opendir(path);
 	if (!d)
 		return lnono_push_error(L, errno, path);
 	/* One record per entry: a kind byte, the name, a NUL. */
@@ -99,8 +119,10 @@ static int l_list_dir(lua_State *L)
 		errno = 0;
 	}
 	err = errno;
+	luaL_pushresult(&b);                               /* dir box blob */
 	closedir(d);
-	luaL_pushresult(&b);                               /* dir blob */
+	*box = NULL;
+	lua_remove(L, 2);                                  /* dir blob */
 	if (err)
 		return lnono_push_error(L, err, path);
 	luaL_argcheck(L, n < INT_MAX, 1, "too many entries");
@@ -207,24 +229,116 @@ static int l_chmod(lua_State *L)
 	return 1;
 }
 
+/* -- descriptors handed to Lua: userdata born closed, then acquired, with
+ * one idempotent close (fd:close(), __close, __gc), the shape liolib gives
+ * its files.  A memory error while the object is made leaks nothing: no
+ * descriptor is open yet; and one the caller forgets is closed by the
+ * collector, not leaked into the command (they are O_CLOEXEC too). -- */
+
+#define FD_MT "nono.core.fd"
+
+struct lfd {
+	int fd;              /* -1 before it is acquired and once closed */
+	int (*closef)(int);  /* how this kind is closed: 0 or -errno */
+	const char *what;    /* names the close in its error */
+};
+
+static int close_plain(int fd)
+{
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* The audit log's: what was written is on the disk when close succeeds. */
+static int close_synced(int fd)
+{
+	int err = fsync(fd) < 0 ? -errno : 0;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static struct lfd *newfd(lua_State *L, int (*closef)(int), const char *what)
+{
+	struct lfd *f = lua_newuserdatauv(L, sizeof(*f), 0);
+	f->fd = -1;
+	f->closef = closef;
+	f->what = what;
+	luaL_setmetatable(L, FD_MT);
+	return f;
+}
+
+int lnono_checkfd(lua_State *L, int idx)
+{
+	struct lfd *f = luaL_checkudata(L, idx, FD_MT);
+	luaL_argcheck(L, f->fd >= 0, idx, "the descriptor is closed");
+	return f->fd;
+}
+
+/* fd:close() -> true, or nil, message, errno: the first close's answer;
+ * every later one is true and does nothing. */
+static int l_fd_close(lua_State *L)
+{
+	struct lfd *f = luaL_checkudata(L, 1, FD_MT);
+	int fd = f->fd;
+	if (fd >= 0) {
+		f->fd = -1;
+		int err = f->closef(fd);
+		if (err < 0)
+			return lnono_push_error(L, -err, f->what);
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* fd:fileno() -> the number (to hand on: NONO_POLICY_FD). */
+static int l_fd_fileno(lua_State *L)
+{
+	lua_pushinteger(L, lnono_checkfd(L, 1));
+	return 1;
+}
+
+static int l_fd_tostring(lua_State *L)
+{
+	struct lfd *f = luaL_checkudata(L, 1, FD_MT);
+	if (f->fd < 0)
+		lua_pushliteral(L, "nono.core.fd (closed)");
+	else
+		lua_pushfstring(L, "nono.core.fd (%d)", f->fd);
+	return 1;
+}
+
+static const luaL_Reg fd_methods[] = {
+	{ "close", l_fd_close },
+	{ "fileno", l_fd_fileno },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg fd_meta[] = {
+	{ "__gc", l_fd_close },
+	{ "__close", l_fd_close },
+	{ "__tostring", l_fd_tostring },
+	{ "__index", NULL },
+	{ NULL, NULL },
+};
+
 /* core.hold_dir(path) -> fd, or nil, message, errno: an O_PATH descriptor
  * on a directory, so that the supervisor can find it again wherever the
  * session moved it (guard.lua); core.held_path(fd) -> where it is now (or
- * nil when it was removed); core.close_fd(fd). */
+ * nil when it was removed). */
 static int l_hold_dir(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	struct lfd *f = newfd(L, close_plain, "close");
+	f->fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (f->fd < 0)
 		return lnono_push_error(L, errno, path);
-	lua_pushinteger(L, fd);
 	return 1;
 }
 
 static int l_held_path(lua_State *L)
 {
 	char link[64], target[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)luaL_checkinteger(L, 1));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", lnono_checkfd(L, 1));
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return lnono_push_error(L, errno, link);
@@ -236,12 +350,6 @@ static int l_held_path(lua_State *L)
 	return 1;
 }
 
-static int l_close_fd(lua_State *L)
-{
-	close((int)luaL_checkinteger(L, 1));
-	return 0;
-}
-
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* core.sealed_memfd(text) -> fd: a memory file holding `text` that nobody,
@@ -250,6 +358,7 @@ static int l_sealed_memfd(lua_State *L)
 {
 	size_t len;
 	const char *text = luaL_checklstring(L, 1, &len);
+	struct lfd *f = newfd(L, close_plain, "close");
 	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return lnono_push_error(L, errno, "memfd_create");
@@ -270,7 +379,7 @@ static int l_sealed_memfd(lua_State *L)
 		close(fd);
 		return lnono_push_error(L, err, "sealing");
 	}
-	lua_pushinteger(L, fd);
+	f->fd = fd;
 	return 1;
 }
 
@@ -302,15 +411,15 @@ static int l_read_sealed(lua_State *L)
 }
 
 /* core.log_open(path) -> fd: append-only, created 0600 if missing, not
- * through a symlink, closed on exec. */
+ * through a symlink, closed on exec; fd:close() fsyncs before it closes. */
 static int l_log_open(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-				    O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
+	struct lfd *f = newfd(L, close_synced, "closing the log");
+	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+				  O_CLOEXEC | O_NOCTTY, 0600);
+	if (f->fd < 0)
 		return lnono_push_error(L, errno, path);
-	lua_pushinteger(L, fd);
 	return 1;
 }
 
@@ -323,14 +432,14 @@ static int l_log_open(lua_State *L)
  * Fails with the errno of the write that failed. */
 static int l_log_write(lua_State *L)
 {
-	lua_Integer fd = luaL_checkinteger(L, 1);
+	int fd = lnono_checkfd(L, 1);
 	size_t len, done = 0;
 	const char *line = luaL_checklstring(L, 2, &len);
 	off_t start = -1;
 	int err = 0;
 
 	while (done < len) {
-		ssize_t n = write((int)fd, line + done, len - done);
+		ssize_t n = write(fd, line + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -339,7 +448,7 @@ static int l_log_write(lua_State *L)
 		}
 		/* O_APPEND left the offset at the end of what was written */
 		if (done == 0 && (size_t)n < len)
-			start = lseek((int)fd, 0, SEEK_CUR) - n;
+			start = lseek(fd, 0, SEEK_CUR) - n;
 		done += (size_t)n;
 	}
 	if (!err) {
@@ -347,7 +456,7 @@ static int l_log_write(lua_State *L)
 		return 1;
 	}
 	if (done > 0) {
-		if (start < 0 || ftruncate((int)fd, start) < 0) {
+		if (start < 0 || ftruncate(fd, start) < 0) {
 			lua_pushnil(L);
 			lua_pushfstring(L, "write: %s; the part of the line written could not be "
 					"taken back (%s)", strerror(err),
@@ -359,19 +468,6 @@ static int l_log_write(lua_State *L)
 	return lnono_push_error(L, err, "write");
 }
 
-/* core.log_close(fd): fsync, then close. */
-static int l_log_close(lua_State *L)
-{
-	int fd = (int)luaL_checkinteger(L, 1);
-	int err = fsync(fd) < 0 ? errno : 0;
-	if (close(fd) < 0 && !err)
-		err = errno;
-	if (err)
-		return lnono_push_error(L, err, "closing the log");
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
 static const luaL_Reg fs_funcs[] = {
 	{ "realpath", l_realpath },
 	{ "list_dir", l_list_dir },
@@ -379,16 +475,20 @@ static const luaL_Reg fs_funcs[] = {
 	{ "chmod", l_chmod },
 	{ "hold_dir", l_hold_dir },
 	{ "held_path", l_held_path },
-	{ "close_fd", l_close_fd },
 	{ "sealed_memfd", l_sealed_memfd },
 	{ "read_sealed", l_read_sealed },
 	{ "log_open", l_log_open },
 	{ "log_write", l_log_write },
-	{ "log_close", l_log_close },
 	{ NULL, NULL },
 };
 
 void lnono_open_fs(lua_State *L)
 {
+	if (luaL_newmetatable(L, FD_MT)) {
+		luaL_setfuncs(L, fd_meta, 0);
+		luaL_newlib(L, fd_methods);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
 	luaL_setfuncs(L, fs_funcs, 0);
 }

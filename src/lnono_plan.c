@@ -223,9 +223,9 @@ static int l_plan_set_private_mounts(lua_State *L)
 static int l_plan_set_inherit_fd(lua_State *L)
 {
 	struct nono_policy *p = plan_check(L);
-	lua_Integer fd = luaL_checkinteger(L, 2);
-	luaL_argcheck(L, fd > 2 && fd < INT_MAX && policy_set_inherit_fd(p, (int)fd) == 0,
-		      2, "expected a descriptor above 2");
+	int fd = lnono_checkfd(L, 2);
+	luaL_argcheck(L, policy_set_inherit_fd(p, fd) == 0, 2,
+		      "expected a descriptor above 2");
 	return 0;
 }
 

@@ -1228,7 +1228,7 @@ local function run(args, i, shell)
       for j = #environ, 1, -1 do
         if environ[j]:find("^NONO_POLICY_FD=") then table.remove(environ, j) end
       end
-      environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
+      environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed:fileno()
     end
   end
   if not plan or not sealed then
@@ -1237,6 +1237,8 @@ local function run(args, i, shell)
     if log then log:event("not_run", { message = emsg }) log:close() end
     return EXIT_SETUP
   end
+  -- closed when this returns: the command has its own copy by then
+  local sealed_owned <close> = sealed
   io.stdout:flush()
   io.stderr:flush()
   local start

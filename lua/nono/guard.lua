@@ -112,7 +112,7 @@ function M.keep(guards, places, absent)
   for _, dir in ipairs(places or {}) do
     local fd, msg = core.hold_dir(dir)
     if not fd then
-      for _, h in ipairs(kept.places) do core.close_fd(h.fd) end
+      for _, h in ipairs(kept.places) do h.fd:close() end
       return nil, string.format("cannot hold %s to keep it in place (%s)", dir, msg)
     end
     kept.places[#kept.places + 1] = { path = dir, fd = fd }
@@ -164,7 +164,7 @@ local function replace(kept, say, event)
       event("moved_back", { path = h.path, from = now, moved_to = aside or nil, error = not (ok and now) and
         tostring(msg or "removed") or nil })
     end
-    core.close_fd(h.fd)
+    h.fd:close()
   end
 end
 

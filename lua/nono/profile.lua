@@ -961,9 +961,8 @@ end
 --    that refuses to grow past the limit).
 -- 2. Module mode without the core: debug.sethook with a count hook on this
 --    thread (and no memory limit).
--- 3. Neither: the profile runs without a budget.  This is a gap (a runaway
---    loop hangs the caller) that only an embedding host without both can
---    hit; nono's own binary and the Lua module always have one of them.
+-- 3. Neither (an embedding host without both): the profile is refused,
+--    not run without a budget, where a runaway loop would hang the caller.
 local function run_budgeted(fn)
   if core and core.run_budgeted then
     return core.run_budgeted(fn, M.BUDGET, M.MEMORY_LIMIT)
@@ -975,7 +974,8 @@ local function run_budgeted(fn)
     if oh then debug.sethook(oh, om, oc) else debug.sethook() end
     return ok, err
   end
-  return pcall(fn)
+  return false, "this Lua host can put no instruction budget on a profile (neither nono.core nor "
+    .. "debug.sethook): the profile was not run"
 end
 
 local function label_of(rec)

@@ -94,7 +94,7 @@ function Log:event(name, fields)
 end
 
 function Log:close()
-  local ok, msg = core.log_close(self.fd)
+  local ok, msg = self.fd:close()
   if not ok then self:fail(msg) end
 end
 
