@@ -59,7 +59,8 @@ NONO_EXPORT struct nono_policy *nono_policy_new(void);
  * without following any).  The rights are masked by what the kernel
  * handles, and to file rights when `path` is not a directory.  0, or:
  *   -EINVAL   no flag, an unknown flag, or a NULL argument
- *   the errno of realpath(3)/openat2(2): -ENOENT, -EACCES, -ELOOP, ... */
+ *   the errno of realpath(3)/stat(2)/openat2(2): -ENOENT, -EACCES,
+ *             -ELOOP, ..., or of Landlock's ruleset calls (-ENOMEM, ...) */
 NONO_EXPORT int nono_policy_allow(struct nono_policy *p, const char *path,
 				  unsigned access);
 
@@ -137,6 +138,13 @@ NONO_EXPORT int nono_apply_flags(struct nono_policy *p, unsigned flags);
  * that cannot be read the call goes on) is refused with -EBUSY, and
  * nothing is started.  Spawn from the process before it starts threads,
  * or from a helper process.
+ *
+ * One call at a time per process: the session (the child's pid, the
+ * signals to forward) is kept in process-wide state, so a signal handler
+ * must not call it again while it runs.  While it runs it installs its own
+ * handlers for SIGCHLD and the forwarded signals (and, when the command
+ * keeps the terminal, takes the foreground for it); the caller's handlers,
+ * signal mask and foreground group are put back before it returns.
  *
  * 0 with `*status` set as by waitpid(2) (WIFEXITED, WIFSIGNALED) when the
  * command ran; otherwise, and nothing ran unsandboxed:
