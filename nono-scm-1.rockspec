@@ -1,5 +1,7 @@
 -- `require "nono"`: the C core module nono.core (the same objects as
--- libnono and the nono binary) and the Lua modules.  docs/api.md.
+-- libnono and the nono binary), the Lua modules and the built-in profiles,
+-- built and installed by CMakeLists.txt (NONO_ROCK): one build
+-- description.  docs/api.md.
 rockspec_format = "3.0"
 package = "nono"
 version = "scm-1"
@@ -7,32 +9,20 @@ source = { url = "git+file://." }
 description = {
   summary = "Kernel-enforced capability sandbox (Landlock) for Lua programs",
 }
--- LuaFileSystem is needed too (nono.policy, nono.paths) but not listed:
--- Debian's lua-filesystem is not a rock, and `luarocks make` must work
--- offline against it.  Elsewhere: `luarocks install luafilesystem`.
-dependencies = { "lua >= 5.4, < 5.5" }
+-- Debian: lua5.4, liblua5.4-dev, lua-filesystem (a system package, not a
+-- rock: say so with rocks_provided in the LuaRocks configuration, or build
+-- with --deps-mode=none).
+dependencies = { "lua >= 5.4, < 5.5", "luafilesystem >= 1.8" }
 build = {
-  type = "builtin",
-  modules = {
-    ["nono.core"] = {
-      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
-                  "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
-      incdirs = { "src" },
-      defines = { 'NONO_VERSION="scm"' },
-    },
-    ["nono"] = "lua/nono/init.lua",
-    ["nono.cli"] = "lua/nono/cli.lua",
-    ["nono.defaults"] = "lua/nono/defaults.lua",
-    ["nono.completion"] = "lua/nono/completion.lua",
-    ["nono.env"] = "lua/nono/env.lua",
-    ["nono.git"] = "lua/nono/git.lua",
-    ["nono.guard"] = "lua/nono/guard.lua",
-    ["nono.json"] = "lua/nono/json.lua",
-    ["nono.paths"] = "lua/nono/paths.lua",
-    ["nono.policy"] = "lua/nono/policy.lua",
-    ["nono.profile"] = "lua/nono/profile.lua",
-    ["nono.supervisor"] = "lua/nono/supervisor.lua",
+  type = "cmake",
+  variables = {
+    NONO_ROCK = "ON",
+    BUILD_TESTING = "OFF",
+    CMAKE_BUILD_TYPE = "RelWithDebInfo",
+    CMAKE_INSTALL_PREFIX = "$(PREFIX)",
+    LUA_INCDIR = "$(LUA_INCDIR)",
+    LUADIR = "$(LUADIR)",
+    LIBDIR = "$(LIBDIR)",
   },
 }
 test = { type = "busted" }

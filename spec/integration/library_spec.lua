@@ -37,21 +37,71 @@ local function program(w, user, code, prefix)
 end
 
 describe("the rock", function()
-  it("installs with luarocks make offline and loads without linking liblua", function()
-    local tree = H.sh("mktemp -d /tmp/nono-spec.rock.XXXXXX"):gsub("%s+$", "")
-    finally(function() os.execute("rm -rf " .. H.q(tree)) end)
-    local _, err, code = H.sh("cd " .. H.q(H.source) .. " && luarocks --lua-version=5.4 make --deps-mode=none --tree "
-      .. H.q(tree) .. " nono-scm-1.rockspec")
+  it("builds through CMake offline, exports one symbol, and installs the modules and profiles", function()
+    local tmp = H.sh("mktemp -d /tmp/nono-spec.rock.XXXXXX"):gsub("%s+$", "")
+    finally(function() os.execute("rm -rf " .. H.q(tmp)) end)
+    local src, tree, config = tmp .. "/src", tmp .. "/tree", tmp .. "/config.lua"
+    -- a copy of the source: LuaRocks builds in the directory it is run in
+    local _, cerr, ccode = H.sh("mkdir " .. H.q(src) .. " && cd " .. H.q(H.source) .. " && tar "
+      .. "--exclude=./build --exclude=./build-asan --exclude=./.agents --exclude=./.git -cf - . | tar -xf - -C "
+      .. H.q(src))
+    assert.are.equal(0, ccode, cerr)
+    -- No rock server at all, so nothing can be downloaded; Debian's
+    -- lua-filesystem is the luafilesystem the rockspec depends on.
+    local f = assert(io.open(config, "w"))
+    f:write('rocks_servers = {}\nrocks_provided = { luafilesystem = "1.8.0-1" }\n')
+    f:close()
+    local _, err, code = H.sh("cd " .. H.q(src) .. " && env LUAROCKS_CONFIG=" .. H.q(config)
+      .. " luarocks --lua-version=5.4 make --tree " .. H.q(tree) .. " nono-scm-1.rockspec")
     assert.are.equal(0, code, err)
     local so = tree .. "/lib/lua/5.4/nono/core.so"
     assert.are.equal("0", (H.sh("ldd " .. H.q(so) .. " | grep -c liblua"):gsub("%s+$", "")))
+    local symbols = H.sh("nm -D --defined-only " .. H.q(so) .. " | awk '$2 ~ /^[TDBRVW]$/ { print $3 }'")
+    assert.are.equal("luaopen_nono_core\n", symbols)
+    -- the control: the module of the CMake build holds the C API too
+    assert.matches("nono_apply", H.sh("nm --defined-only " .. H.q(lib .. "/nono/core.so")))
+
     local setup = string.format("package.path=%q; package.cpath=%q",
       tree .. "/share/lua/5.4/?.lua;" .. tree .. "/share/lua/5.4/?/init.lua;/usr/share/lua/5.4/?.lua",
       tree .. "/lib/lua/5.4/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so")
-    local out, lerr, lcode = H.sh("lua5.4 -e " .. H.q(setup) .. " -e " .. H.q(
-      'local nono = require "nono"; print(nono.version, package.searchpath("nono.core", package.cpath))'))
+    local home = tmp .. "/home"
+    os.execute("mkdir -p " .. H.q(home .. "/project"))
+    local out, lerr, lcode = H.sh("cd / && lua5.4 -e " .. H.q(setup) .. " -e " .. H.q(string.format([[
+      local nono = require "nono"
+      print(nono.version, package.searchpath("nono.core", package.cpath))
+      local profile = require "nono.profile"
+      local spec, msg = profile.load("claude-code", { home = %q, cwd = %q, abi = 7,
+        getenv = function() return nil end })
+      print(spec and spec.name or msg)
+      print(package.searchpath("nono.profile", package.path))
+    ]], home, home .. "/project")))
     assert.are.equal(0, lcode, lerr)
-    assert.matches("^scm\t" .. tree:gsub("%p", "%%%0") .. "/lib/lua/5.4/nono/core.so", out)
+    local version = H.sh(H.q(H.built_nono) .. " --version"):match("%d+%.%d+%.%d+")
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.are.equal(version .. "\t" .. so, lines[1])
+    assert.are.equal("claude-code", lines[2])
+    assert.are.equal(tree .. "/share/lua/5.4/nono/profile.lua", lines[3])
+  end)
+
+  it("configures without busted: the tests are off, with a message", function()
+    if not H.is_root then pending("needs root (a mount namespace hides busted)") return end
+    local tmp = H.sh("mktemp -d /tmp/nono-spec.cmake.XXXXXX"):gsub("%s+$", "")
+    finally(function() os.execute("rm -rf " .. H.q(tmp)) end)
+    local busted = H.sh("command -v busted"):gsub("%s+$", "")
+    local function configure(dir, hide)
+      return H.sh("unshare -m sh -c " .. H.q((hide and "mount --bind /bin/false " .. H.q(busted) .. " && " or "")
+        .. "cmake -S " .. H.q(H.source) .. " -B " .. H.q(tmp .. "/" .. dir)))
+    end
+    local out, err, code = configure("without", true)
+    assert.are.equal(0, code, err)
+    assert.matches("busted not found: the tests are off", out)
+    assert.is_nil(io.open(tmp .. "/without/CTestTestfile.cmake"):read("a"):find("spec%-unit"))
+    -- the control: with busted, the specs are there
+    out, err, code = configure("with", false)
+    assert.are.equal(0, code, err)
+    assert.is_nil(out:find("busted not found", 1, true))
+    assert.truthy(io.open(tmp .. "/with/CTestTestfile.cmake"):read("a"):find("spec%-unit"))
   end)
 end)
 
