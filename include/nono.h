@@ -32,13 +32,13 @@ extern "C" {
 struct nono_policy;
 
 /* Access classes for nono_policy_allow, the same rights as the Lua API's
- * and `nono run`'s (lua/nono/policy.lua, M.classes). */
+ * and `nono run`'s (one table: src/landlock.c). */
 enum {
 	/* read_file, read_dir, execute: Landlock cannot stop the loader or an
 	 * interpreter from running a file it may read, so read includes it. */
 	NONO_READ = 1 << 0,
 	/* write_file, truncate, make_reg, make_dir, make_sym, make_sock,
-	 * make_fifo, remove_file, refer: never remove_dir nor device nodes. */
+	 * make_fifo, remove_file, remove_dir, refer: never device nodes. */
 	NONO_WRITE = 1 << 1,
 	/* ioctl_dev (Landlock ABI 5). */
 	NONO_IOCTL = 1 << 2,

@@ -48,14 +48,6 @@ struct nono_policy *nono_policy_new(void)
 
 int nono_policy_allow(struct nono_policy *p, const char *path, unsigned access)
 {
-	/* The classes of lua/nono/policy.lua (M.classes): keep them equal. */
-	const uint64_t read = LANDLOCK_ACCESS_FS_READ_FILE |
-		LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE;
-	const uint64_t write = LANDLOCK_ACCESS_FS_WRITE_FILE |
-		LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
-		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SYM |
-		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-		LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REFER;
 	uint64_t mask = 0;
 	struct stat st;
 	char *real;
@@ -64,12 +56,13 @@ int nono_policy_allow(struct nono_policy *p, const char *path, unsigned access)
 	if (!p || !path || !access ||
 	    (access & ~(unsigned)(NONO_READ | NONO_WRITE | NONO_IOCTL)))
 		return -EINVAL;
+	/* The classes of landlock.c's table, the Lua side's too. */
 	if (access & NONO_READ)
-		mask |= read;
+		mask |= landlock_class_rights("read");
 	if (access & NONO_WRITE)
-		mask |= write;
+		mask |= landlock_class_rights("write");
 	if (access & NONO_IOCTL)
-		mask |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+		mask |= landlock_class_rights("ioctl");
 	if (!(real = realpath(path, NULL)))
 		return -errno;
 	if (stat(real, &st) < 0) {

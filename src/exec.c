@@ -47,21 +47,31 @@ enum stage {
 	STAGE_EXEC,
 };
 
-static const char *const stage_names[] = {
-	[STAGE_PDEATHSIG] = "parent-death signal",
-	[STAGE_SIGNALS] = "signal dispositions",
-	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
-	[STAGE_SESSION] = "setsid",
-	[STAGE_KEYRING] = "joining a new session keyring",
-	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
-	[STAGE_INIT] = "starting the init of a private pid namespace",
-	[STAGE_PROC] = "mounting /proc for a private pid namespace",
-	[STAGE_RLIMITS] = "RLIMIT_CORE",
-	[STAGE_CAPS] = "dropping capabilities",
-	[STAGE_NO_NEW_PRIVS] = "no_new_privs",
-	[STAGE_LANDLOCK] = "Landlock restrict_self",
-	[STAGE_SECCOMP] = "installing the seccomp filter",
-	[STAGE_EXEC] = "execve",
+/* The child's steps, in the order it takes them: an id (what the Lua side
+ * chooses a hint by), what the step is (a failure names it), and, for the
+ * steps that always run, what the enforcement report says of them. */
+const struct exec_stage exec_stages[] = {
+	[STAGE_PDEATHSIG] = { "pdeathsig", "parent-death signal",
+		"parent-death signal: the command is killed if nono dies" },
+	[STAGE_SIGNALS] = { "signals", "signal dispositions", NULL },
+	[STAGE_CLOSE_FDS] = { "close_fds", "closing inherited file descriptors",
+		"file descriptors above 2 are closed at exec, inherited ones too" },
+	[STAGE_SESSION] = { "setsid", "setsid", NULL },
+	[STAGE_KEYRING] = { "keyring", "joining a new session keyring",
+		"a new, empty session keyring" },
+	[STAGE_NAMESPACE] = { "namespace",
+		"read-only and no-exec mounts in a private user and mount namespace", NULL },
+	[STAGE_INIT] = { "init", "starting the init of a private pid namespace", NULL },
+	[STAGE_PROC] = { "proc", "mounting /proc for a private pid namespace", NULL },
+	[STAGE_RLIMITS] = { "rlimits", "RLIMIT_CORE", "RLIMIT_CORE is 0 (no core dumps)" },
+	[STAGE_CAPS] = { "caps", "dropping capabilities",
+		"capabilities: all cleared; with any held (root), bounding and ambient "
+		"sets emptied and securebits locked" },
+	[STAGE_NO_NEW_PRIVS] = { "no_new_privs", "no_new_privs", NULL },
+	[STAGE_LANDLOCK] = { "landlock", "Landlock restrict_self", NULL },
+	[STAGE_SECCOMP] = { "seccomp", "installing the seccomp filter", NULL },
+	[STAGE_EXEC] = { "exec", "execve", NULL },
+	{ NULL, NULL, NULL },
 };
 
 /* Not a step: the first child hands the pid namespace's init over to the
@@ -522,17 +532,19 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 				       SECCOMP_MAX_INSNS, &filter);
 	if (err < 0) {
 		out->stage = "seccomp filter";
+		out->stage_id = "build_filter";
 		out->code = -err;
 		return err;
 	}
 	ruleset = policy_build_ruleset(p);
 	if (ruleset < 0) {
 		out->stage = "Landlock ruleset";
+		out->stage_id = "ruleset";
 		out->code = -ruleset;
 		return ruleset;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		out->stage = "pipe";
+		out->stage = out->stage_id = "pipe";
 		out->code = errno;
 		close(ruleset);
 		return -out->code;
@@ -541,7 +553,7 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	 * pid namespace's init (it cannot die of the command's signal). */
 	if (policy_private_mounts(p) &&
 	    pipe2(statusfd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		out->stage = "pipe";
+		out->stage = out->stage_id = "pipe";
 		out->code = errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -574,7 +586,7 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	if (statusfd[1] >= 0)
 		close(statusfd[1]);
 	if (pid < 0) {
-		out->stage = "fork";
+		out->stage = out->stage_id = "fork";
 		out->code = errno;
 		restore_signals(s);
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
@@ -619,7 +631,8 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		exec_finish(s);
 		out->kind = r.stage == STAGE_EXEC ? EXEC_NOT_EXECUTED
 						  : EXEC_SETUP_FAILED;
-		out->stage = stage_names[r.stage];
+		out->stage = exec_stages[r.stage].what;
+		out->stage_id = exec_stages[r.stage].id;
 		out->code = r.err;
 		return 0;
 	}

@@ -19,7 +19,20 @@ struct exec_outcome {
 	enum exec_kind kind;
 	int code;
 	const char *stage; /* for SETUP_FAILED / NOT_EXECUTED: what failed */
+	const char *stage_id; /* and its id: exec_stages[].id, or a step of
+			       * the parent: build_filter, ruleset, pipe, fork */
 };
+
+/* The child's steps, in order (exec_start says what each does), ended by
+ * an entry whose id is NULL: `id` names the step for programs, `what` for
+ * people (a failure names it), `says` is what the enforcement report says
+ * of a step that always runs (NULL for the others). */
+struct exec_stage {
+	const char *id;
+	const char *what;
+	const char *says;
+};
+extern const struct exec_stage exec_stages[];
 
 /* A command running under a policy, from exec_start to exec_finish. */
 struct exec_session {

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,64 +23,97 @@ int landlock_abi(void)
 	return (int)abi;
 }
 
-uint64_t landlock_fs_rights_for_abi(int abi)
+/* The rights nono knows, each once: the masking by ABI, the access
+ * classes of nono_policy_allow and of the Lua side, and the report all
+ * read these tables (the Lua side through nono.core's `rights`).
+ *
+ * The classes: read includes execute, since Landlock cannot stop ld.so or
+ * an interpreter from running a file it may read, so withholding execute
+ * would promise nothing.  write includes remove_dir (removing and renaming
+ * directories): it protects no data, since every file inside is removable
+ * already, and without it renames, temporary directories, package managers
+ * and git break; what must keep its place is protected by the Lua side.
+ * No class grants make_char or make_block (no device nodes) or
+ * resolve_unix (connecting to pathname unix sockets). */
+const struct landlock_right landlock_fs_rights[] = {
+	{ "execute", LANDLOCK_ACCESS_FS_EXECUTE, 1, "read", 1 },
+	{ "write_file", LANDLOCK_ACCESS_FS_WRITE_FILE, 1, "write", 1 },
+	{ "read_file", LANDLOCK_ACCESS_FS_READ_FILE, 1, "read", 1 },
+	{ "read_dir", LANDLOCK_ACCESS_FS_READ_DIR, 1, "read", 0 },
+	{ "remove_dir", LANDLOCK_ACCESS_FS_REMOVE_DIR, 1, "write", 0 },
+	{ "remove_file", LANDLOCK_ACCESS_FS_REMOVE_FILE, 1, "write", 0 },
+	{ "make_char", LANDLOCK_ACCESS_FS_MAKE_CHAR, 1, NULL, 0 },
+	{ "make_dir", LANDLOCK_ACCESS_FS_MAKE_DIR, 1, "write", 0 },
+	{ "make_reg", LANDLOCK_ACCESS_FS_MAKE_REG, 1, "write", 0 },
+	{ "make_sock", LANDLOCK_ACCESS_FS_MAKE_SOCK, 1, "write", 0 },
+	{ "make_fifo", LANDLOCK_ACCESS_FS_MAKE_FIFO, 1, "write", 0 },
+	{ "make_block", LANDLOCK_ACCESS_FS_MAKE_BLOCK, 1, NULL, 0 },
+	{ "make_sym", LANDLOCK_ACCESS_FS_MAKE_SYM, 1, "write", 0 },
+	{ "refer", LANDLOCK_ACCESS_FS_REFER, 2, "write", 0 },
+	{ "truncate", LANDLOCK_ACCESS_FS_TRUNCATE, 3, "write", 1 },
+	{ "ioctl_dev", LANDLOCK_ACCESS_FS_IOCTL_DEV, 5, "ioctl", 1 },
+	{ "resolve_unix", LANDLOCK_ACCESS_FS_RESOLVE_UNIX, 9, NULL, 0 },
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+const struct landlock_right landlock_net_rights[] = {
+	{ "bind_tcp", LANDLOCK_ACCESS_NET_BIND_TCP, 4, NULL, 0 },
+	{ "connect_tcp", LANDLOCK_ACCESS_NET_CONNECT_TCP, 4, NULL, 0 },
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+/* IPC scoping: no signals to, and no connecting to abstract unix sockets
+ * of, processes outside the sandbox. */
+const struct landlock_right landlock_scopes[] = {
+	{ "abstract_unix_socket", LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, 6, NULL, 0 },
+	{ "signal", LANDLOCK_SCOPE_SIGNAL, 6, NULL, 0 },
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+/* The bits of `table` the given ABI knows (an ABI newer than nono's is
+ * treated as the newest nono knows: nothing it cannot name is handled). */
+static uint64_t rights_for_abi(const struct landlock_right *table, int abi)
 {
 	uint64_t rights = 0;
-
-	/* The one place where rights are masked by ABI: fall through from the
-	 * newest ABI we know down to ABI 1, adding what each one introduced. */
 	if (abi > NONO_LANDLOCK_ABI_KNOWN)
 		abi = NONO_LANDLOCK_ABI_KNOWN;
-	switch (abi) {
-	case 9:
-		rights |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
-		/* fall through */
-	case 8:
-	case 7:
-	case 6:
-	case 5:
-		rights |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-		/* fall through */
-	case 4:
-	case 3:
-		rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
-		/* fall through */
-	case 2:
-		rights |= LANDLOCK_ACCESS_FS_REFER;
-		/* fall through */
-	case 1:
-		rights |= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-			  LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-			  LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-			  LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-			  LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-			  LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-			  LANDLOCK_ACCESS_FS_MAKE_SYM;
-		break;
-	default:
-		break;
-	}
+	for (const struct landlock_right *r = table; r->name; r++)
+		if (r->abi <= abi)
+			rights |= r->bit;
 	return rights;
 }
 
-uint64_t landlock_fs_file_rights(void)
+uint64_t landlock_fs_rights_for_abi(int abi)
 {
-	return LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-	       LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
-	       LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return rights_for_abi(landlock_fs_rights, abi);
 }
 
 uint64_t landlock_net_rights_for_abi(int abi)
 {
-	/* ABI 4 added TCP bind and connect. */
-	return abi >= 4 ? LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP : 0;
+	return rights_for_abi(landlock_net_rights, abi);
 }
 
 uint64_t landlock_scopes_for_abi(int abi)
 {
-	/* ABI 6 added IPC scoping: no signals to, and no connecting to
-	 * abstract unix sockets of, processes outside the sandbox. */
-	return abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0;
+	return rights_for_abi(landlock_scopes, abi);
+}
+
+uint64_t landlock_fs_file_rights(void)
+{
+	uint64_t rights = 0;
+	for (const struct landlock_right *r = landlock_fs_rights; r->name; r++)
+		if (r->on_files)
+			rights |= r->bit;
+	return rights;
+}
+
+uint64_t landlock_class_rights(const char *class)
+{
+	uint64_t rights = 0;
+	for (const struct landlock_right *r = landlock_fs_rights; r->name; r++)
+		if (r->class && strcmp(r->class, class) == 0)
+			rights |= r->bit;
+	return rights;
 }
 
 int landlock_ruleset_create(uint64_t handled_fs, uint64_t handled_net,

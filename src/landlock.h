@@ -9,12 +9,34 @@
  * -EOPNOTSUPP (built in but disabled at boot). */
 int landlock_abi(void);
 
+/* One right: its name (the Lua API's and the report's), its bit, the ABI
+ * that added it, the access class that grants it ("read", "write",
+ * "ioctl"; NULL: none does), and whether a rule on a non-directory may
+ * carry it. */
+struct landlock_right {
+	const char *name;
+	uint64_t bit;
+	int abi;
+	const char *class;
+	int on_files;
+};
+
+/* The filesystem rights, network rights and IPC scopes nono knows, in bit
+ * order, each ended by an entry whose name is NULL. */
+extern const struct landlock_right landlock_fs_rights[];
+extern const struct landlock_right landlock_net_rights[];
+extern const struct landlock_right landlock_scopes[];
+
 /* Every filesystem right the given ABI knows: the set a ruleset handles so
  * that nothing the kernel can restrict is left unrestricted. */
 uint64_t landlock_fs_rights_for_abi(int abi);
 
 /* The subset of filesystem rights that a rule on a non-directory may carry. */
 uint64_t landlock_fs_file_rights(void);
+
+/* The filesystem rights of access class `class` ("read", "write",
+ * "ioctl"); 0 for an unknown class. */
+uint64_t landlock_class_rights(const char *class);
 
 /* The network rights (TCP bind/connect, ABI 4) and IPC scopes (signals,
  * abstract unix sockets, ABI 6) the given ABI knows; 0 below those ABIs. */

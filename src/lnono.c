@@ -13,6 +13,7 @@
 
 #include "../include/nono.h"
 #include "../vendor/landlock_uapi.h"
+#include "exec.h"
 #include "landlock.h"
 #include "seccomp.h"
 
@@ -130,7 +131,62 @@ static int l_time_ms(lua_State *L)
 	return push_clock_ms(L, CLOCK_REALTIME);
 }
 
+/* core.exec_stages() -> { {id=, what=, says=}, ... }: the child's steps
+ * in order (exec.c); an outcome's stage_id is one of these ids or a step
+ * of the parent's (build_filter, ruleset, pipe, fork). */
+static int l_exec_stages(lua_State *L)
+{
+	lua_newtable(L);
+	for (int i = 0; exec_stages[i].id; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, exec_stages[i].id);
+		lua_setfield(L, -2, "id");
+		lua_pushstring(L, exec_stages[i].what);
+		lua_setfield(L, -2, "what");
+		if (exec_stages[i].says) {
+			lua_pushstring(L, exec_stages[i].says);
+			lua_setfield(L, -2, "says");
+		}
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+static void push_syscalls(lua_State *L, const struct seccomp_rule *r)
+{
+	lua_newtable(L);
+	for (int i = 0; r[i].name; i++) {
+		if (r[i].what) {
+			lua_createtable(L, 0, 2);
+			lua_pushstring(L, r[i].name);
+			lua_setfield(L, -2, "name");
+			lua_pushstring(L, r[i].what);
+			lua_setfield(L, -2, "what");
+		} else {
+			lua_pushstring(L, r[i].name);
+		}
+		lua_rawseti(L, -2, i + 1);
+	}
+}
+
+/* core.seccomp_rules() -> { denied = { name, ... }, unimplemented =
+ * { name, ... }, by_argument = { {name=, what=}, ... } }: the tables the
+ * filter is built from (seccomp.c), for the report. */
+static int l_seccomp_rules(lua_State *L)
+{
+	lua_createtable(L, 0, 3);
+	push_syscalls(L, seccomp_denied);
+	lua_setfield(L, -2, "denied");
+	push_syscalls(L, seccomp_unimplemented);
+	lua_setfield(L, -2, "unimplemented");
+	push_syscalls(L, seccomp_by_argument);
+	lua_setfield(L, -2, "by_argument");
+	return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
+	{ "exec_stages", l_exec_stages },
+	{ "seccomp_rules", l_seccomp_rules },
 	{ "landlock_abi", l_landlock_abi },
 	{ "fs_rights_for_abi", l_fs_rights_for_abi },
 	{ "fs_file_rights", l_fs_file_rights },
@@ -167,47 +223,63 @@ static void set_constants(lua_State *L, const char *field,
 #define SET_CONSTANTS(L, field, array)                                     \
 	set_constants(L, field, array, sizeof(array) / sizeof(array[0]))
 
+/* Set core[list] to landlock.c's table `r`, one { name, bit, abi, class,
+ * on_files } per right in bit order, and core[map] to name = bit: the Lua
+ * side builds its classes, masks and reports from these, not from a copy. */
+static void set_rights(lua_State *L, const char *list, const char *map,
+		       const struct landlock_right *r)
+{
+	size_t n = 0;
+	while (r[n].name)
+		n++;
+	lua_createtable(L, (int)n, 0);       /* core list */
+	lua_createtable(L, 0, (int)n);       /* core list map */
+	for (size_t i = 0; i < n; i++) {
+		lua_createtable(L, 0, 5);    /* core list map right */
+		lua_pushstring(L, r[i].name);
+		lua_setfield(L, -2, "name");
+		lua_pushinteger(L, (lua_Integer)r[i].bit);
+		lua_setfield(L, -2, "bit");
+		lua_pushinteger(L, r[i].abi);
+		lua_setfield(L, -2, "abi");
+		if (r[i].class) {
+			lua_pushstring(L, r[i].class);
+			lua_setfield(L, -2, "class");
+		}
+		lua_pushboolean(L, r[i].on_files);
+		lua_setfield(L, -2, "on_files");
+		lua_rawseti(L, -3, (lua_Integer)i + 1);
+		lua_pushinteger(L, (lua_Integer)r[i].bit);
+		lua_setfield(L, -2, r[i].name);
+	}
+	lua_setfield(L, -3, map);            /* core list */
+	lua_setfield(L, -2, list);           /* core */
+}
+
 static void push_constants(lua_State *L)
 {
-	static const struct constant rights[] = {
-		{ "execute", LANDLOCK_ACCESS_FS_EXECUTE },
-		{ "write_file", LANDLOCK_ACCESS_FS_WRITE_FILE },
-		{ "read_file", LANDLOCK_ACCESS_FS_READ_FILE },
-		{ "read_dir", LANDLOCK_ACCESS_FS_READ_DIR },
-		{ "remove_dir", LANDLOCK_ACCESS_FS_REMOVE_DIR },
-		{ "remove_file", LANDLOCK_ACCESS_FS_REMOVE_FILE },
-		{ "make_char", LANDLOCK_ACCESS_FS_MAKE_CHAR },
-		{ "make_dir", LANDLOCK_ACCESS_FS_MAKE_DIR },
-		{ "make_reg", LANDLOCK_ACCESS_FS_MAKE_REG },
-		{ "make_sock", LANDLOCK_ACCESS_FS_MAKE_SOCK },
-		{ "make_fifo", LANDLOCK_ACCESS_FS_MAKE_FIFO },
-		{ "make_block", LANDLOCK_ACCESS_FS_MAKE_BLOCK },
-		{ "make_sym", LANDLOCK_ACCESS_FS_MAKE_SYM },
-		{ "refer", LANDLOCK_ACCESS_FS_REFER },
-		{ "truncate", LANDLOCK_ACCESS_FS_TRUNCATE },
-		{ "ioctl_dev", LANDLOCK_ACCESS_FS_IOCTL_DEV },
-		{ "resolve_unix", LANDLOCK_ACCESS_FS_RESOLVE_UNIX },
-	};
-	static const struct constant net[] = {
-		{ "bind_tcp", LANDLOCK_ACCESS_NET_BIND_TCP },
-		{ "connect_tcp", LANDLOCK_ACCESS_NET_CONNECT_TCP },
-	};
-	static const struct constant scopes[] = {
-		{ "abstract_unix_socket", LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET },
-		{ "signal", LANDLOCK_SCOPE_SIGNAL },
-	};
+	set_rights(L, "rights", "access", landlock_fs_rights);
+	set_rights(L, "net_rights", "net_access", landlock_net_rights);
+	set_rights(L, "scopes", "scope", landlock_scopes);
 	static const struct constant seccomp[] = {
 		{ "net_block", SECCOMP_OPT_NET_BLOCK },
 	};
-	SET_CONSTANTS(L, "access", rights);
-	SET_CONSTANTS(L, "net_access", net);
-	SET_CONSTANTS(L, "scope", scopes);
 	SET_CONSTANTS(L, "seccomp", seccomp);
 	/* plan:apply's flags (nono.h) */
 	static const struct constant apply[] = {
 		{ "keep_caps", NONO_APPLY_KEEP_CAPS },
 	};
 	SET_CONSTANTS(L, "apply_flags", apply);
+	/* The errnos the Lua side tells apart, by name (failures return the
+	 * number: `nil, message, errno`). */
+	static const struct constant errnos[] = {
+		{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "ESRCH", ESRCH },
+		{ "E2BIG", E2BIG }, { "EACCES", EACCES }, { "EBUSY", EBUSY },
+		{ "EEXIST", EEXIST }, { "ENOTDIR", ENOTDIR }, { "EISDIR", EISDIR },
+		{ "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "ELOOP", ELOOP },
+		{ "ENOSYS", ENOSYS }, { "EOPNOTSUPP", EOPNOTSUPP },
+	};
+	SET_CONSTANTS(L, "errno", errnos);
 }
 
 int luaopen_nono_core(lua_State *L)

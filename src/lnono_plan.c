@@ -178,6 +178,10 @@ static void push_outcome(lua_State *L, const struct exec_outcome *out)
 	if (out->stage) {
 		lua_pushstring(L, out->stage);
 		lua_setfield(L, -2, "stage");
+		lua_pushstring(L, out->stage_id);
+		lua_setfield(L, -2, "stage_id");
+		lua_pushstring(L, strerrorname_np(out->code));
+		lua_setfield(L, -2, "error");
 		lua_pushstring(L, strerror(out->code));
 		lua_setfield(L, -2, "message");
 	}

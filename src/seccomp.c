@@ -66,46 +66,6 @@
 /* The bits of a file's mode that make exec change the process's ids. */
 #define SETID_BITS (S_ISUID | S_ISGID)
 
-/* Refused with EPERM, whatever the arguments.  Each is a way out of the
- * sandbox, into another process, or into the kernel's attack surface. */
-static const int denied[] = {
-	/* row 6: other processes' memory and descriptors */
-	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
-	SYS_pidfd_getfd,
-	/* row 13: the launcher's keyrings (a new session keyring is joined
-	 * before the filter; the filter keeps the command off keyctl) */
-	SYS_keyctl, SYS_add_key, SYS_request_key,
-	/* row 14: kernel attack surface and capability-less escapes */
-	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd, SYS_kexec_load,
-	SYS_kexec_file_load, SYS_init_module, SYS_finit_module,
-	SYS_delete_module,
-	/* open_by_handle_at opens any inode by number, around every path
-	 * check (the "shocker" container escape) */
-	SYS_open_by_handle_at,
-	/* row 15: namespaces and mounts (unshare and clone: below, by flag) */
-	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
-	SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_open_tree,
-	SYS_move_mount, SYS_mount_setattr,
-	/* privileged housekeeping nobody in a sandbox needs */
-	SYS_swapon, SYS_swapoff, SYS_reboot, SYS_acct, SYS_syslog,
-	SYS_quotactl, SYS_vhangup,
-#ifdef SYS_quotactl_fd
-	SYS_quotactl_fd,
-#endif
-#if defined(__x86_64__)
-	SYS_iopl, SYS_ioperm, SYS_uselib,
-#endif
-};
-
-/* Refused with ENOSYS, so that callers fall back to what the filter can
- * inspect.  io_uring (row 11): its operations (IORING_OP_SOCKET, ...) run
- * without passing this filter.  clone3 (row 15): its flags sit in memory
- * BPF cannot read; glibc and others retry with clone on ENOSYS. */
-static const int unimplemented[] = {
-	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
-	SYS_clone3,
-};
-
 enum label {
 	L_ALLOW,
 	L_KILL,
@@ -131,6 +91,84 @@ enum label {
 	L_MODE2,
 	L_MODE3,
 	L_COUNT
+};
+
+#define RULE(sys) { #sys, SYS_##sys, 0, NULL }
+
+/* Refused with EPERM, whatever the arguments.  Each is a way out of the
+ * sandbox, into another process, or into the kernel's attack surface. */
+const struct seccomp_rule seccomp_denied[] = {
+	/* row 6: other processes' memory and descriptors */
+	RULE(ptrace), RULE(process_vm_readv), RULE(process_vm_writev),
+	RULE(pidfd_getfd),
+	/* row 13: the launcher's keyrings (a new session keyring is joined
+	 * before the filter; the filter keeps the command off keyctl) */
+	RULE(keyctl), RULE(add_key), RULE(request_key),
+	/* row 14: kernel attack surface and capability-less escapes */
+	RULE(bpf), RULE(perf_event_open), RULE(userfaultfd), RULE(kexec_load),
+	RULE(kexec_file_load), RULE(init_module), RULE(finit_module),
+	RULE(delete_module),
+	/* open_by_handle_at opens any inode by number, around every path
+	 * check (the "shocker" container escape) */
+	RULE(open_by_handle_at),
+	/* row 15: namespaces and mounts (unshare and clone: below, by flag) */
+	RULE(setns), RULE(mount), RULE(umount2), RULE(pivot_root), RULE(chroot),
+	RULE(fsopen), RULE(fsconfig), RULE(fsmount), RULE(fspick), RULE(open_tree),
+	RULE(move_mount), RULE(mount_setattr),
+	/* privileged housekeeping nobody in a sandbox needs */
+	RULE(swapon), RULE(swapoff), RULE(reboot), RULE(acct), RULE(syslog),
+	RULE(quotactl), RULE(vhangup),
+#ifdef SYS_quotactl_fd
+	RULE(quotactl_fd),
+#endif
+#if defined(__x86_64__)
+	RULE(iopl), RULE(ioperm), RULE(uselib),
+#endif
+	{ NULL, 0, 0, NULL },
+};
+
+/* Refused with ENOSYS, so that callers fall back to what the filter can
+ * inspect.  io_uring (row 11): its operations (IORING_OP_SOCKET, ...) run
+ * without passing this filter.  clone3 (row 15): its flags sit in memory
+ * BPF cannot read; glibc and others retry with clone on ENOSYS. */
+const struct seccomp_rule seccomp_unimplemented[] = {
+	RULE(io_uring_setup), RULE(io_uring_enter), RULE(io_uring_register),
+	RULE(clone3),
+	{ NULL, 0, 0, NULL },
+};
+
+#define SETID "a setuid or setgid bit"
+#define SOCKETS "any but unix, IPv4/IPv6 TCP and UDP, netlink route " \
+	"(with net_block: unix only)"
+
+/* Looked at further: each goes to the check of its label (the mode
+ * argument's position differs per call; aarch64 has the *at forms and
+ * fchmod only). */
+const struct seccomp_rule seccomp_by_argument[] = {
+	{ "ioctl", SYS_ioctl, L_IOCTL, "TIOCSTI, TIOCLINUX" },
+	{ "clone", SYS_clone, L_CLONE, "new namespaces" },
+	{ "unshare", SYS_unshare, L_UNSHARE, "new namespaces" },
+	{ "socket", SYS_socket, L_SOCKET, SOCKETS },
+	{ "socketpair", SYS_socketpair, L_SOCKETPAIR, "any but unix" },
+	{ "prlimit64", SYS_prlimit64, L_PRLIMIT, "another process's limits" },
+	{ "openat", SYS_openat, L_OPENAT, "creating a file with " SETID },
+	{ "fchmod", SYS_fchmod, L_MODE1, SETID },
+	{ "fchmodat", SYS_fchmodat, L_MODE2, SETID },
+	{ "fchmodat2", SYS_fchmodat2, L_MODE2, SETID },
+	{ "mknodat", SYS_mknodat, L_MODE2, SETID },
+#ifdef SYS_open
+	{ "open", SYS_open, L_OPEN, "creating a file with " SETID },
+#endif
+#ifdef SYS_creat
+	{ "creat", SYS_creat, L_MODE1, SETID },
+#endif
+#ifdef SYS_chmod
+	{ "chmod", SYS_chmod, L_MODE1, SETID },
+#endif
+#ifdef SYS_mknod
+	{ "mknod", SYS_mknod, L_MODE1, SETID },
+#endif
+	{ NULL, 0, 0, NULL },
 };
 
 #define NEXT (-1) /* a jump target: the following instruction */
@@ -237,35 +275,12 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 #ifdef NONO_X32_BIT
 	jump(&b, BPF_JGE, NONO_X32_BIT, L_KILL, NEXT);
 #endif
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		jump(&b, BPF_JEQ, (uint32_t)denied[i], L_EPERM, NEXT);
-	for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++)
-		jump(&b, BPF_JEQ, (uint32_t)unimplemented[i], L_ENOSYS, NEXT);
-	jump(&b, BPF_JEQ, SYS_ioctl, L_IOCTL, NEXT);
-	jump(&b, BPF_JEQ, SYS_clone, L_CLONE, NEXT);
-	jump(&b, BPF_JEQ, SYS_unshare, L_UNSHARE, NEXT);
-	jump(&b, BPF_JEQ, SYS_socket, L_SOCKET, NEXT);
-	jump(&b, BPF_JEQ, SYS_socketpair, L_SOCKETPAIR, NEXT);
-	jump(&b, BPF_JEQ, SYS_prlimit64, L_PRLIMIT, NEXT);
-	/* the mode argument's position, per call (aarch64 has the *at forms
-	 * and fchmod only) */
-	jump(&b, BPF_JEQ, SYS_openat, L_OPENAT, NEXT);
-	jump(&b, BPF_JEQ, SYS_fchmod, L_MODE1, NEXT);
-	jump(&b, BPF_JEQ, SYS_fchmodat, L_MODE2, NEXT);
-	jump(&b, BPF_JEQ, SYS_fchmodat2, L_MODE2, NEXT);
-	jump(&b, BPF_JEQ, SYS_mknodat, L_MODE2, NEXT);
-#ifdef SYS_open
-	jump(&b, BPF_JEQ, SYS_open, L_OPEN, NEXT);
-#endif
-#ifdef SYS_creat
-	jump(&b, BPF_JEQ, SYS_creat, L_MODE1, NEXT);
-#endif
-#ifdef SYS_chmod
-	jump(&b, BPF_JEQ, SYS_chmod, L_MODE1, NEXT);
-#endif
-#ifdef SYS_mknod
-	jump(&b, BPF_JEQ, SYS_mknod, L_MODE1, NEXT);
-#endif
+	for (const struct seccomp_rule *r = seccomp_denied; r->name; r++)
+		jump(&b, BPF_JEQ, (uint32_t)r->nr, L_EPERM, NEXT);
+	for (const struct seccomp_rule *r = seccomp_unimplemented; r->name; r++)
+		jump(&b, BPF_JEQ, (uint32_t)r->nr, L_ENOSYS, NEXT);
+	for (const struct seccomp_rule *r = seccomp_by_argument; r->name; r++)
+		jump(&b, BPF_JEQ, (uint32_t)r->nr, r->check, NEXT);
 	ret(&b, SECCOMP_RET_ALLOW);
 
 	/* Row 5: pushing keystrokes into the terminal's input (TIOCSTI) or

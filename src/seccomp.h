@@ -24,6 +24,21 @@ enum {
 	SECCOMP_OPT_NET_BLOCK = 1 << 0,
 };
 
+/* One system call the filter names: refused whatever the arguments
+ * (seccomp_denied, EPERM), answered ENOSYS (seccomp_unimplemented), or
+ * looked at further (seccomp_by_argument: `what` says what is refused;
+ * `check` is the filter's own).  Each table ends with a NULL name.  The
+ * filter is built from these tables, and the report lists them. */
+struct seccomp_rule {
+	const char *name;
+	int nr;
+	int check;
+	const char *what;
+};
+extern const struct seccomp_rule seccomp_denied[];
+extern const struct seccomp_rule seccomp_unimplemented[];
+extern const struct seccomp_rule seccomp_by_argument[];
+
 /* Room for the largest filter seccomp_build_filter writes. */
 #define SECCOMP_MAX_INSNS 160
 

@@ -815,7 +815,7 @@ local function environment(spec, keep)
 end
 
 local function landlock_hint(errno)
-  if errno == 95 then -- EOPNOTSUPP
+  if errno == core.errno.EOPNOTSUPP then
     return "Landlock is built into this kernel but not enabled: add 'landlock' to the lsm= kernel boot parameter"
   end
   return "Landlock needs Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK=y and enabled in lsm="
@@ -1120,16 +1120,16 @@ local function session_status(result, opts, p)
     return 128 + result.code
   elseif result.kind == "not_executed" then
     say("cannot execute '%s': %s", command[1], result.message)
-    if result.code == 13 then -- EACCES
+    if result.code == core.errno.EACCES then
       say("hint: the sandbox may not grant execute on it: %s",
         why_command(opts, exec_file(command[1], p), "exec"))
-    elseif result.code == 2 then -- ENOENT
+    elseif result.code == core.errno.ENOENT then
       say("hint: check the name and PATH; grant its directory with --read if it is outside the system set")
     end
     return EXIT_NOEXEC
   end
   say("sandbox setup failed at %s: %s", result.stage, result.message)
-  if result.stage == "installing the seccomp filter" then
+  if result.stage_id == "seccomp" then
     say("hint: nono needs a kernel with CONFIG_SECCOMP_FILTER; it never runs a command without its filter")
   end
   say("the command was not run")

@@ -288,7 +288,7 @@ function Policy:apply(opts)
   end
   pl:close()
   if not ok then
-    if aerr == 7 then -- E2BIG
+    if aerr == core.errno.E2BIG then
       refuse("the process already has 16 Landlock layers, the kernel's limit (E2BIG); nothing was changed")
     end
     refuse(tostring(amsg) .. (aerr and string.format(" (errno %d)", aerr) or ""))

@@ -64,7 +64,7 @@ function M.canonical(path)
   -- realpath's readlink of every component (63 protections, most missing).
   local real, msg, err = core.resolve(path)
   if real then return real, true end
-  if path == "/" or err ~= 2 then -- 2 = ENOENT
+  if path == "/" or err ~= core.errno.ENOENT then
     return nil, msg, err
   end
   local parent = M.parent(path)

@@ -11,26 +11,22 @@ local defaults = require "nono.defaults"
 local A = core.access
 local M = {}
 
---- Access classes a grant is written in, and the Landlock rights each means.
--- read includes execute: Landlock cannot stop ld.so or an interpreter from
--- running a file it may read, so withholding execute would promise nothing.
--- write includes remove_dir (removing and renaming directories): it
--- protects no data, since every file inside is removable already, and
--- without it renames, temporary directories, package managers and git
--- break.  What must keep its place is protected (`keeps_place`);
--- --keep-dirs withholds it from every grant.  write never includes
--- make_char/make_block (no device nodes).
-M.classes = {
-  read = A.read_file | A.read_dir | A.execute,
-  write = A.write_file | A.truncate | A.make_reg | A.make_dir | A.make_sym
-    | A.make_sock | A.make_fifo | A.remove_file | A.remove_dir | A.refer,
-  ioctl = A.ioctl_dev,
-}
-
+--- Access classes a grant is written in (read, write, ioctl), and the
+-- Landlock rights each means: the class column of the C core's one rights
+-- table (src/landlock.c says why each right is in its class), which the C
+-- API's NONO_READ/NONO_WRITE/NONO_IOCTL use too.  What must keep its place
+-- although write includes remove_dir is protected (`keeps_place`);
+-- --keep-dirs withholds remove_dir from every grant.
+M.classes = {}
 --- Names of Landlock rights, in bit order, for reports.
-M.right_names = {}
-for name, bit in pairs(A) do M.right_names[#M.right_names + 1] = { name = name, bit = bit } end
-table.sort(M.right_names, function(a, b) return a.bit < b.bit end)
+M.right_names = core.rights
+--- Which ABI added each right (beyond ABI 1): what a report names when a
+-- right is missing.
+M.right_abi = {}
+for _, r in ipairs(core.rights) do
+  if r.class then M.classes[r.class] = (M.classes[r.class] or 0) | r.bit end
+  if r.abi > 1 then M.right_abi[r.name] = r.abi end
+end
 
 function M.names_of(mask)
   local out = {}
@@ -39,9 +35,6 @@ function M.names_of(mask)
   end
   return out
 end
-
---- Which ABI added each right: what a report names when a right is missing.
-M.right_abi = { refer = 2, truncate = 3, ioctl_dev = 5, resolve_unix = 9 }
 
 local parsed_access = {} -- a handful of distinct strings, thousands of grants
 
@@ -1071,7 +1064,7 @@ function Policy:why(path, op)
   if not expanded then return nil, msg end
   local canonical, exists, cerr = paths.canonical(expanded)
   local unseen = false
-  if not canonical and cerr == 13 then
+  if not canonical and cerr == core.errno.EACCES then
     -- Asked from inside a sandbox, looking the path up may be what is
     -- denied (an expired grant, a path beneath a denied one): take it as
     -- written.
@@ -1334,6 +1327,26 @@ function Policy:check_floor()
     table.concat(lacking, "; "))
 end
 
+--- The seccomp filter's refusals in one line, from the tables it is built
+-- from (core.seccomp_rules).
+local function seccomp_denied()
+  local t = core.seccomp_rules()
+  local by = {}
+  for _, r in ipairs(t.by_argument) do by[#by + 1] = r.name .. " (" .. r.what .. ")" end
+  return table.concat(t.denied, ", ") .. "; by argument: " .. table.concat(by, ", ")
+    .. "; " .. table.concat(t.unimplemented, ", ") .. " answer ENOSYS; other architectures and x32 are killed"
+end
+
+--- The steps of the child that always run, as the report says them, in
+-- the order it takes them (core.exec_stages).
+local function hygiene()
+  local out = {}
+  for _, s in ipairs(core.exec_stages()) do
+    if s.says then out[#out + 1] = s.says end
+  end
+  return out
+end
+
 --- What the kernel will enforce for this policy, and what it will not.
 -- The same fields feed `--dry-run`, `-v` and `--json`.
 function Policy:report()
@@ -1442,11 +1455,8 @@ function Policy:report()
     },
     seccomp = {
       net_block = self.net_block,
-      denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
-        .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
-        .. "prlimit64 on another process, "
-        .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
-        .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
+      denied = seccomp_denied(),
+      syscalls = core.seccomp_rules(),
       sockets = self.net_block and "unix only"
         or "unix; IPv4/IPv6 stream (TCP) and datagram (UDP); netlink route",
     },
@@ -1473,13 +1483,7 @@ function Policy:report()
     session = self.session,
     home = self.home_note,
     no_new_privs = true,
-    hygiene = {
-      "file descriptors above 2 are closed at exec, inherited ones too",
-      "RLIMIT_CORE is 0 (no core dumps)",
-      "capabilities: all cleared; with any held (root), bounding and ambient sets emptied and securebits locked",
-      "a new, empty session keyring",
-      "parent-death signal: the command is killed if nono dies",
-    },
+    hygiene = hygiene(),
     not_yet = not_yet,
   }
 end
