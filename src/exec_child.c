@@ -1,0 +1,359 @@
+/* exec_child.c — the forked children of a session: the command's own
+ * steps, and the pid namespace's init.  Between fork and execve only
+ * async-signal-safe calls: the plan, the filter and the arguments were all
+ * made ready by exec_start in the parent. */
+#define _GNU_SOURCE
+#include "exec.h"
+#include "exec_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "landlock.h"
+#include "ns.h"
+#include "seccomp.h"
+#include "../vendor/landlock_uapi.h"
+
+extern char **environ;
+
+static void report_to(int pipe_fd, int stage, int err)
+{
+	struct report r = { .stage = stage, .err = err };
+	ssize_t n = write(pipe_fd, &r, sizeof(r));
+	(void)n;
+}
+
+static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
+{
+	report_to(pipe_fd, (int)stage, err);
+	_exit(stage == STAGE_EXEC ? 127 : 126);
+}
+
+/* The command's own steps, in the process that executes it: default
+ * signal dispositions, setsid if asked, no capability, no_new_privs,
+ * Landlock, the seccomp filter, execve.  Only async-signal-safe calls. */
+static _Noreturn void command_exec(const struct child *c)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (sigaction(exec_forwarded[i], &dfl, NULL) < 0)
+			child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+	if (sigaction(SIGCHLD, &dfl, NULL) < 0 ||
+	    sigprocmask(SIG_SETMASK, c->oldmask, NULL) < 0)
+		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+
+	/* Row 5: without a controlling terminal, TIOCSTI cannot reach the
+	 * user's terminal even through an inherited descriptor (the kernel
+	 * allows it only on the caller's own controlling terminal).  Kept
+	 * when the command is interactive; the filter then refuses TIOCSTI. */
+	if (policy_session(c->p) == POLICY_SESSION_NEW && setsid() < 0)
+		child_fail(c->pipe_fd, STAGE_SESSION, errno);
+
+	/* Row 17: launched as root, the command keeps no capability. */
+	int cerr = caps_drop_all();
+	if (cerr < 0)
+		child_fail(c->pipe_fd, STAGE_CAPS, -cerr);
+
+	/* Setuid binaries must not regain what the sandbox takes away; it is
+	 * also what lets an unprivileged process call restrict_self. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		child_fail(c->pipe_fd, STAGE_NO_NEW_PRIVS, errno);
+
+	int err = landlock_restrict(c->ruleset);
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_LANDLOCK, -err);
+
+	/* Last, so that nothing above is filtered: from here the only call
+	 * left is execve, which the filter allows. */
+	err = seccomp_install(c->filter);
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_SECCOMP, -err);
+
+	execvpe(c->argv[0], c->argv, c->envp ? c->envp : environ);
+	child_fail(c->pipe_fd, STAGE_EXEC, errno);
+}
+
+/* Which of reading files and listing directories the ruleset allows
+ * beneath /proc (the one mounted now): asked of the kernel in a throwaway
+ * child under the ruleset, as Landlock rules cannot be read back.  A mask
+ * of Landlock rights; 0 when the child cannot tell. */
+static uint64_t proc_rights(int ruleset)
+{
+	int status;
+	pid_t t = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (t == 0) {
+		int bits = 0, fd;
+		if (landlock_restrict(ruleset) < 0)
+			_exit(0);
+		if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			bits |= 1, close(fd);
+		if ((fd = open("/proc/version", O_RDONLY | O_CLOEXEC)) >= 0)
+			bits |= 2, close(fd);
+		_exit(bits);
+	}
+	if (t < 0)
+		return 0;
+	while (waitpid(t, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (!WIFEXITED(status))
+		return 0;
+	return (WEXITSTATUS(status) & 1 ? LANDLOCK_ACCESS_FS_READ_DIR : 0) |
+	       (WEXITSTATUS(status) & 2 ? LANDLOCK_ACCESS_FS_READ_FILE : 0);
+}
+
+/* Start the namespace's pids at a random point rather than at 2 in every
+ * session, as the host's would be: scripts name files in directories that
+ * sessions share (/tmp) after $$, and two sessions would collide.  Best
+ * effort: ns_last_pid needs CONFIG_CHECKPOINT_RESTORE. */
+static void scatter_pids(void)
+{
+	char buf[32];
+	long max = 32768;
+	unsigned r;
+	ssize_t n;
+
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			max = atol(buf);
+		}
+	}
+	/* (a new namespace's own limit may be above its parent's: numbers
+	 * stay below the classic default, where the host's usually are) */
+	if (max > 32768)
+		max = 32768;
+	if (max / 2 <= 300 || getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		return;
+	/* (no stdio after fork) */
+	unsigned long last = 300 + r % (unsigned long)(max / 2 - 300);
+	char *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + last % 10);
+	while ((last /= 10) > 0);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = write(fd, p, (size_t)(buf + sizeof(buf) - p));
+	(void)n;
+	close(fd);
+}
+
+/* pid 1 of the command's pid namespace, a child of the supervisor: it
+ * mounts the namespace's /proc, starts the command, reaps every orphan of
+ * the namespace, passes on what the supervisor forwards (pid 1 receives
+ * only the signals it handles), and when the command ends kills what is
+ * left in the namespace and tells the supervisor the command's outcome.
+ * When it dies, for whatever reason, the kernel kills every process of
+ * the namespace: its parent-death signal ends the whole tree with nono. */
+static _Noreturn void init_run(const struct child *c)
+{
+	struct pollfd alive = { .fd = c->status_fd, .events = POLLOUT };
+
+	/* Its parent is the supervisor from the start (CLONE_PARENT), which
+	 * is not visible from in here (getppid() is 0): the supervisor holds
+	 * the status pipe's only read end, so a write end without a reader
+	 * (POLLERR) means it is gone already. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(c->pipe_fd, STAGE_PDEATHSIG, errno);
+	if (poll(&alive, 1, 0) < 0 || (alive.revents & POLLERR))
+		child_fail(c->pipe_fd, STAGE_PDEATHSIG, ESRCH);
+
+	/* Row 29: /proc shows this namespace only, so no outside process's
+	 * command line, environment or status is in reach.  Landlock's rule
+	 * for the old /proc does not reach the new one (a rule is found on
+	 * the way up from a file, and the way up skips the directory a mount
+	 * covers), so the new one gets what the policy let the command do
+	 * with the old: read and list, or nothing.  The rule goes into the
+	 * policy's own ruleset (the plan's), one more per session. */
+	uint64_t rights = proc_rights(c->ruleset);
+	int err = ns_mount_proc();
+	if (err == 0 && rights) {
+		int fd = open("/proc", O_PATH | O_CLOEXEC);
+		err = fd < 0 ? -errno
+			     : landlock_ruleset_add_path(c->ruleset, fd, rights);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_PROC, -err);
+
+	scatter_pids();
+
+	/* A command in a session of its own gets the terminal's signals only
+	 * through the supervisor.  Out of the terminal's foreground group, the
+	 * init gets them only that way too: a terminal's SIGINT and the
+	 * supervisor's copy of it, both pending at once (right after a Ctrl-Z
+	 * and fg, or under load), would be one signal, the terminal's, which
+	 * the init does not pass on. */
+	if (policy_session(c->p) == POLICY_SESSION_NEW && setpgid(0, 0) < 0)
+		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
+
+	/* Told apart from the supervisor in ps and /proc; and the
+	 * capabilities the user namespace gave are needed no longer. */
+	prctl(PR_SET_NAME, (unsigned long)"nono-init", 0L, 0L, 0L);
+	err = caps_drop_all();
+	if (err < 0)
+		child_fail(c->pipe_fd, STAGE_CAPS, -err);
+
+	pid_t cmd = fork();
+	if (cmd < 0)
+		child_fail(c->pipe_fd, STAGE_INIT, errno);
+	if (cmd == 0)
+		command_exec(c);
+
+	/* Nothing of the launcher's stays open here but the status pipe (the
+	 * command has its own copies), and no directory is held: the
+	 * supervisor counts a working directory inside an expired grant as
+	 * a hold on it. */
+	if (c->status_fd > 0)
+		syscall(SYS_close_range, 0U, (unsigned)c->status_fd - 1, 0U);
+	syscall(SYS_close_range, (unsigned)c->status_fd + 1, ~0U, 0U);
+	if (chdir("/") < 0)
+		_exit(126);
+
+	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
+				    .status_fd = -1 };
+	struct exec_outcome out;
+	int signo;
+	exec_forward_as_init(cmd);
+	while (exec_wait(&own, -1, 1, &out, &signo) != EXEC_WAIT_EXITED)
+		;
+
+	/* Row 20: nothing the command started outlives it.  kill(-1) from
+	 * pid 1 reaches every other process of the namespace; none can fork
+	 * once the signal is pending. */
+	struct init_status st = { .kind = out.kind, .code = out.code };
+	int status;
+	kill(-1, SIGKILL);
+	for (;;) {
+		pid_t w = waitpid(-1, &status, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			st.killed++;
+	}
+	ssize_t n = write(c->status_fd, &st, sizeof(st));
+	(void)n;
+	_exit(0);
+}
+
+/* Runs in the forked child: only async-signal-safe calls until execve. */
+_Noreturn void exec_child_run(const struct child *c)
+{
+	const struct nono_policy *p = c->p;
+	int pipe_fd = c->pipe_fd;
+
+	/* The supervisor made itself non-dumpable; that would leave this
+	 * child's /proc files owned by root, and an unprivileged user could
+	 * not write its namespace's uid_map.  execve resets it anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
+
+	/* Nothing outlives the supervisor: if it dies, so does the command. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
+	if (getppid() != c->supervisor)
+		child_fail(pipe_fd, STAGE_PDEATHSIG, ESRCH);
+
+	/* Threat row 4: no descriptor but stdin, stdout and stderr reaches the
+	 * command, whoever opened it (our launcher's or its parent's).  Marked
+	 * close-on-exec rather than closed so the report pipe still works. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
+	/* ...but for the sealed, read-only policy `nono why --self` reads. */
+	int keep = policy_inherit_fd(p);
+	if (keep >= 0 && fcntl(keep, F_SETFD, 0) < 0)
+		child_fail(pipe_fd, STAGE_CLOSE_FDS, errno);
+
+	/* Row 13: the session keyring is inherited, and with it whatever the
+	 * user's login put there.  A new, empty, anonymous one replaces it
+	 * (a kernel without keys support has nothing to hide).  Inside an
+	 * outer sandbox (nono within nono) keyctl is refused outright: then
+	 * no keyring can be reached from here either, and our own filter
+	 * below refuses it again. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+	    errno != ENOSYS &&
+	    !(errno == EPERM &&
+	      syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+		      KEY_SPEC_SESSION_KEYRING, 0) < 0 &&
+	      errno == EPERM))
+		child_fail(pipe_fd, STAGE_KEYRING, errno);
+
+	/* Read-only binds where Landlock cannot protect a file inside a
+	 * directory the command may write (see ns.h), and read-only no-exec
+	 * binds over the blocked commands.  Before dropping
+	 * capabilities: the new user namespace grants the ones mount needs,
+	 * and the drop below takes them away again.  Also the namespace the
+	 * supervisor mounts over an expired time-limited grant in. */
+	char *const *binds;
+	size_t nbinds = policy_pins(p, &binds);
+	if (policy_private_mounts(p)) {
+		/* A mount over the working directory or above it leaves this
+		 * process in the directory beneath the mount, where none of the
+		 * binds are: `.git/config` from a pinned project root would be
+		 * the writable one.  So the directory is entered again, by name,
+		 * once everything is mounted. */
+		char cwd[PATH_MAX];
+		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+		int nerr = ns_enter(getuid(), getgid());
+		/* pins first: the read-only binds beneath them go on top */
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_pin(binds[i]);
+		nbinds = policy_ro_binds(p, &binds);
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_bind_readonly(binds[i], 0);
+		nbinds = policy_noexec_binds(p, &binds);
+		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
+			nerr = ns_bind_readonly(binds[i], 1);
+		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
+			nerr = -errno;
+		if (nerr < 0)
+			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
+	}
+
+	/* Row 21: no core dump, so no core_pattern helper runs on our behalf
+	 * outside the sandbox and no memory image lands on disk. */
+	struct rlimit nocore = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &nocore) < 0)
+		child_fail(pipe_fd, STAGE_RLIMITS, errno);
+
+	if (c->status_fd < 0)
+		command_exec(c);
+
+	/* Rows 20, 29: the command runs in the pid namespace ns_enter made,
+	 * whose pid 1 is our next child.  It is made the supervisor's child
+	 * (CLONE_PARENT), so that it is the one the supervisor waits for and
+	 * signals, and its parent-death signal follows the supervisor; this
+	 * process then leaves.  A raw clone: no fork handlers run here. */
+	pid_t init = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (init < 0)
+		child_fail(pipe_fd, STAGE_INIT, errno);
+	if (init == 0)
+		init_run(c);
+	report_to(pipe_fd, REPORT_INIT_PID, (int)init);
+	_exit(0);
+}

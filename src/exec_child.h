@@ -1,0 +1,78 @@
+/* exec_child.h — what exec.c (the parent's side of a session) and
+ * exec_child.c (the forked children's side) share.  Internal. */
+#ifndef NONO_EXEC_CHILD_H
+#define NONO_EXEC_CHILD_H
+
+#include <linux/filter.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+/* What the child reports through the close-on-exec pipe when a step fails.
+ * End of file on the pipe means execve succeeded. */
+enum stage {
+	STAGE_PDEATHSIG,
+	STAGE_SIGNALS,
+	STAGE_CLOSE_FDS,
+	STAGE_SESSION,
+	STAGE_KEYRING,
+	STAGE_NAMESPACE,
+	STAGE_INIT,
+	STAGE_PROC,
+	STAGE_RLIMITS,
+	STAGE_CAPS,
+	STAGE_NO_NEW_PRIVS,
+	STAGE_LANDLOCK,
+	STAGE_SECCOMP,
+	STAGE_EXEC,
+};
+
+/* Not a step: the first child hands the pid namespace's init over to the
+ * supervisor (`err` holds its pid) and leaves. */
+#define REPORT_INIT_PID (-1)
+
+struct report {
+	int stage;
+	int err;
+};
+
+/* What a pid namespace's init tells the supervisor when its command has
+ * ended: the command's outcome (enum exec_kind, code), and how many
+ * processes it then found still running in the namespace and killed. */
+struct init_status {
+	int kind;
+	int code;
+	int killed;
+};
+
+/* Signals the supervisor passes on to the sandboxed command.  SIGTSTP
+ * (Ctrl-Z) is not passed on as it is: the supervisor stops the whole tree
+ * and then itself (supervisor.lua), since a command in a session of its own
+ * would never see the terminal's. */
+extern const int exec_forwarded[];
+#define NFORWARDED 7
+
+/* What the forked children need; all of it set up before fork. */
+struct child {
+	const struct nono_policy *p;
+	int ruleset;
+	const struct sock_fprog *filter;
+	int pipe_fd;   /* the report pipe's write end */
+	int status_fd; /* the init's status pipe, write end; -1 without */
+	pid_t supervisor;
+	char *const *argv;
+	char *const *envp;
+	const sigset_t *oldmask;
+};
+
+/* In the forked child: apply the plan in the order exec_start documents
+ * and exec the command, or report the step that failed on c->pipe_fd and
+ * exit.  Only async-signal-safe calls. */
+_Noreturn void exec_child_run(const struct child *c);
+
+/* In a pid namespace's init: forward signals to `cmd`, its command, as
+ * its init does (exec.c's forward()). */
+void exec_forward_as_init(pid_t cmd);
+
+#endif
