@@ -734,7 +734,7 @@ local function build_policy(opts, create_missing)
   end
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
     path = os.getenv("PATH") }
-  p.create_missing = create_missing
+  p:set_create_missing(create_missing)
   local spec
   if opts.profile then
     local ctx = profile_ctx(cwd, p.abi)
@@ -777,7 +777,7 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   if opts.keep_dirs then p:set_keep_dirs(true) end
-  p.accept_links = opts.accept_links or nil
+  p:set_accept_links(opts.accept_links)
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`
   local exe = core.realpath("/proc/self/exe")
@@ -1173,7 +1173,7 @@ local function run(args, i, shell)
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
-  p.session = core.isatty(0) and "keep" or "new"
+  p:set_session(core.isatty(0) and "keep" or "new")
   local environ, dropped = environment(spec, opts.keep_env)
   if shell then shell:environ(environ) end
   local runnable, why_not = check_runnable(p)
@@ -1214,7 +1214,7 @@ local function run(args, i, shell)
   end
   if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
 
-  local plan <close>, emsg = p:plan(p.session)
+  local plan <close>, emsg = p:plan()
   local sealed
   if plan then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
@@ -1668,7 +1668,7 @@ end
 --- A sandboxed `true` under policy `p`, for real.  Returns the outcome
 -- (supervisor.run's) or nil and why it was not tried.
 local function trial(p, environ)
-  p.session = "new"
+  p:set_session("new")
   local plan <close>, msg = p:plan("new")
   if not plan then return nil, msg end
   local exe = policy.which("true", os.getenv("PATH")) or "/bin/true"
