@@ -10,6 +10,7 @@ local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local report = require "nono.report"
 local supervisor = require "nono.supervisor"
 
 local M = {}
@@ -23,10 +24,8 @@ local option_names = options.option_names
 local build_policy, check_runnable = compose.build_policy, compose.check_runnable
 local environment, profile_ctx = compose.environment, compose.profile_ctx
 
--- Loaded when used: the help texts and did-you-mean, and the report as
--- --dry-run, -v and the audit log show it.
+-- Loaded when used: the help texts and did-you-mean.
 local function help() return require "nono.help" end
-local function report() return require "nono.report" end
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -220,12 +219,12 @@ local function run(args, i, shell)
   local refusal = blocked and {
     string.format("'%s' is a blocked command (%s: %s); nono does not run it as the command",
       opts.command[1], blocked.why, blocked.path),
-    "hint: add " .. report().allow_words(blocked.names) .. " to run it",
+    "hint: add " .. report.allow_words(blocked.names) .. " to run it",
     "the command was not run" }
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
-    io.stdout:write(opts.json and report().json(p, command, dropped)
-      or report().format(p, command, false, dropped, spec, on_expire))
+    io.stdout:write(opts.json and report.json(p, command, dropped)
+      or report.format(p, command, false, dropped, spec, on_expire))
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -249,7 +248,7 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
   end
-  if opts.verbose then io.stderr:write(report().format(p, opts.command, true, dropped, spec, on_expire)) end
+  if opts.verbose then io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire)) end
 
   local plan <close>, emsg = p:plan()
   local sealed
@@ -286,7 +285,7 @@ local function run(args, i, shell)
         expires_at = g.expires_at }
     end
     start = { argv = json.array(opts.command), profile = spec and spec.name, cwd = p.cwd,
-      on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report().enforcement(p),
+      on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
   local result, failure = supervisor.run(plan, opts.command, {

@@ -432,6 +432,12 @@ function Policy:narrowed_at(dir)
   end
 end
 
+--- Whether grant `g` (resolved) reaches `canonical`: its own path, or
+-- beneath it for a directory.
+function M.covers(g, canonical)
+  return g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical) or false
+end
+
 M.lift_of = lift_of
 
 return M

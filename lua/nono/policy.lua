@@ -5,8 +5,9 @@
 --
 -- The model is this module and the parts it installs: nono.commands (the
 -- blocklist) and nono.narrow (protections against grants, the rules).
--- The read-side views load when first asked for: nono.why, nono.report
--- and nono.sealed (export and import).
+-- The read-side views are nono.why, nono.report and nono.sealed (export
+-- and import); all are loaded here, before anything is applied (a process
+-- that sandboxed itself may no longer be able to read them).
 local core = require "nono.core"
 local lfs = require "lfs"
 local paths = require "nono.paths"
@@ -14,6 +15,9 @@ local defaults = require "nono.defaults"
 local access = require "nono.access"
 local commands = require "nono.commands"
 local narrow = require "nono.narrow"
+local why = require "nono.why"
+local report = require "nono.report"
+local sealed = require "nono.sealed"
 
 local A = core.access
 local M = {}
@@ -23,6 +27,7 @@ M.right_names = access.right_names
 M.names_of = access.names_of
 M.right_abi = access.right_abi
 M.which = commands.which
+M.covers = narrow.covers
 local parse_access = access.parse
 
 local Policy = {}
@@ -306,12 +311,6 @@ function Policy:describe(rule)
   return #words > 0 and table.concat(words, "+") or "-"
 end
 
---- Whether grant `g` (resolved) reaches `canonical`: its own path, or
--- beneath it for a directory.
-function M.covers(g, canonical)
-  return g.canonical == canonical or g.isdir and paths.is_beneath(canonical, g.canonical) or false
-end
-
 --- The grants with a time limit (the supervisor takes them back).
 function Policy:timed_grants()
   local out = {}
@@ -329,7 +328,7 @@ end
 function Policy:check_timed()
   for _, t in ipairs(self:timed_grants()) do
     for _, g in ipairs(self.grants) do
-      if not g.ttl and not g.nono_self and M.covers(t, g.canonical) then
+      if not g.ttl and not g.nono_self and narrow.covers(t, g.canonical) then
         return nil, string.format("%s is time-limited, but %s (%s) lies beneath it and would be hidden "
           .. "with it when it expires; grant them separately", t.source, g.canonical, g.source)
       end
@@ -347,7 +346,7 @@ end
 --- The expired time-limited grant hiding `canonical` at time `now`, if any.
 function Policy:expired_over(canonical, now)
   for _, g in ipairs(self.grants) do
-    if g.expires_at and now >= g.expires_at and M.covers(g, canonical) then
+    if g.expires_at and now >= g.expires_at and narrow.covers(g, canonical) then
       return g
     end
   end
@@ -472,24 +471,24 @@ end
 
 --- Explain the kernel's verdict for `op` on `path` (nono.why).
 function Policy:why(path, op)
-  return require("nono.why").why(self, path, op)
+  return why.why(self, path, op)
 end
 
 --- What the kernel will enforce for this policy, and what it will not
 -- (nono.report).
 function Policy:report()
-  return require("nono.report").data(self)
+  return report.data(self)
 end
 
 --- The resolved policy as the sealed text `nono why --self` reads
 -- (nono.sealed).
 function Policy:export()
-  return require("nono.sealed").export(self)
+  return sealed.export(self)
 end
 
 --- A policy rebuilt from `export()`'s text (nono.sealed).
 function M.import(text)
-  return require("nono.sealed").import(text, Policy)
+  return sealed.import(text, Policy)
 end
 
 return M

@@ -1,5 +1,5 @@
 --- What the kernel will enforce for a policy, and what it will not: the
--- report's data (nono.policy's Policy:report loads this), and the report
+-- report's data (nono.policy's Policy:report), and the report
 -- as `--dry-run`, `-v` and `--json` show it.
 local core = require "nono.core"
 local access = require "nono.access"

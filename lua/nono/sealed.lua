@@ -1,5 +1,5 @@
 --- The sealed policy: what `why` needs of a resolved policy, written as
--- text and read back (nono.policy's Policy:export and import load this).
+-- text and read back (nono.policy's Policy:export and import).
 local json = require "nono.json"
 
 local M = {}

@@ -1,12 +1,11 @@
 --- `why`: the kernel's verdict for an operation on a path, explained from
 -- the same grants and masks the rules are built from (nono.policy's
--- Policy:why loads this when asked).
+-- Policy:why).
 local core = require "nono.core"
 local lfs = require "lfs"
 local paths = require "nono.paths"
 local access = require "nono.access"
 local narrow = require "nono.narrow"
-local policy = require "nono.policy"
 
 local A = core.access
 local M = {}
@@ -130,7 +129,7 @@ function M.why(self, path, op)
     if not exists then narrowed = narrowed or self:narrowed_at(paths.parent(canonical)) end
     local granted_tree = false
     for _, g in ipairs(self.grants) do
-      if policy.covers(g, canonical) then granted_tree = true end
+      if narrow.covers(g, canonical) then granted_tree = true end
     end
     local lift = p and narrow.lift_of(p)
     if p and not granted_tree then
@@ -159,7 +158,7 @@ function M.why(self, path, op)
     end
   end
   for _, g in ipairs(self.grants) do
-    if g.ttl and policy.covers(g, canonical) then
+    if g.ttl and narrow.covers(g, canonical) then
       answer.note = string.format("%s is time-limited (%ds)%s: after that the path is hidden", g.source,
         g.ttl, g.expires_at and os.date("!, until %Y-%m-%dT%H:%M:%SZ", math.floor(g.expires_at)) or "")
     end
