@@ -108,6 +108,9 @@
  *                              (unshare(CLONE_FILES)) opens PATH
  *   leader-exit PATH SECONDS   PATH opened, then the main thread exits and
  *                              another runs on ("Zl" in ps)
+ *   park-fd PATH SECONDS       PATH opened, sent into a unix socket
+ *                              (SCM_RIGHTS, no bytes) and closed; received
+ *                              after SECONDS
  *
  * The mode vectors take MODE as C reads it (04755 octal, 0x... hex, so the
  * upper half of the register can be filled too); on a file of one's own:
@@ -920,6 +923,51 @@ static int v_leader_exit(char **argv)
 	return A_OK;
 }
 
+/* A descriptor of PATH sent over a unix datagram socket (SCM_RIGHTS, in a
+ * message of no bytes) and closed, the sending end closed too: it is then
+ * in no descriptor table, only in the other end's queue.  "ready", and
+ * SECONDS later it is received and read. */
+static int v_park_fd(char **argv)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m = { .msg_control = c.buf, .msg_controllen = sizeof c.buf };
+	char line[256];
+	int sv[2], fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return A_ERR;
+	memset(&c, 0, sizeof c);
+	c.hdr.cmsg_level = SOL_SOCKET;
+	c.hdr.cmsg_type = SCM_RIGHTS;
+	c.hdr.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&c.hdr), &fd, sizeof fd);
+	if (sendmsg(sv[0], &m, 0) < 0)
+		return A_ERR;
+	close(fd);
+	close(sv[0]);
+	printf("ready\n");
+	fflush(stdout);
+	sleep((unsigned)atoi(argv[1]));
+	m.msg_controllen = sizeof c.buf;
+	if (recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC) < 0)
+		return A_ERR;
+	struct cmsghdr *got = CMSG_FIRSTHDR(&m);
+	if (!got || got->cmsg_type != SCM_RIGHTS) {
+		errno = ENOMSG;
+		return A_ERR;
+	}
+	memcpy(&fd, CMSG_DATA(got), sizeof fd);
+	ssize_t n = read(fd, line, sizeof line - 1);
+	if (n < 0)
+		return A_ERR;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("ok %s\n", line);
+	return A_PRINTED;
+}
+
 /* ---- table and main ---- */
 
 static const struct vector {
@@ -1009,6 +1057,7 @@ static const struct vector {
 	{ "hold-pty", v_hold_pty, 1, "SECONDS (prints the slave's path)" },
 	{ "files-thread", v_files_thread, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 	{ "leader-exit", v_leader_exit, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
+	{ "park-fd", v_park_fd, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 };
 
 #define E(x) { x, #x }
@@ -1022,7 +1071,7 @@ static const struct errname { int num; const char *name; } errnames[] = {
 	E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT),
 	E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETUNREACH),
 	E(ECONNRESET), E(EISCONN), E(ETIMEDOUT), E(ECONNREFUSED), E(EHOSTUNREACH),
-	E(EALREADY), E(EINPROGRESS), E(ESTALE), E(ENOKEY), E(EKEYEXPIRED),
+	E(EALREADY), E(EINPROGRESS), E(ESTALE), E(ENOMSG), E(ENOKEY), E(EKEYEXPIRED),
 	E(EKEYREVOKED), E(EKEYREJECTED),
 };
 

@@ -373,6 +373,42 @@ for _, user in ipairs(H.users) do
       assert.matches("killed what held it", err)
     end)
 
+    it("ends the session when a descriptor may be in flight in a unix socket at expiry (SCM_RIGHTS, row 30)",
+      function()
+        if not timed_ready(user) then return end
+        local attempt = w.bin .. "/nono-attempt"
+        assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+        -- the file opened, sent over a socket in a message of no bytes and
+        -- closed: in no descriptor table until it is received, 2 s on
+        local vector = { attempt, "park-fd", w.timed .. "/f", "2" }
+        -- The control: without nono the received descriptor reads.
+        assert.equal("ready\nok timed secret\n",
+          (H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))))
+        -- The leak the mount alone leaves: no process holds the path, yet
+        -- what is received after the expiry reads (--on-expire report
+        -- lets it; it is reported as in flight).
+        local out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+          "--on-expire", "report", "--audit-log", w.log, "--" }, vector))
+        assert.equal(0, code, err)
+        assert.equal("ready\nok timed secret\n", out)
+        local ev = find(events(w), "expire")
+        assert.equal("report", ev.action)
+        assert.equal(1, #ev.in_flight)
+        assert.matches("^fd %d+ %(socket:%[%d+%], 1 in flight%)$", ev.in_flight[1].what)
+        -- By default the session ends before anything is received.
+        os.remove(w.log)
+        out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+          "--audit-log", w.log, "--" }, vector))
+        assert.equal(137, code, err)
+        assert.equal("ready\n", out)
+        assert.matches("could not be taken back %(descriptors in flight in unix sockets", err)
+        ev = find(events(w), "expire")
+        assert.matches("^descriptors in flight", ev.error)
+        assert.same({}, ev.holders)
+        assert.equal(1, #ev.in_flight)
+        assert.is_string(find(events(w), "exit").error)
+      end)
+
     it("writes an audit log of JSON lines: start, signal, exit", function()
       H.ready(user)
       local cmd = string.format("cd %s && { env HOME=%s %s run --allow . --audit-log %s -- "
