@@ -119,6 +119,9 @@ local OPTIONS = {
   { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
     group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
     help = "refuse to run on a kernel with Landlock ABI below N" },
+  { "--no-namespaces", key = "no_namespaces", cmds = SHAPING, group = "Kernel",
+    help = "use no namespace even where they work: the floor (Landlock and seccomp alone), as on a "
+      .. "machine without unprivileged user namespaces; the report lists what is then not isolated" },
   { "--best-effort", key = "best_effort", cmds = SHAPING, group = "Kernel",
     help = "run below --abi-min anyway; the report says what is missing" },
 
@@ -733,7 +736,7 @@ local function build_policy(opts, create_missing)
       .. "passwd entry with one\nhint: set HOME to the home directory", EXIT_SETUP
   end
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
-    path = os.getenv("PATH") }
+    path = os.getenv("PATH"), no_namespaces = opts.no_namespaces }
   p.create_missing = create_missing
   local spec
   if opts.profile then
@@ -881,6 +884,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     if r.seccomp.net_block then
       line("  network       blocked: seccomp allows unix sockets only; Landlock TCP %s",
         #ll.handled_net > 0 and "bind and connect denied too" or "rules unavailable (ABI < 4)")
+      line("  network       %s", r.network.namespace
+        and "own network namespace: loopback only, the host's 127.0.0.1 not reachable"
+        or "the host's network namespace (" .. r.network.reason .. ")")
     else
       line("  network       open (--net-block closes it)")
     end
@@ -904,11 +910,14 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   end
   local procs = r.processes
   if procs.pid_namespace then
-    line("  processes     own pid and IPC namespaces: /proc shows the sandbox's processes only, SysV IPC "
-      .. "and message queues are its own; prlimit on another process is refused")
+    line("  processes     own pid, IPC and UTS namespaces: /proc shows the sandbox's processes only, SysV IPC "
+      .. "and message queues are its own, a host name set inside stays inside; prlimit on another "
+      .. "process is refused")
   else
-    line("  processes     shared pid and IPC namespaces (%s): the user's other processes show in /proc, "
-      .. "SysV IPC is shared; prlimit on another process is refused (seccomp)", procs.reason)
+    line("  processes     shared pid, IPC and UTS namespaces (%s): prlimit, setpriority, ioprio_set and "
+      .. "sched_set* on another process, and kill(-1), are refused (seccomp: only pid 0 passes, so a thread "
+      .. "of the command's named by its id is refused too)", procs.reason)
+    for _, what in ipairs(procs.not_isolated or {}) do line("  not isolated  %s", what) end
   end
   if #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
@@ -1104,7 +1113,8 @@ local function why_command(opts, path, op)
   if opts.profile then words[#words + 1] = "--profile " .. shell_word(opts.profile) end
   for _, o in ipairs(opts.policy) do words[#words + 1] = o.option .. " " .. shell_word(o.value) end
   for _, f in ipairs { { "--net-block", "net_block" }, { "--keep-dirs", "keep_dirs" },
-      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" } } do
+      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" },
+      { "--no-namespaces", "no_namespaces" } } do
     if opts[f[2]] then words[#words + 1] = f[1] end
   end
   words[#words + 1] = "--path " .. shell_word(path) .. " --op " .. op
@@ -1218,6 +1228,7 @@ local function run(args, i, shell)
   local sealed
   if plan then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
+    if p:net_namespace() then plan:set_private_net() end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
     p:start_clock(core.time_ms() / 1000)
@@ -1313,7 +1324,7 @@ local function why(args, i)
   end
   if not opts.path then return usage_error("why", "--path PATH is required") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
-      or opts.keep_dirs or opts.accept_links) then
+      or opts.keep_dirs or opts.accept_links or opts.no_namespaces) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
   end
   local p, msg, status

@@ -75,6 +75,8 @@ function M.new(opts)
     grants = {}, protections = {}, bypasses = {}, blocked = {},
     home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds, pins = opts.pins,
   }, Policy)
+  -- --no-namespaces: the floor, as where the probe fails
+  if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
   if opts.abi then
     self.abi = opts.abi
   else
@@ -526,6 +528,13 @@ function Policy:binds_available(path)
     end
   end
   return self.binds
+end
+
+--- Whether the command gets a network namespace of its own with loopback
+-- only (ns_net_loopback): today with --net-block where namespaces work, on
+-- top of seccomp's and Landlock's rules.
+function Policy:net_namespace()
+  return self.net_block and self:binds_available() or false
 end
 
 --- Where user namespaces work, a protection of an existing path inside a
@@ -1402,6 +1411,8 @@ function Policy:report()
     ns.step, ns.error, ns.errno = why_not.step, why_not.error, why_not.errno
     ns.reason = why_not.step .. ": " .. tostring(why_not.error)
       .. (why_not.cause and " — " .. why_not.cause or "")
+  elseif self.no_namespaces then
+    ns.reason = "turned off (--no-namespaces)"
   elseif self.binds == false then
     ns.reason = "not used by this policy"
   end
@@ -1409,12 +1420,25 @@ function Policy:report()
   -- (exec.c); without them the filter still refuses prlimit on another
   -- process.
   local processes = {
-    pid_namespace = ns.available, ipc_namespace = ns.available,
+    pid_namespace = ns.available, ipc_namespace = ns.available, uts_namespace = ns.available,
     proc = ns.available and "private" or "shared",
     prlimit = "refused for any other process (seccomp)",
   }
   if not ns.available then
     processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
+    -- What the floor leaves reachable, exactly (README: the residuals).
+    local signals = (self.abi or 0) < 6
+      and "signals to the user's other processes (Landlock's signal scope needs ABI 6)" or nil
+    processes.not_isolated = {
+      "the user's other processes show in /proc: command lines and status (their memory, environment "
+        .. "and descriptors stay out of reach: Landlock refuses ptrace access)",
+      "SysV shared memory, semaphores and message queues, and POSIX message queues, are the user's",
+      "pidfd_open, kill, tkill and tgkill take any pid: seccomp cannot tell another process's from one "
+        .. "of the command's own (signals are Landlock's to scope; kill(-1) is refused)",
+      "the host name is the host's (UTS namespace); setting it needs a capability the command has not",
+      "if nono is killed (SIGKILL), detached processes live on",
+      signals,
+    }
   end
   -- The session's own terminal, the one of /dev/pts granted.
   local terminals = {}
@@ -1424,9 +1448,18 @@ function Policy:report()
       terminals[#terminals + 1] = path
     end
   end
+  -- The network namespace (loopback only) comes with --net-block where
+  -- the others work; without it the host's network is seccomp's and
+  -- Landlock's to limit.
+  local network = { namespace = self.net_block and ns.available or false }
+  if not network.namespace then
+    network.reason = not self.net_block and "only with --net-block (for now)"
+      or ns.reason or "the user and mount namespace is not used by this policy"
+  end
   return {
     namespaces = ns,
     processes = processes,
+    network = network,
     terminals = terminals,
     landlock = {
       available = self.abi ~= nil,
@@ -1444,7 +1477,8 @@ function Policy:report()
       net_block = self.net_block,
       denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
         .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
-        .. "prlimit64 on another process, "
+        .. "prlimit64 on another process, setpriority and ioprio_set of a group or user (on the floor "
+        .. "also of another process, with sched_set* and kill(-1)), "
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"
