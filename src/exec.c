@@ -154,8 +154,11 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	    tcgetpgrp(STDIN_FILENO) == getpgrp())
 		s->fg_pgrp = getpgrp();
 
-	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
-				       SECCOMP_MAX_INSNS, &filter);
+	/* Without the private namespaces there is no pid namespace: the
+	 * filter then also keeps the pid arguments to the caller. */
+	int err = seccomp_build_filter(policy_seccomp_opts(p) |
+					       (policy_private_mounts(p) ? 0 : SECCOMP_OPT_FLOOR),
+				       insns, SECCOMP_MAX_INSNS, &filter);
 	if (err < 0) {
 		out->stage = "seccomp filter";
 		out->stage_id = "build_filter";

@@ -329,6 +329,10 @@ _Noreturn void exec_child_run(const struct child *c)
 		nbinds = policy_noexec_binds(p, &binds);
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_bind_readonly(binds[i], 1);
+		/* Loopback only: nothing outside, the host's 127.0.0.1 included,
+		 * can be reached (a proxy's socket is to be the way out). */
+		if (nerr == 0 && policy_private_net(p))
+			nerr = ns_net_loopback();
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
 		if (nerr < 0)
