@@ -142,7 +142,7 @@ const struct seccomp_rule seccomp_unimplemented[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-#define SETID "a setuid or setgid bit"
+#define SETID "setuid/setgid bits"
 #define SOCKETS "any but unix, IPv4/IPv6 TCP and UDP, netlink route " \
 	"(with net_block: unix only)"
 
