@@ -15,7 +15,7 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+      sources = { "src/lnono.c", "src/lfsat.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
@@ -31,6 +31,7 @@ build = {
     ["nono.paths"] = "lua/nono/paths.lua",
     ["nono.policy"] = "lua/nono/policy.lua",
     ["nono.profile"] = "lua/nono/profile.lua",
+    ["nono.state"] = "lua/nono/state.lua",
     ["nono.supervisor"] = "lua/nono/supervisor.lua",
   },
 }
