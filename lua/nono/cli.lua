@@ -15,6 +15,7 @@ local lfs = require "lfs"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local rollback_cli = require "nono.rollback_cli"
 local state = require "nono.state"
 local supervisor = require "nono.supervisor"
 
@@ -139,6 +140,20 @@ local OPTIONS = {
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
 
+  { "--rollback", key = "rollback", cmds = "run shell", group = "Rollback",
+    help = "record the project (the git work tree, else the working directory) before COMMAND runs, "
+      .. "untracked and ignored files included; afterwards one line says what changed and how to undo "
+      .. "it ('nono rollback restore ID').  See 'nono help rollback'." },
+  { "--rollback-exclude", arg = "NAME", key = "rollback_exclude", set = true, cmds = "run shell",
+    group = "Rollback", complete = "file",
+    help = "a file or directory name not to record, anywhere in the tree (repeatable; replaces the "
+      .. "defaults node_modules target .venv venv __pycache__ ...; +NAME adds to them)" },
+
+  { "--keep", arg = "N", key = "keep", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps the N newest sessions whatever their age (default 20)" },
+  { "--keep-days", arg = "DAYS", key = "keep_days", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps every session of the last DAYS days (default 30)" },
+
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
   { "--json", key = "json", cmds = "run shell", group = "Output",
@@ -164,7 +179,7 @@ local OPTIONS = {
   { "--json", key = "json", cmds = "setup", group = "Checking the machine",
     help = "with --check: the same as one JSON object" },
 
-  { "-h", "--help", key = "help", cmds = SHAPING, group = "Every command",
+  { "-h", "--help", key = "help", cmds = SHAPING .. " rollback", group = "Every command",
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
@@ -176,6 +191,8 @@ local COMMANDS = {
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
   { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "rollback", usage = "nono rollback list|show ID|restore ID [PATH...]|prune",
+    brief = "undo a session recorded with --rollback" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },
@@ -398,6 +415,10 @@ from the sealed policy of the sandbox.
   @--audit-log@
   @--audit-log-required@
 
+Rollback ('nono help rollback'):
+  @--rollback@
+  @--rollback-exclude@
+
 Output:
   @--dry-run@
   @--json@
@@ -517,6 +538,40 @@ Exit status: 0 if ALLOWED, 1 if DENIED, 2 for a usage error, 126 if there
 is no policy to answer from (a profile or grant error; --self outside a
 sandbox, or with a policy nono did not write), 125 if the answer could not
 be written.
+]]
+
+HELP.rollback = [[
+Usage: nono rollback list
+       nono rollback show ID
+       nono rollback restore ID [PATH...]
+       nono rollback prune [--keep N] [--keep-days DAYS]
+
+'nono run --rollback' (or rollback() in a profile) records the project
+before COMMAND runs: every file, symlink and directory beneath the git work
+tree (else the working directory), untracked and ignored files such as .env
+included, with their modes; directories named node_modules, target, .venv,
+venv, __pycache__, .tox, .mypy_cache, .pytest_cache, .gradle, .next, .nuxt,
+.parcel-cache and .terraform are left out (--rollback-exclude).  When the
+session ends, one line on stderr says what it added, changed and removed,
+and the command that undoes it.
+
+  list      the recorded sessions, oldest first
+  show      what session ID changed, with a diff of each text file
+  restore   put back the tree session ID recorded before it ran (only
+            PATH... and what is beneath them, if given): what is there now
+            is recorded first as a session of its own, so the restore can
+            be undone too; each file is replaced whole (written beside it,
+            renamed over it); a symlink the session left is replaced, never
+            followed; nothing is written outside the recorded root
+  prune     remove old sessions, then the stored contents no session uses:
+  @--keep@
+  @--keep-days@
+  @-h@
+
+The snapshots are kept in nono's state directory ($XDG_STATE_HOME/nono,
+else ~/.local/state/nono), which no session can read or write; a file the
+same in two sessions is stored once, and a file whose size, times and inode
+did not change since the last snapshot of the tree is not read again.
 ]]
 
 HELP.setup = [[
@@ -1176,6 +1231,16 @@ local function run(args, i, shell)
   end
   local spec = spec_or_msg
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
+  -- What --rollback (or the profile's rollback()) records.
+  local record
+  if opts.rollback or spec and spec.rollback then
+    local given = {}
+    for n in pairs(opts.rollback_exclude or {}) do given[#given + 1] = n end
+    table.sort(given)
+    if #given == 0 and spec and spec.rollback_exclude then given = spec.rollback_exclude end
+    record = { root = rollback_cli.root(p.cwd), excludes = rollback_cli.excludes(given),
+      command = table.concat(opts.command, " ") }
+  end
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p.session = core.isatty(0) and "keep" or "new"
@@ -1192,8 +1257,14 @@ local function run(args, i, shell)
     "the command was not run" }
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
-    io.stdout:write(opts.json and json_report(p, command, dropped)
-      or format_report(p, command, false, dropped, spec, on_expire))
+    if opts.json then
+      local text = json_report(p, command, dropped)
+      io.stdout:write((text:gsub("}\n$", "," .. json.encode { rollback = record and
+        { root = record.root, excludes = json.array(record.excludes) } or false }:sub(2) .. "\n")))
+    else
+      io.stdout:write(format_report(p, command, false, dropped, spec, on_expire),
+        rollback_cli.report_line(record))
+    end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -1217,7 +1288,22 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
   end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
+  if opts.verbose then
+    io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire), rollback_cli.report_line(record))
+  end
+  -- The record is taken before the sandbox exists: refused (126) when it
+  -- cannot be, as any other part of the session asked for.
+  local recorded
+  if record then
+    local ok, msg = rollback_cli.check_out_of_reach(p)
+    if ok then recorded, msg = rollback_cli.begin(record) end
+    if not recorded then
+      say("%s", msg)
+      say("the command was not run")
+      if log then log:event("not_run", { message = msg }) log:close() end
+      return EXIT_SETUP
+    end
+  end
 
   local plan <close>, emsg = p:plan(p.session)
   local sealed
@@ -1263,6 +1349,7 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,
@@ -1826,6 +1913,29 @@ local function setup_command(args, i)
 end
 
 ---------------------------------------------------------------------------
+-- `nono rollback`
+
+local function rollback_command(args, i)
+  local opts, status = parse_command("rollback", args, i)
+  if not opts then return status end
+  -- options after the subcommand too (nono rollback prune --keep 5)
+  local words = opts.command
+  if words[1] then
+    local more, mstatus = parse_command("rollback", words, 2)
+    if not more then return mstatus end
+    for k, v in pairs(more) do
+      if k ~= "command" and k ~= "policy" then opts[k] = v end
+    end
+    for _, o in ipairs(more.policy) do opts.policy[#opts.policy + 1] = o end
+    words = { words[1], table.unpack(more.command) }
+  end
+  if #opts.policy > 0 then
+    return usage_error("rollback", "option %s is not one of nono rollback's", opts.policy[1].option)
+  end
+  return rollback_cli.command(words, opts, say, function(msg) return usage_error("rollback", "%s", msg) end)
+end
+
+---------------------------------------------------------------------------
 -- `nono completion SHELL` and `nono help --man-options`
 
 local function completion_command(args, i)
@@ -1855,6 +1965,8 @@ function M.main(args)
     return why(args, 2)
   elseif cmd == "profile" then
     return profile_command(args, 2)
+  elseif cmd == "rollback" then
+    return rollback_command(args, 2)
   elseif cmd == "setup" then
     return setup_command(args, 2)
   elseif cmd == "completion" then

@@ -11,6 +11,7 @@
 -- grant at or beneath it is refused unless the user bypasses the
 -- protection, which rollback then refuses in turn (rollback.lua).
 local core = require "nono.core"
+local lfs = require "lfs"
 local paths = require "nono.paths"
 
 local M = {}
@@ -36,7 +37,14 @@ local function locate(getenv)
     local below = base == home and "nono" or base:sub(#home + 2) .. "/nono"
     return home, below, dir
   end
-  return base, "nono", dir
+  -- (elsewhere: from the deepest directory of it that exists, as named)
+  local anchor, rel = base, "nono"
+  while anchor ~= "/" and not lfs.attributes(anchor, "mode") do
+    rel = anchor:match("[^/]+$") .. "/" .. rel
+    anchor = paths.parent(anchor)
+    if anchor == "" then anchor = "/" end
+  end
+  return anchor, rel, dir
 end
 
 --- The state directory's path (nothing is made).  Returns it, or nil and a
