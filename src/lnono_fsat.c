@@ -1,12 +1,12 @@
-/* Directory-descriptor file operations for nono's state directory and for
- * rollback restores (lua/nono/state.lua, lua/nono/restore.lua).  A tree a
- * session could write is walked one component at a time with O_NOFOLLOW
- * from a directory descriptor: a symlink planted anywhere on the way is
+/* lnono_fsat.c — directory-descriptor file operations for nono's state
+ * directory and for rollback restores (lua/nono/state.lua,
+ * lua/nono/restore.lua).  A tree a session could write is walked one
+ * component at a time with O_NOFOLLOW from a directory descriptor: a symlink planted anywhere on the way is
  * refused (ELOOP or ENOTDIR), never followed, so nothing here writes
  * outside the directory it started from.  Same shape as lnono.c: misuse
  * raises, failures of the operating system return nil, message, errno. */
 #define _GNU_SOURCE
-#include "lfsat.h"
+#include "lnono.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,14 +18,6 @@
 #include <unistd.h>
 
 #include <lauxlib.h>
-
-static int push_fail(lua_State *L, int err, const char *what)
-{
-	lua_pushnil(L);
-	lua_pushfstring(L, "%s: %s", what, strerror(err));
-	lua_pushinteger(L, err);
-	return 3;
-}
 
 static int check_fd(lua_State *L, int arg)
 {
@@ -52,7 +44,7 @@ static int l_dir_open(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return push_fail(L, errno, path);
+		return lnono_push_error(L, errno, path);
 	lua_pushinteger(L, fd);
 	return 1;
 }
@@ -71,7 +63,7 @@ static int l_dir_at(lua_State *L)
 	char comp[256];
 	int cur = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (cur < 0)
-		return push_fail(L, errno, "dup");
+		return lnono_push_error(L, errno, "dup");
 	const char *p = rel;
 	while (*p) {
 		const char *slash = strchr(p, '/');
@@ -83,7 +75,7 @@ static int l_dir_at(lua_State *L)
 		if (n >= sizeof(comp) || (n == 1 && p[0] == '.')
 		    || (n == 2 && p[0] == '.' && p[1] == '.')) {
 			close(cur);
-			return push_fail(L, EINVAL, rel);
+			return lnono_push_error(L, EINVAL, rel);
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
@@ -92,14 +84,14 @@ static int l_dir_at(lua_State *L)
 			if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST) {
 				int err = errno;
 				close(cur);
-				return push_fail(L, err, rel);
+				return lnono_push_error(L, err, rel);
 			}
 			next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		int err = errno;
 		close(cur);
 		if (next < 0)
-			return push_fail(L, err, rel);
+			return lnono_push_error(L, err, rel);
 		cur = next;
 		p += n;
 	}
@@ -121,7 +113,7 @@ static int l_stat_at(lua_State *L)
 	const char *name = lua_isnoneornil(L, 2) ? NULL : check_name(L, 2);
 	struct stat st;
 	if (fstatat(fd, name ? name : "", &st, name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) < 0)
-		return push_fail(L, errno, name ? name : "fstat");
+		return lnono_push_error(L, errno, name ? name : "fstat");
 	lua_createtable(L, 0, 9);
 	lua_pushstring(L, type_name(st.st_mode));
 	lua_setfield(L, -2, "type");
@@ -150,7 +142,7 @@ static int l_fchmod(lua_State *L)
 {
 	int fd = check_fd(L, 1);
 	if (fchmod(fd, (mode_t)(luaL_checkinteger(L, 2) & 07777)) < 0)
-		return push_fail(L, errno, "fchmod");
+		return lnono_push_error(L, errno, "fchmod");
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -161,12 +153,12 @@ static int l_list_at(lua_State *L)
 	int fd = check_fd(L, 1);
 	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
-		return push_fail(L, errno, "opendir");
+		return lnono_push_error(L, errno, "opendir");
 	DIR *d = fdopendir(dup);
 	if (!d) {
 		int err = errno;
 		close(dup);
-		return push_fail(L, err, "opendir");
+		return lnono_push_error(L, err, "opendir");
 	}
 	struct dirent *e;
 	lua_Integer n = 0;
@@ -181,7 +173,7 @@ static int l_list_at(lua_State *L)
 	int err = errno;
 	closedir(d);
 	if (err)
-		return push_fail(L, err, "readdir");
+		return lnono_push_error(L, err, "readdir");
 	return 1;
 }
 
@@ -224,7 +216,7 @@ static int l_write_at(lua_State *L)
 	temp_name(tmp, sizeof(tmp));
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return push_fail(L, errno, name);
+		return lnono_push_error(L, errno, name);
 	int err = 0;
 	if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		err = errno;
@@ -234,7 +226,7 @@ static int l_write_at(lua_State *L)
 		err = errno;
 	if (err) {
 		unlinkat(dir, tmp, 0);
-		return push_fail(L, err, name);
+		return lnono_push_error(L, err, name);
 	}
 	lua_pushboolean(L, 1);
 	return 1;
@@ -250,11 +242,11 @@ static int l_symlink_at(lua_State *L)
 	char tmp[64];
 	temp_name(tmp, sizeof(tmp));
 	if (symlinkat(target, dir, tmp) < 0)
-		return push_fail(L, errno, name);
+		return lnono_push_error(L, errno, name);
 	if (renameat(dir, tmp, dir, name) < 0) {
 		int err = errno;
 		unlinkat(dir, tmp, 0);
-		return push_fail(L, err, name);
+		return lnono_push_error(L, err, name);
 	}
 	lua_pushboolean(L, 1);
 	return 1;
@@ -268,9 +260,9 @@ static int l_readlink_at(lua_State *L)
 	char buf[4096];
 	ssize_t n = readlinkat(dir, name, buf, sizeof(buf));
 	if (n < 0)
-		return push_fail(L, errno, name);
+		return lnono_push_error(L, errno, name);
 	if ((size_t)n == sizeof(buf))
-		return push_fail(L, ENAMETOOLONG, name);
+		return lnono_push_error(L, ENAMETOOLONG, name);
 	lua_pushlstring(L, buf, (size_t)n);
 	return 1;
 }
@@ -282,7 +274,7 @@ static int l_unlink_at(lua_State *L)
 	int dir = check_fd(L, 1);
 	const char *name = check_name(L, 2);
 	if (unlinkat(dir, name, lua_toboolean(L, 3) ? AT_REMOVEDIR : 0) < 0)
-		return push_fail(L, errno, name);
+		return lnono_push_error(L, errno, name);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -291,7 +283,7 @@ static int l_unlink_at(lua_State *L)
 static int l_fsync_fd(lua_State *L)
 {
 	if (fsync(check_fd(L, 1)) < 0)
-		return push_fail(L, errno, "fsync");
+		return lnono_push_error(L, errno, "fsync");
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -310,7 +302,7 @@ static const luaL_Reg fsat_funcs[] = {
 	{ NULL, NULL },
 };
 
-void lfsat_register(lua_State *L)
+void lnono_open_fsat(lua_State *L)
 {
 	luaL_setfuncs(L, fsat_funcs, 0);
 }
