@@ -16,7 +16,7 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
+                  "src/seccomp.c", "src/ns.c", "src/mounts.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },
@@ -28,6 +28,7 @@ build = {
     ["nono.git"] = "lua/nono/git.lua",
     ["nono.guard"] = "lua/nono/guard.lua",
     ["nono.json"] = "lua/nono/json.lua",
+    ["nono.mounts"] = "lua/nono/mounts.lua",
     ["nono.paths"] = "lua/nono/paths.lua",
     ["nono.policy"] = "lua/nono/policy.lua",
     ["nono.profile"] = "lua/nono/profile.lua",

@@ -470,6 +470,22 @@ static int l_policy_add_noexec_bind(lua_State *L)
 	return add_bind(L, policy_add_noexec_bind);
 }
 
+static int l_policy_add_rw_bind(lua_State *L)
+{
+	return add_bind(L, policy_add_rw_bind);
+}
+
+static int l_policy_add_hide(lua_State *L)
+{
+	return add_bind(L, policy_add_hide);
+}
+
+static int l_policy_set_ro_view(lua_State *L)
+{
+	policy_set_ro_view(policy_check(L));
+	return 0;
+}
+
 /* ns_available([path]): true; or false, the step that failed, its errno's
  * name ("EPERM") and number; or nil, message, errno when the probe itself
  * could not run. */
@@ -985,6 +1001,9 @@ static const luaL_Reg policy_methods[] = {
 	{ "add_ro_bind", l_policy_add_ro_bind },
 	{ "add_noexec_bind", l_policy_add_noexec_bind },
 	{ "add_pin_bind", l_policy_add_pin },
+	{ "add_rw_bind", l_policy_add_rw_bind },
+	{ "add_hide", l_policy_add_hide },
+	{ "set_ro_view", l_policy_set_ro_view },
 	{ "set_scoped", l_policy_set_scoped },
 	{ "set_seccomp", l_policy_set_seccomp },
 	{ "set_session", l_policy_set_session },

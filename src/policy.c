@@ -23,8 +23,9 @@ struct nono_policy {
 	int private_mounts; /* a user+mount namespace even with no bind */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
-	char **ro_binds, **noexec_binds, **pins;
-	size_t nbinds, nnoexec, npins;
+	int ro_view;        /* everything read-only but rw_binds */
+	char **ro_binds, **noexec_binds, **pins, **rw_binds, **hides;
+	size_t nbinds, nnoexec, npins, nrw, nhides;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -175,6 +176,38 @@ int policy_add_pin(struct nono_policy *p, const char *canonical_path)
 	return push_path(&p->pins, &p->npins, canonical_path);
 }
 
+void policy_set_ro_view(struct nono_policy *p)
+{
+	p->ro_view = 1;
+}
+
+int policy_ro_view(const struct nono_policy *p)
+{
+	return p->ro_view;
+}
+
+int policy_add_rw_bind(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->rw_binds, &p->nrw, canonical_path);
+}
+
+size_t policy_rw_binds(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->rw_binds;
+	return p->nrw;
+}
+
+int policy_add_hide(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->hides, &p->nhides, canonical_path);
+}
+
+size_t policy_hides(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->hides;
+	return p->nhides;
+}
+
 void policy_set_private_mounts(struct nono_policy *p)
 {
 	p->private_mounts = 1;
@@ -182,8 +215,8 @@ void policy_set_private_mounts(struct nono_policy *p)
 
 int policy_private_mounts(const struct nono_policy *p)
 {
-	return p->private_mounts || p->nbinds > 0 || p->nnoexec > 0 ||
-	       p->npins > 0;
+	return p->private_mounts || p->ro_view || p->nbinds > 0 ||
+	       p->nnoexec > 0 || p->npins > 0 || p->nrw > 0 || p->nhides > 0;
 }
 
 int policy_set_inherit_fd(struct nono_policy *p, int fd)
@@ -230,6 +263,12 @@ void policy_free(struct nono_policy *p)
 	for (size_t i = 0; i < p->npins; i++)
 		free(p->pins[i]);
 	free(p->pins);
+	for (size_t i = 0; i < p->nrw; i++)
+		free(p->rw_binds[i]);
+	free(p->rw_binds);
+	for (size_t i = 0; i < p->nhides; i++)
+		free(p->hides[i]);
+	free(p->hides);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

@@ -72,6 +72,23 @@ size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths);
 int policy_add_pin(struct nono_policy *p, const char *canonical_path);
 size_t policy_pins(const struct nono_policy *p, char *const **paths);
 
+/* The mount view (mounts.c): every mount read-only and nosuid in the
+ * command's namespace, but `canonical_path` (a write grant, a directory or
+ * a regular file), which is bound back as it was, nosuid.  Listed parents
+ * first; none beneath another.  policy_set_ro_view turns the view on (with
+ * no write grant at all, everything is read-only).  As policy_add_ro_bind. */
+void policy_set_ro_view(struct nono_policy *p);
+int policy_ro_view(const struct nono_policy *p);
+int policy_add_rw_bind(struct nono_policy *p, const char *canonical_path);
+size_t policy_rw_binds(const struct nono_policy *p, char *const **paths);
+
+/* Hide `canonical_path` in the same namespace: an empty, read-only tmpfs
+ * (mode 000) over a directory, an empty mode-000 file over anything else
+ * (a socket: connect then fails).  One that is gone by then is skipped.
+ * As policy_add_ro_bind. */
+int policy_add_hide(struct nono_policy *p, const char *canonical_path);
+size_t policy_hides(const struct nono_policy *p, char *const **paths);
+
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back
  * by mounting over it (supervisor.c).  Whether one is used: */

@@ -902,6 +902,14 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   else
     line("  namespaces    not needed: no protection here is kept by a mount")
   end
+  local mv = r.mounts
+  if mv and mv.read_only then
+    line("  mounts        read-only and nosuid outside the write grants (chmod, chown, utimes, xattrs there: "
+      .. "EROFS); bound back writable: %s", #mv.writable > 0 and table.concat(mv.writable, " ") or "none")
+  elseif mv then
+    line("  mounts        the host's, unchanged (%s): chmod, utimes and xattrs of files outside the grants "
+      .. "that the uid owns still work (row 22)", mv.reason)
+  end
   local procs = r.processes
   if procs.pid_namespace then
     line("  processes     own pid and IPC namespaces: /proc shows the sandbox's processes only, SysV IPC "

@@ -7,6 +7,7 @@ local lfs = require "lfs"
 local json = require "nono.json"
 local paths = require "nono.paths"
 local defaults = require "nono.defaults"
+local mounts = require "nono.mounts"
 
 local A = core.access
 local M = {}
@@ -338,7 +339,7 @@ function Policy:resolve()
         return nil, string.format("%s: %s is a directory (drop -file from the option)",
           g.source, real)
       end
-      g.canonical, g.isdir = real, isdir
+      g.canonical, g.isdir, g.isreg = real, isdir, kind == "file"
       -- Two names for one place (/bin -> /usr/bin): one rule, rights merged.
       local same = by_path[real]
       if same then
@@ -961,6 +962,15 @@ function Policy:plan(session)
       end
     end
   end
+  -- Rows 9, 22: the read-only view and the hidden sockets (nono.mounts).
+  local view = self:mount_view()
+  if view then
+    local ok, msg, err = mounts.apply(view, plan)
+    if not ok then
+      plan:close()
+      return nil, msg, err
+    end
+  end
   local rules = self:rules()
   local i, n = 1, #rules
   while i <= n do
@@ -991,6 +1001,11 @@ function Policy:plan(session)
     end
   end
   return plan
+end
+
+--- The command's mount view here (nono.mounts.view), or nil, reason.
+function Policy:mount_view()
+  return mounts.view(self, M.classes.write)
 end
 
 --- Landlock network rights handled (all denied: there are no port rules).
@@ -1424,8 +1439,13 @@ function Policy:report()
       terminals[#terminals + 1] = path
     end
   end
+  -- Rows 9, 22: what the mount view makes read-only and hides.
+  local view, no_view = nil, nil
+  if self.resolved then view, no_view = self:mount_view() end
   return {
     namespaces = ns,
+    mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden }
+      or { read_only = false, reason = no_view or "not resolved" },
     processes = processes,
     terminals = terminals,
     landlock = {

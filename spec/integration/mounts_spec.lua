@@ -1,0 +1,121 @@
+-- The command's mount view (threat rows 9 and 22), tried for real as root
+-- and as uid 65534, each next to the same attempt without nono:
+--   * where user namespaces work, every mount is read-only and nosuid but
+--     the write grants, bound back writable: chmod, chown, utimes and
+--     xattrs of a file of the user's outside the grants fail with EROFS,
+--     inside them they work, and the read-only binds inside a write grant
+--     still hold.  On the floor (nono-no-landlock NOUIDMAP) there is no
+--     mount: the same calls succeed, the documented residual (row 22), and
+--     the spec asserts that too.
+local H = require "spec.helper"
+local dkjson = require "dkjson" -- busted's own dependency
+
+local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
+
+--- How nono is run: where namespaces work here, and on the floor.
+local MODES = {
+  { name = "namespaces", floor = false },
+  { name = "floor", floor = "NOUIDMAP" },
+}
+
+local function trim(s)
+  return (s:gsub("%s+$", ""))
+end
+
+local METADATA = {
+  { "chmod", "0600" }, { "chown-self" }, { "utimes" }, { "setxattr" },
+}
+
+for _, user in ipairs(H.users) do
+  describe("the mount view as " .. user .. " #landlock #namespaces", function()
+    local w
+    before_each(function()
+      w = H.world()
+      w.attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(w.attempt)))
+    end)
+    after_each(function() H.destroy(w) end)
+
+    --- nono-attempt VECTOR... inside `nono run EXTRA` in `mode`: its answer, status, stderr.
+    local function inside(mode, vector, extra)
+      local args = H.args({ "run", "--read-file", w.attempt }, extra or {}, { "--", w.attempt }, vector)
+      local out, err, code = H.nono(w, user, args, { floor = mode.floor })
+      return trim(out), code, err
+    end
+
+    --- The same without nono, as this user.
+    local function bare(vector)
+      local words = {}
+      for i, a in ipairs(vector) do words[i] = H.q(a) end
+      return trim((H.sh(H.as(user, H.q(w.attempt) .. " " .. table.concat(words, " ") .. " </dev/null"))))
+    end
+
+    --- A file of `user`'s own at `path` (the metadata calls need an owner).
+    local function own_file(path)
+      assert(H.sh(H.as(user, "sh -c " .. H.q("printf x > " .. H.q(path) .. " && echo made"))):find("made"))
+    end
+
+    --- What --dry-run --json says of the mounts in `mode`.
+    local function report(mode, extra)
+      local out, err, code = H.nono(w, user, H.args({ "run", "--dry-run", "--json" }, extra or {}, { "--", "true" }),
+        { floor = mode.floor })
+      assert.equal(0, code, err)
+      return assert(dkjson.decode(out), out).enforcement
+    end
+
+    it("refuses chmod, chown, utimes and xattrs outside the write grants where namespaces work; "
+      .. "on the floor they succeed (row 22)", function()
+      H.ready(user)
+      local outside, granted = w.outside .. "/mine", w.project .. "/mine"
+      own_file(outside)
+      own_file(granted)
+      local file = w.outside .. "/granted-file"
+      own_file(file)
+      for _, v in ipairs(METADATA) do
+        local vector = { v[1], outside, v[2] }
+        -- The control: without nono the user changes its own file's metadata.
+        assert.equal("ok", bare(vector), v[1])
+        assert.equal("EROFS", (inside(MODES[1], vector, { "--allow", "." })), v[1])
+        -- the residual on the floor, as the report says
+        assert.equal("ok", (inside(MODES[2], vector, { "--allow", "." })), v[1])
+        -- inside a write grant, directory or file, they work as without nono
+        assert.equal("ok", (inside(MODES[1], { v[1], granted, v[2] }, { "--allow", "." })), v[1])
+        assert.equal("ok", (inside(MODES[1], { v[1], file, v[2] }, { "--allow-file", file })), v[1])
+      end
+      -- what the grants allow is unchanged: the granted file is written,
+      -- the project takes new files, and /dev/null is written through the
+      -- read-only /dev
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow-file", file, "--", "sh", "-c",
+        "echo new > new && echo more > " .. H.q(file) .. " && echo sink > /dev/null && cat new " .. H.q(file) },
+        { floor = false })
+      assert.equal(0, code, err)
+      assert.equal("new\nmore\n", out)
+      local view = report(MODES[1], { "--allow", "." }).mounts
+      assert.is_true(view.read_only)
+      assert.same({ w.project }, view.writable)
+      assert.is_false(report(MODES[2], { "--allow", "." }).mounts.read_only)
+    end)
+
+    it("keeps the read-only binds inside a write grant in force on top of it (rows 19, 22)", function()
+      H.ready(user)
+      -- ~/.bashrc is protected read-only; the whole home is granted.
+      local rc = w.home .. "/.bashrc"
+      H.sh("mkdir " .. H.q(w.home .. "/work") .. " && chown -R " .. (user == "root" and "root" or "nobody") .. " "
+        .. H.q(w.home))
+      assert.equal("ok", bare({ "chmod", rc, "0644" }))
+      local grant = { "--allow", w.home }
+      assert.equal("EROFS", (inside(MODES[1], { "chmod", rc, "0600" }, grant)))
+      assert.equal("EROFS", (inside(MODES[1], { "utimes", rc }, grant)))
+      -- (a name kept out of reach inside a write grant is Landlock's, not a
+      -- mount's: its metadata stays changeable, the residual of row 22)
+      assert.equal("ok", (inside(MODES[1], { "chmod", w.home .. "/.ssh", "0700" }, grant)))
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.home, "--", "sh", "-c",
+        "echo x >> " .. H.q(rc) .. "; echo y > work/new && cat work/new" },
+        { floor = false, cwd = w.home })
+      assert.equal(0, code, err)
+      assert.equal("y\n", out)
+      assert.matches("Read%-only file system", err)
+      assert.equal("# rc\n", H.slurp(rc))
+    end)
+  end)
+end
