@@ -16,15 +16,23 @@ M.beneath = beneath
 -- beneath another (its copy comes with the parent's), given `write` (the
 -- mask of rights that change files).  Only directories and regular files:
 -- a device (/dev/null) is written through a read-only mount anyway.  Not
--- beneath /proc, which the command's init mounts afresh.  nil, reason when
--- a write grant is / itself: there is nothing left to make read-only.
+-- beneath /proc, which the command's init mounts afresh.  For a file, its
+-- directory: programs save a file by writing a new one beside it and
+-- renaming it over, and when Landlock refuses the new name (EACCES) some
+-- write the file in place instead; a read-only directory would answer
+-- EROFS first (Claude Code then fails to save ~/.claude.json).  Landlock
+-- still keeps every other name there as it was; only their metadata
+-- stays changeable (the report lists the directory).  nil, reason when a
+-- write grant is / itself: there is nothing left to make read-only.
 function M.writable(policy, write)
   local list = {}
   for _, g in ipairs(policy.grants) do
     if g.canonical and (g.isdir or g.isreg) and policy:mask(g) & write ~= 0
         and not beneath(g.canonical, "/proc") then
-      if g.canonical == "/" then return nil, "a write grant covers /" end
-      list[#list + 1] = g.canonical
+      local path = g.canonical
+      if not g.isdir then path = path:match("^(.*)/[^/]*$") end
+      if path == "" or path == "/" then return nil, "a write grant covers /" end
+      list[#list + 1] = path
     end
   end
   table.sort(list)
