@@ -15,7 +15,8 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
+                  "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/mounts.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
