@@ -56,36 +56,40 @@ int mounts_readonly_root(void)
  * over themselves once the rest is read-only: the same directories and
  * files (Landlock's rules, made on the same inodes, still hold), writable
  * as they were, nosuid as everything else.  Parents come before children
- * in the plan, so a copy never hides one put back before it. */
+ * in the plan, so a copy never hides one put back before it.  Then the
+ * overs (policy_add_over), copied at the same time, on top. */
 static int readonly_view(const struct nono_policy *p, const char **failed)
 {
 	int fds[MOUNTS_MAX_RW];
 	char *const *rw;
-	size_t n = policy_rw_binds(p, &rw), held = 0;
+	const struct policy_over *ov;
+	size_t n = policy_rw_binds(p, &rw), m = policy_overs(p, &ov);
+	size_t held = 0;
 	int err = 0;
 
-	if (n > MOUNTS_MAX_RW) {
-		*failed = rw[MOUNTS_MAX_RW];
+	if (n + m > MOUNTS_MAX_RW) {
+		*failed = n > MOUNTS_MAX_RW ? rw[MOUNTS_MAX_RW] : ov[MOUNTS_MAX_RW - n].source;
 		return -E2BIG;
 	}
-	for (size_t i = 0; i < n && err == 0; i++) {
-		*failed = rw[i];
-		fds[i] = clone_tree(rw[i]);
+	for (size_t i = 0; i < n + m && err == 0; i++) {
+		int ro = i >= n && ov[i - n].readonly;
+		*failed = i < n ? rw[i] : ov[i - n].source;
+		fds[i] = clone_tree(*failed);
 		if (fds[i] < 0) {
 			err = fds[i];
 			break;
 		}
 		held = i + 1;
 		err = set_attr(fds[i], "", AT_EMPTY_PATH | AT_RECURSIVE,
-			       MOUNT_ATTR_NOSUID);
+			       MOUNT_ATTR_NOSUID | (ro ? MOUNT_ATTR_RDONLY : 0));
 	}
 	if (err == 0) {
 		*failed = "/";
 		err = mounts_readonly_root();
 	}
-	for (size_t i = 0; i < n && err == 0; i++) {
-		*failed = rw[i];
-		err = attach(fds[i], rw[i]);
+	for (size_t i = 0; i < n + m && err == 0; i++) {
+		*failed = i < n ? rw[i] : ov[i - n].target;
+		err = attach(fds[i], *failed);
 	}
 	for (size_t i = 0; i < held; i++)
 		close(fds[i]);

@@ -15,14 +15,14 @@
 
 #include "policy.h"
 
-/* The most write grants the read-only view binds back (their detached
- * copies are held at once, on the stack: the forked child allocates
- * nothing).  More: -E2BIG. */
+/* The most write grants and overs the read-only view binds (their
+ * detached copies are held at once, on the stack: the forked child
+ * allocates nothing).  More: -E2BIG. */
 #define MOUNTS_MAX_RW 256
 
 /* In the forked child, after ns_enter: in this order, the read-only view
- * with the write grants bound back (policy_ro_view, policy_rw_binds), the
- * hidden paths (policy_hides), the pins, the read-only binds and the
+ * with the write grants bound back (policy_ro_view, policy_rw_binds) and
+ * the overs on top (policy_overs: a private /tmp), the hidden paths (policy_hides), the pins, the read-only binds and the
  * read-only no-exec binds (ns.h).  Each step on top of the ones before: a
  * protection inside a write grant stays in force.  `*failed` is left
  * naming the path (or "/") being mounted when it fails; the caller then

@@ -26,6 +26,8 @@ struct nono_policy {
 	int ro_view;        /* everything read-only but rw_binds */
 	char **ro_binds, **noexec_binds, **pins, **rw_binds, **hides;
 	size_t nbinds, nnoexec, npins, nrw, nhides;
+	struct policy_over *overs;
+	size_t novers;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -262,6 +264,34 @@ size_t policy_rw_binds(const struct nono_policy *p, char *const **paths)
 	return p->nrw;
 }
 
+int policy_add_over(struct nono_policy *p, const char *source,
+		    const char *target, int readonly)
+{
+	if (source[0] != '/' || target[0] != '/')
+		return -EINVAL;
+	struct policy_over *v = realloc(p->overs, (p->novers + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->overs = v;
+	v[p->novers].source = strdup(source);
+	v[p->novers].target = strdup(target);
+	v[p->novers].readonly = readonly;
+	if (!v[p->novers].source || !v[p->novers].target) {
+		free(v[p->novers].source);
+		free(v[p->novers].target);
+		return -ENOMEM;
+	}
+	p->novers++;
+	return 0;
+}
+
+size_t policy_overs(const struct nono_policy *p,
+		    const struct policy_over **overs)
+{
+	*overs = p->overs;
+	return p->novers;
+}
+
 int policy_add_hide(struct nono_policy *p, const char *canonical_path)
 {
 	return push_path(&p->hides, &p->nhides, canonical_path);
@@ -334,6 +364,11 @@ void policy_free(struct nono_policy *p)
 	for (size_t i = 0; i < p->nhides; i++)
 		free(p->hides[i]);
 	free(p->hides);
+	for (size_t i = 0; i < p->novers; i++) {
+		free(p->overs[i].source);
+		free(p->overs[i].target);
+	}
+	free(p->overs);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

@@ -97,6 +97,20 @@ int policy_ro_view(const struct nono_policy *p);
 int policy_add_rw_bind(struct nono_policy *p, const char *canonical_path);
 size_t policy_rw_binds(const struct nono_policy *p, char *const **paths);
 
+/* With the view, once the write grants are back: `source` bound over
+ * `target` (both canonical; a directory of nono's over /tmp, then the
+ * grants beneath /tmp over themselves, on top of it), in the order added,
+ * copied before anything was made read-only: writable as it was, unless
+ * `readonly`.  As policy_add_ro_bind. */
+struct policy_over {
+	char *source, *target;
+	int readonly;
+};
+int policy_add_over(struct nono_policy *p, const char *source,
+		    const char *target, int readonly);
+size_t policy_overs(const struct nono_policy *p,
+		    const struct policy_over **overs);
+
 /* Hide `canonical_path` in the same namespace: an empty, read-only tmpfs
  * (mode 000) over a directory, an empty mode-000 file over anything else
  * (a socket: connect then fails).  One that is gone by then is skipped.

@@ -10,6 +10,7 @@ local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
 local json = require "nono.json"
+local mounts = require "nono.mounts"
 local git = require "nono.git"
 local lfs = require "lfs"
 local paths = require "nono.paths"
@@ -93,6 +94,19 @@ local OPTIONS = {
     complete = "file", help = "read (and execute) one file" },
   { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
     complete = "file", help = "write one file" },
+  { "--allow-unix-socket", arg = "PATH", policy = function(p, v, src) return p:allow_unix_socket(v, src) end,
+    cmds = SHAPING, group = "Grants", complete = "file",
+    help = "keep the unix socket PATH reachable ($SSH_AUTH_SOCK for git over ssh): where user namespaces "
+      .. "work the outside daemons' sockets are hidden (the user's runtime directory, docker, tmux, X11, "
+      .. "ssh-agent, gpg-agent; repeatable)" },
+  { "--private-tmp", key = "private_tmp", cmds = SHAPING,
+    group = "Grants",
+    help = "grant /tmp, /var/tmp and /dev/shm read+write, private to the session where user namespaces "
+      .. "work (a new directory under $XDG_STATE_HOME/nono/tmp over each; the host's files and sockets "
+      .. "there are out of sight); on the floor the host's (what the agent profiles do)" },
+  { "--discard-tmp", key = "discard_tmp", cmds = "run shell", group = "Session",
+    help = "remove the session's private /tmp when it ends (kept by default, and its path printed, when "
+      .. "the command left something there)" },
   { "--keep-dirs", key = "keep_dirs", cmds = SHAPING, group = "Grants",
     help = "write grants do not remove or rename directories (the stricter rule; breaks temporary "
       .. "directories and git)" },
@@ -705,6 +719,11 @@ local function apply_profile(p, spec)
     local ok, msg = p:bypass(b.path, b.source)
     if not ok then return nil, msg end
   end
+  if spec.private_tmp then p:private_tmp("profile " .. spec.name) end
+  for _, sk in ipairs(spec.unix_sockets or {}) do
+    local ok, msg = p:allow_unix_socket(sk.path, sk.source)
+    if not ok then return nil, msg end
+  end
   for _, name in ipairs(spec.commands.block) do
     local ok, msg = p:block_command(name, "profile " .. spec.name)
     if not ok then return nil, msg end
@@ -777,6 +796,7 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   if opts.keep_dirs then p:set_keep_dirs(true) end
+  if opts.private_tmp then p:private_tmp("--private-tmp") end
   p.accept_links = opts.accept_links or nil
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`
@@ -909,6 +929,23 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   elseif mv then
     line("  mounts        the host's, unchanged (%s): chmod, utimes and xattrs of files outside the grants "
       .. "that the uid owns still work (row 22)", mv.reason)
+  end
+  if mv and mv.read_only and #mv.hidden > 0 then
+    line("  sockets hidden %s (empty mounts over them: connect() finds no socket; --allow-unix-socket PATH "
+      .. "keeps one)", table.concat(mv.hidden, " "))
+  elseif mv and not mv.read_only and #(mv.sockets_reachable or {}) > 0 then
+    line("  NOT HIDDEN    %s: outside daemons' sockets stay connectable without the mount namespace (row 9)",
+      table.concat(mv.sockets_reachable, " "))
+  end
+  if mv and #mv.private > 0 then
+    line("  tmp           private: %s (a new directory under %s each, bound over it; the grants beneath "
+      .. "them put back on top)", table.concat(mv.private, " "), tostring(mounts.tmp_base(p.home)))
+  elseif mv and #(mv.shared_tmp or {}) > 0 then
+    line("  tmp           SHARED: %s are the host's (no mount namespace): the user's other processes' files "
+      .. "and sockets there are in reach", table.concat(mv.shared_tmp, " "))
+  end
+  for _, sk in ipairs(mv and mv.sockets_allowed or {}) do
+    line("  socket        %s reachable (%s)", sk.path, sk.source)
   end
   local procs = r.processes
   if procs.pid_namespace then
@@ -1266,6 +1303,7 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  mounts.finish(p, opts.discard_tmp, say)
   local status = session_status(result, opts, p)
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,

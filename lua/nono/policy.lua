@@ -179,6 +179,17 @@ function Policy:bypass(path, source)
   return true
 end
 
+--- Keep the unix socket `path` reachable (row 9): the mount view hides the
+-- outside daemons' sockets (nono.mounts) but this one, as asked by
+-- --allow-unix-socket or a profile's allow_unix_socket.
+function Policy:allow_unix_socket(path, source)
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (source or path) .. ": " .. msg end
+  self.unix_sockets = self.unix_sockets or {}
+  self.unix_sockets[#self.unix_sockets + 1] = { path = expanded, source = source or "--allow-unix-socket " .. path }
+  return true
+end
+
 local function check_command(name)
   if type(name) ~= "string" or not name:match("^[%w][%w%._+-]*$") then
     return nil, "'" .. tostring(name) .. "' is not a command name"
@@ -278,10 +289,22 @@ function Policy:grant(path, access, opts)
   local g = {
     path = expanded, given = path, mask = mask, access = label,
     kind = opts.kind, source = opts.source or path, optional = opts.optional, ttl = opts.ttl,
-    create = opts.create,
+    create = opts.create, private = opts.private,
   }
   self.grants[#self.grants + 1] = g
   return g
+end
+
+--- The temporary directories (/tmp, /var/tmp, /dev/shm, those that exist)
+-- granted read+write, and where user namespaces work made private to the
+-- session (nono.mounts): a directory of its own bound over each, so the
+-- host's files and sockets there are out of sight.  On the floor they
+-- are the host's, as the report says.
+function Policy:private_tmp(source)
+  for _, dir in ipairs(mounts.TMP_DIRS) do
+    self:grant(dir, "read,write", { source = source or "--private-tmp", optional = true, private = true })
+  end
+  return true
 end
 
 --- A profile may ask for its agent's state directory to be made when it
@@ -962,10 +985,11 @@ function Policy:plan(session)
       end
     end
   end
-  -- Rows 9, 22: the read-only view and the hidden sockets (nono.mounts).
+  -- Rows 9, 22: the read-only view, the private temporary directories
+  -- and the hidden sockets (nono.mounts).
   local view = self:mount_view()
   if view then
-    local ok, msg, err = mounts.apply(view, plan)
+    local ok, msg, err = mounts.apply(view, plan, self)
     if not ok then
       plan:close()
       return nil, msg, err
@@ -1444,8 +1468,12 @@ function Policy:report()
   if self.resolved then view, no_view = self:mount_view() end
   return {
     namespaces = ns,
-    mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden }
-      or { read_only = false, reason = no_view or "not resolved" },
+    mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden,
+        private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self) }
+      or { read_only = false, reason = no_view or "not resolved", private = {},
+        shared_tmp = self.resolved and mounts.shared_tmp(self) or {},
+        sockets_reachable = self.resolved and mounts.sockets(self) or {},
+        sockets_allowed = self.resolved and mounts.allowed_sockets(self) or {} },
     processes = processes,
     terminals = terminals,
     landlock = {

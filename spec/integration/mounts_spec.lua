@@ -6,7 +6,11 @@
 --     inside them they work, and the read-only binds inside a write grant
 --     still hold.  On the floor (nono-no-landlock NOUIDMAP) there is no
 --     mount: the same calls succeed, the documented residual (row 22), and
---     the spec asserts that too.
+--     the spec asserts that too;
+--   * outside daemons' sockets (the user's runtime directory, a tmux
+--     server's, $SSH_AUTH_SOCK) that a process outside listens on cannot
+--     be connected to from inside where namespaces work, unless granted
+--     with --allow-unix-socket; on the floor they can (row 9's residual).
 local H = require "spec.helper"
 local dkjson = require "dkjson" -- busted's own dependency
 
@@ -94,6 +98,73 @@ for _, user in ipairs(H.users) do
       assert.is_true(view.read_only)
       assert.same({ w.project }, view.writable)
       assert.is_false(report(MODES[2], { "--allow", "." }).mounts.read_only)
+    end)
+
+    it("hides the outside daemons' sockets where namespaces work, keeps one granted with --allow-unix-socket; "
+      .. "on the floor they stay connectable (row 9)", function()
+      H.ready(user)
+      local uid = trim(H.sh(H.as(user, "id -u")))
+      local name = "nono-spec-" .. math.random(100000, 999999) .. ".sock"
+      local made, listeners = {}, {}
+      finally(function()
+        for _, pid in ipairs(listeners) do os.execute("kill " .. pid .. " 2>/dev/null") end
+        for i = #made, 1, -1 do os.execute("rm -rf " .. H.q(made[i])) end
+      end)
+      --- A directory of the user's at `dir` (made, and removed after, if missing).
+      local function place(dir)
+        if not H.sh("test -d " .. H.q(dir) .. " && echo yes"):find("yes") then
+          assert(os.execute("mkdir -m 0700 " .. H.q(dir) .. " && chown " .. uid .. " " .. H.q(dir)))
+          made[#made + 1] = dir
+        end
+      end
+      --- A socket `user` listens on outside any sandbox, at `path`.
+      local function listen(path)
+        local pid = H.sh(H.as(user, "sh -c " .. H.q("socat UNIX-LISTEN:" .. path .. ",fork /dev/null "
+          .. ">/dev/null 2>&1 & echo $!"))):match("%d+")
+        listeners[#listeners + 1] = assert(pid)
+        made[#made + 1] = path
+        H.sh("for i in $(seq 200); do [ -S " .. H.q(path) .. " ] && break; sleep 0.05; done")
+        -- The control: without nono the user connects.
+        assert.equal("ok", bare({ "connect-unix", path }), path)
+      end
+      place("/run/user/" .. uid)
+      place("/tmp/tmux-" .. uid)
+      local runtime, tmux = "/run/user/" .. uid .. "/" .. name, "/tmp/tmux-" .. uid .. "/" .. name
+      local agent = w.outside .. "/" .. name
+      listen(runtime)
+      listen(tmux)
+      listen(agent)
+      local env = { env = "SSH_AUTH_SOCK=" .. H.q(agent) }
+      local function try(mode, path, extra)
+        local args = H.args({ "run", "--allow", ".", "--read-file", w.attempt }, extra or {},
+          { "--", w.attempt, "connect-unix", path })
+        local out = H.nono(w, user, args, { floor = mode.floor, env = env.env })
+        return trim(out)
+      end
+      -- a directory of sockets under an empty mode-000 mount: not even walked into
+      assert.equal("EACCES", try(MODES[1], runtime))
+      assert.equal("EACCES", try(MODES[1], tmux))
+      -- a socket under an empty mode-000 file: no socket there, and no
+      -- permission to find that out
+      assert.equal("EACCES", try(MODES[1], agent))
+      -- granted, each is reachable, and only it
+      assert.equal("ok", try(MODES[1], runtime, { "--allow-unix-socket", runtime }))
+      assert.equal("ok", try(MODES[1], agent, { "--allow-unix-socket", agent }))
+      assert.equal("EACCES", try(MODES[1], tmux, { "--allow-unix-socket", runtime }))
+      -- the floor: every one connects (the residual the report names)
+      for _, path in ipairs({ runtime, tmux, agent }) do
+        assert.equal("ok", try(MODES[2], path), path)
+      end
+      local out, err, code = H.nono(w, user, { "run", "--dry-run", "--json", "--", "true" },
+        { floor = false, env = env.env })
+      assert.equal(0, code, err)
+      local view = assert(dkjson.decode(out), out).enforcement.mounts
+      local hidden = table.concat(view.hidden, " ")
+      assert.matches("/run/user/" .. uid, hidden, 1, true)
+      assert.matches("/tmp/tmux-" .. uid, hidden, 1, true)
+      assert.matches(agent, hidden, 1, true)
+      out = H.nono(w, user, { "run", "--dry-run", "--", "true" }, { floor = "NOUIDMAP", env = env.env })
+      assert.matches("NOT HIDDEN +[^\n]*/run/user/" .. uid, out)
     end)
 
     it("keeps the read-only binds inside a write grant in force on top of it (rows 19, 22)", function()
