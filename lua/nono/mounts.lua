@@ -5,6 +5,7 @@
 -- mounted.
 local core = require "nono.core"
 local lfs = require "lfs"
+local paths = require "nono.paths"
 
 local M = {}
 
@@ -206,6 +207,21 @@ function M.view(policy, write)
   return { writable = writable, hidden = hidden, private = private, keeps = keeps }
 end
 
+--- Whether the host's `path` is there in the command's view: not beneath
+-- a private directory, or beneath (or on the way to) what is kept from
+-- the host on top of it.
+function M.visible(view, path)
+  local covered = false
+  for _, pv in ipairs(view.private or {}) do
+    if beneath(path, pv.target) then covered = true end
+  end
+  if not covered then return true end
+  for _, k in ipairs(view.keeps or {}) do
+    if beneath(path, k.path) or beneath(k.path, path) then return true end
+  end
+  return false
+end
+
 --- What the report says of the private directories of `view`.
 function M.private_report(view)
   local out = {}
@@ -270,6 +286,12 @@ local function make_session_dir(policy, view)
     core.chmod(sub, 1023) -- 01777
     pv.source = sub
     st.subdirs[#st.subdirs + 1] = sub
+    -- $TMPDIR beneath it (pam_tmpdir's /tmp/user/UID): made again, empty,
+    -- in the private directory, so programs that use it keep working.
+    local tmpdir = os.getenv("TMPDIR")
+    if tmpdir and tmpdir ~= pv.target and beneath(paths.clean(tmpdir), pv.target) then
+      mkdir_p(sub .. paths.clean(tmpdir):sub(#pv.target + 1), 448)
+    end
     for _, k in ipairs(view.keeps) do
       if beneath(k.path, pv.target) then
         local point = sub .. k.path:sub(#pv.target + 1)
@@ -365,9 +387,22 @@ function M.finish(policy, discard, say)
     if not remove_tree(st.dir) then say("could not remove all of the session's /tmp, %s", st.dir) end
     return
   end
+  -- (empty directories, $TMPDIR's among them, are nothing left)
+  local function prune(dir)
+    local ok, iter, d = pcall(lfs.dir, dir)
+    if ok then
+      for name in iter, d do
+        local child = dir .. "/" .. name
+        if name ~= "." and name ~= ".." and (lfs.symlinkattributes(child) or {}).mode == "directory" then
+          prune(child)
+        end
+      end
+    end
+    return lfs.rmdir(dir)
+  end
   local empty = true
   for _, sub in ipairs(st.subdirs) do
-    if not lfs.rmdir(sub) then empty = false end
+    if not prune(sub) then empty = false end
   end
   if empty and lfs.rmdir(st.dir) then return end
   say("what the session left in its private /tmp is kept in %s (--discard-tmp removes it)", st.dir)

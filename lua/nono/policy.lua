@@ -975,19 +975,22 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
+  -- Rows 9, 22: the read-only view, the private temporary directories
+  -- and the hidden sockets (nono.mounts).  A bind beneath a private /tmp
+  -- is of a host path the command cannot see there: none is needed.
+  local view = self:mount_view()
   for _, binds in ipairs { { "add_pin_bind", self.pin_binds }, { "add_ro_bind", self.ro_binds },
       { "add_noexec_bind", self.noexec_binds } } do
     for _, path in ipairs(binds[2] or {}) do
-      local ok, msg, err = plan[binds[1]](plan, path)
-      if not ok then
-        plan:close()
-        return nil, msg, err
+      if not view or mounts.visible(view, path) then
+        local ok, msg, err = plan[binds[1]](plan, path)
+        if not ok then
+          plan:close()
+          return nil, msg, err
+        end
       end
     end
   end
-  -- Rows 9, 22: the read-only view, the private temporary directories
-  -- and the hidden sockets (nono.mounts).
-  local view = self:mount_view()
   if view then
     local ok, msg, err = mounts.apply(view, plan, self)
     if not ok then
@@ -1416,11 +1419,16 @@ function Policy:report()
   local blocked_names, checked_names = sorted(blocked), sorted(checked)
   local kept = {}
   for i, p in ipairs(self.kept_places or {}) do kept[i] = p.canonical end
+  local view = self.resolved and self:mount_view()
   local not_yet = {
-    "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
+    view and "metadata of denied paths: stat and inotify everywhere; chmod, chown, utimes and xattrs "
+      .. "inside the write grants (threat row 22)"
+      or "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
   }
   if not self.abi or self.abi < 9 then
-    table.insert(not_yet, 1, "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
+    table.insert(not_yet, 1, view and "pathname unix sockets nono does not know of (beyond those hidden "
+      .. "above) can be connected to: that needs Landlock ABI 9 (threat row 9)"
+      or "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
       .. "beneath a read grant can be connected to: that needs Landlock ABI 9 (threat row 9)")
   end
   if not self.abi or self.abi < 6 then

@@ -10,7 +10,13 @@
 --   * outside daemons' sockets (the user's runtime directory, a tmux
 --     server's, $SSH_AUTH_SOCK) that a process outside listens on cannot
 --     be connected to from inside where namespaces work, unless granted
---     with --allow-unix-socket; on the floor they can (row 9's residual).
+--     with --allow-unix-socket; on the floor they can (row 9's residual);
+--   * with a private /tmp (--private-tmp, the agent profiles) a tmux
+--     server's socket and the user's files in the host's /tmp are out of
+--     sight, `tmux -S SOCKET send-keys` cannot type into the user's shell;
+--     what the command leaves in its /tmp is kept, or removed with
+--     --discard-tmp.  On the floor /tmp is the host's and the attack works
+--     (rows 9, 29: the residual the report names).
 local H = require "spec.helper"
 local dkjson = require "dkjson" -- busted's own dependency
 
@@ -165,6 +171,72 @@ for _, user in ipairs(H.users) do
       assert.matches(agent, hidden, 1, true)
       out = H.nono(w, user, { "run", "--dry-run", "--", "true" }, { floor = "NOUIDMAP", env = env.env })
       assert.matches("NOT HIDDEN +[^\n]*/run/user/" .. uid, out)
+    end)
+
+    it("gives the session a /tmp of its own where namespaces work: a tmux server's socket and the host's "
+      .. "files there are out of reach; what is left there is kept or discarded; on the floor /tmp is the "
+      .. "host's (rows 9, 29)", function()
+      H.ready(user)
+      local mark = "nono-spec-" .. math.random(100000, 999999)
+      local sock, host_file = "/tmp/" .. mark .. ".tmux", "/tmp/" .. mark .. ".txt"
+      local pwned, left = w.outside .. "/pwned", "/tmp/" .. mark .. ".left"
+      local state = w.outside .. "/state"
+      local env = "XDG_STATE_HOME=" .. H.q(state)
+      finally(function()
+        H.sh(H.as(user, "tmux -S " .. H.q(sock) .. " kill-server") .. " >/dev/null 2>&1")
+        os.execute("rm -f " .. H.q(sock) .. " " .. H.q(host_file) .. " " .. H.q(left))
+      end)
+      assert(H.sh(H.as(user, "sh -c " .. H.q("echo host > " .. host_file .. " && echo made"))):find("made"))
+      -- a tmux server of the user's, outside, running a shell
+      H.sh(H.as(user, "tmux -S " .. H.q(sock) .. " new-session -d -s s sh") .. " >/dev/null 2>&1")
+      local attack = "tmux -S " .. sock .. " send-keys -t s " .. H.q("touch " .. pwned) .. " Enter"
+      local function typed()
+        for _ = 1, 200 do
+          if io.open(pwned) then return true end
+          os.execute("sleep 0.05")
+        end
+        return false
+      end
+      -- The control: without nono the keys reach the shell outside.
+      H.sh(H.as(user, "sh -c " .. H.q(attack)))
+      assert.is_true(typed(), "the control's keys never arrived")
+      os.remove(pwned)
+
+      local script = attack .. "; echo tmux=$?; cat " .. host_file .. "; echo inside > " .. left
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--", "sh", "-c", script },
+        { floor = false, env = env })
+      assert.equal(0, code, err)
+      assert.matches("tmux=1", out)
+      assert.matches("error connecting to " .. sock, err, 1, true)
+      assert.matches(host_file .. ": No such file or directory", err, 1, true)
+      assert.is_nil(io.open(left), "the command's file reached the host's /tmp")
+      -- kept, where the message says
+      local kept = err:match("kept in (%S+) %(%-%-discard%-tmp")
+      assert(kept, err)
+      assert.equal(state .. "/nono/tmp/", kept:sub(1, #state + 10))
+      assert.equal("inside\n", H.slurp(kept .. "/tmp/" .. mark .. ".left"))
+      -- or removed
+      out, err, code = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--discard-tmp", "--", "sh", "-c",
+        "echo inside > " .. left }, { floor = false, env = env })
+      assert.equal(0, code, err)
+      assert.not_matches("kept in", err)
+      local count = H.sh("ls " .. H.q(state .. "/nono/tmp") .. " | wc -l"):match("%d+")
+      assert.equal("1", count)
+      -- nothing left: nothing kept, nothing said
+      out, err, code = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--", "true" },
+        { floor = false, env = env })
+      assert.equal(0, code, err)
+      assert.equal("", err)
+      assert.equal("1", H.sh("ls " .. H.q(state .. "/nono/tmp") .. " | wc -l"):match("%d+"))
+      -- The floor: /tmp is the host's, the keys arrive (the residual).
+      out, err = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--dry-run", "--", "true" },
+        { floor = "NOUIDMAP", env = env })
+      assert.matches("tmp +SHARED: /tmp", out)
+      out, err, code = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--", "sh", "-c",
+        attack .. "; echo tmux=$?; cat " .. host_file }, { floor = "NOUIDMAP", env = env })
+      assert.equal(0, code, err)
+      assert.matches("tmux=0\nhost\n", out)
+      assert.is_true(typed(), "on the floor the keys arrive")
     end)
 
     it("keeps the read-only binds inside a write grant in force on top of it (rows 19, 22)", function()

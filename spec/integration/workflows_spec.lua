@@ -403,7 +403,9 @@ for _, user in ipairs(H.users) do
       it("keeps ~/.ssh/id_rsa unreadable (EACCES) and ~/.bashrc unchanged", function()
         H.ready(user)
         session()
-        assert.equal("EACCES", attacks.secret)
+        -- (ENOENT where /tmp is private: the fixture home, in the host's
+        -- /tmp and not granted, is not there at all)
+        assert.is_truthy(attacks.secret == "EACCES" or attacks.secret == "ENOENT", attacks.secret)
         assert.are_not.equal("0", attacks.bashrc)
         assert.equal(rc_before, H.slurp(w.home .. "/.bashrc"))
       end)
