@@ -459,6 +459,9 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		int nerr = ns_enter(getuid(), getgid());
 		if (nerr == 0)
 			nerr = mounts_apply(p, &failed);
+		if (nerr == 0 && policy_devpts(p))
+			nerr = mounts_devpts_rules(c->ruleset,
+						   policy_handled_fs(p));
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
 		if (nerr < 0)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,7 +13,9 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 
+#include "landlock.h"
 #include "ns.h"
+#include "../vendor/landlock_uapi.h"
 
 /* A detached copy of the mount tree at `path`, whole (a user namespace
  * may not take a mount apart from the ones locked beneath it); a final
@@ -192,6 +195,47 @@ static int hide_all(const struct nono_policy *p, const char **failed)
 	return err;
 }
 
+/* Row 29: pseudo-terminals of the command's own.  The host's /dev/pts
+ * holds the user's other terminals, so the system set grants none of it
+ * but the session's own; a pty made there could not be opened either.  A
+ * new instance holds only what is made inside.  glibc opens /dev/ptmx,
+ * which finds the instance in the pts directory beside it one mount deep
+ * (the host's copy, under this one); the instance's own ptmx node always
+ * finds its own, so it is bound over /dev/ptmx. */
+static int new_devpts(const char **failed)
+{
+	*failed = "/dev/pts";
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0600") < 0)
+		return -errno;
+	*failed = "/dev/ptmx";
+	int fd = clone_tree("/dev/pts/ptmx");
+	if (fd < 0)
+		return fd;
+	int err = attach(fd, "/dev/ptmx");
+	close(fd);
+	return err;
+}
+
+int mounts_devpts_rules(int ruleset, uint64_t handled)
+{
+	/* (the rights of the system set's /dev/pts/N and /dev/ptmx) */
+	uint64_t rights = (LANDLOCK_ACCESS_FS_READ_FILE |
+			   LANDLOCK_ACCESS_FS_WRITE_FILE |
+			   LANDLOCK_ACCESS_FS_IOCTL_DEV) & handled;
+	static const char *const paths[] = { "/dev/pts", "/dev/ptmx" };
+	int err = 0;
+
+	for (size_t i = 0; i < 2 && err == 0; i++) {
+		int fd = open(paths[i], O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = landlock_ruleset_add_path(ruleset, fd, rights);
+		close(fd);
+	}
+	return err;
+}
+
 int mounts_apply(const struct nono_policy *p, const char **failed)
 {
 	char *const *binds;
@@ -203,6 +247,8 @@ int mounts_apply(const struct nono_policy *p, const char **failed)
 		err = readonly_view(p, failed);
 	if (err == 0)
 		err = hide_all(p, failed);
+	if (err == 0 && policy_devpts(p))
+		err = new_devpts(failed);
 	/* pins first: the read-only binds beneath them go on top */
 	n = policy_pins(p, &binds);
 	for (size_t i = 0; err == 0 && i < n; i++)

@@ -13,6 +13,8 @@
 #ifndef NONO_MOUNTS_H
 #define NONO_MOUNTS_H
 
+#include <stdint.h>
+
 #include "policy.h"
 
 /* The most write grants and overs the read-only view binds (their
@@ -22,12 +24,18 @@
 
 /* In the forked child, after ns_enter: in this order, the read-only view
  * with the write grants bound back (policy_ro_view, policy_rw_binds) and
- * the overs on top (policy_overs: a private /tmp), the hidden paths (policy_hides), the pins, the read-only binds and the
+ * the overs on top (policy_overs: a private /tmp), the hidden paths, a
+ * devpts instance of the command's own (policy_devpts) (policy_hides), the pins, the read-only binds and the
  * read-only no-exec binds (ns.h).  Each step on top of the ones before: a
  * protection inside a write grant stays in force.  `*failed` is left
  * naming the path (or "/") being mounted when it fails; the caller then
  * ends the child: the command must not run without its view. */
 int mounts_apply(const struct nono_policy *p, const char **failed);
+
+/* After mounts_apply with policy_devpts: Landlock rules in `ruleset`
+ * (which handles `handled`) for the new instance's pseudo-terminals and
+ * its ptmx at /dev/ptmx, new inodes no rule names yet. */
+int mounts_devpts_rules(int ruleset, uint64_t handled);
 
 /* The read-only view of the whole tree (no write grant), in the probe's
  * child: what ns_available tries before it says namespaces work. */

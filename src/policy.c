@@ -24,6 +24,7 @@ struct nono_policy {
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
 	int ro_view;        /* everything read-only but rw_binds */
+	int devpts;         /* a devpts instance of the command's own */
 	char **ro_binds, **noexec_binds, **pins, **rw_binds, **hides;
 	size_t nbinds, nnoexec, npins, nrw, nhides;
 	struct policy_over *overs;
@@ -301,6 +302,16 @@ size_t policy_hides(const struct nono_policy *p, char *const **paths)
 {
 	*paths = p->hides;
 	return p->nhides;
+}
+
+void policy_set_devpts(struct nono_policy *p)
+{
+	p->devpts = 1;
+}
+
+int policy_devpts(const struct nono_policy *p)
+{
+	return p->devpts;
 }
 
 void policy_set_private_mounts(struct nono_policy *p)

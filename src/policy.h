@@ -118,6 +118,14 @@ size_t policy_overs(const struct nono_policy *p,
 int policy_add_hide(struct nono_policy *p, const char *canonical_path);
 size_t policy_hides(const struct nono_policy *p, char *const **paths);
 
+/* With the view: a new devpts instance over /dev/pts in the same
+ * namespace, its own ptmx bound over /dev/ptmx, so that pseudo-terminals
+ * made inside can be opened (mounts.h).  Only for a command without a
+ * terminal of the launcher's: that one's name, /dev/pts/N, would be
+ * covered. */
+void policy_set_devpts(struct nono_policy *p);
+int policy_devpts(const struct nono_policy *p);
+
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back
  * by mounting over it (supervisor.c).  Whether one is used: */

@@ -958,6 +958,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   if #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
+  elseif r.mounts and r.mounts.devpts then
+    line("  terminal      none of the host's /dev/pts (stdin, stdout and stderr are no terminal); a devpts "
+      .. "instance of the sandbox's own over it: pseudo-terminals made inside work (openpty, script, tmux)")
   else
     line("  terminal      none of /dev/pts (stdin, stdout and stderr are no terminal); a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)")

@@ -204,7 +204,13 @@ function M.view(policy, write)
   for _, path in ipairs(M.sockets(policy)) do
     if not covered(path) then hidden[#hidden + 1] = path end
   end
-  return { writable = writable, hidden = hidden, private = private, keeps = keeps }
+  -- Row 29: ptys of the command's own, unless a terminal of the user's
+  -- is granted (the session's own): its name would be covered.
+  local devpts = lfs.attributes("/dev/pts/ptmx") ~= nil
+  for _, g in ipairs(policy.grants) do
+    if g.canonical and g.canonical:match("^/dev/pts/") and g.canonical ~= "/dev/pts/ptmx" then devpts = false end
+  end
+  return { writable = writable, hidden = hidden, private = private, keeps = keeps, devpts = devpts }
 end
 
 --- Whether the host's `path` is there in the command's view: not beneath
@@ -346,6 +352,7 @@ function M.apply(view, plan, policy)
     local ok, msg, err = plan:add_hide(path)
     if not ok then return nil, msg, err end
   end
+  if view.devpts then plan:set_devpts() end
   return true
 end
 

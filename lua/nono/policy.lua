@@ -1477,7 +1477,8 @@ function Policy:report()
   return {
     namespaces = ns,
     mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden,
-        private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self) }
+        private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self),
+        devpts = view.devpts }
       or { read_only = false, reason = no_view or "not resolved", private = {},
         shared_tmp = self.resolved and mounts.shared_tmp(self) or {},
         sockets_reachable = self.resolved and mounts.sockets(self) or {},

@@ -16,7 +16,10 @@
 --     sight, `tmux -S SOCKET send-keys` cannot type into the user's shell;
 --     what the command leaves in its /tmp is kept, or removed with
 --     --discard-tmp.  On the floor /tmp is the host's and the attack works
---     (rows 9, 29: the residual the report names).
+--     (rows 9, 29: the residual the report names);
+--   * a command without a terminal of the user's gets a devpts instance of
+--     its own where namespaces work: `script` and python's pty.fork open
+--     the pseudo-terminals they make; on the floor they cannot (row 29).
 local H = require "spec.helper"
 local dkjson = require "dkjson" -- busted's own dependency
 
@@ -237,6 +240,36 @@ for _, user in ipairs(H.users) do
       assert.equal(0, code, err)
       assert.matches("tmux=0\nhost\n", out)
       assert.is_true(typed(), "on the floor the keys arrive")
+    end)
+
+    it("gives a command without a terminal ptys of its own where namespaces work: script and pty.fork work; "
+      .. "on the floor they fail (row 29)", function()
+      H.ready(user)
+      local py = "import pty, os, sys\n"
+        .. "pid, fd = pty.fork()\n"
+        .. "if pid == 0:\n    print('child', os.isatty(0)); sys.exit(0)\n"
+        .. "out = b''\n"
+        .. "while True:\n"
+        .. "    try:\n        data = os.read(fd, 100)\n    except OSError:\n        break\n"
+        .. "    if not data:\n        break\n    out += data\n"
+        .. "print(out.decode().strip()); os.waitpid(pid, 0)\n"
+      local script = "script -qc 'echo inpty' /dev/null </dev/null; echo script=$?; /usr/bin/python3 -c " .. H.q(py)
+      -- The control: without nono the user makes and opens both.
+      local out = H.sh(H.as(user, "sh -c " .. H.q(script)) .. " </dev/null")
+      assert.matches("inpty", out)
+      assert.matches("child True", out)
+      out = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script .. " </dev/null" }, { floor = false })
+      assert.matches("inpty", out)
+      assert.matches("script=0", out)
+      assert.matches("child True", out)
+      local json = H.nono(w, user, { "run", "--dry-run", "--json", "--", "true" }, { floor = false })
+      assert.is_true(assert(dkjson.decode(json), json).enforcement.mounts.devpts)
+      -- The floor: only the host's /dev/pts, none of it granted (the residual).
+      local err
+      out, err = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script .. " </dev/null" },
+        { floor = "NOUIDMAP" })
+      assert.not_matches("inpty", out)
+      assert.not_matches("child True", out .. err)
     end)
 
     it("keeps the read-only binds inside a write grant in force on top of it (rows 19, 22)", function()
