@@ -104,6 +104,9 @@ local OPTIONS = {
   { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
     group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
     help = "refuse to run on a kernel with Landlock ABI below N" },
+  { "--no-namespaces", key = "no_namespaces", cmds = SHAPING, group = "Kernel",
+    help = "use no namespace even where they work: the floor (Landlock and seccomp alone), as on a "
+      .. "machine without unprivileged user namespaces; the report lists what is then not isolated" },
   { "--best-effort", key = "best_effort", cmds = SHAPING, group = "Kernel",
     help = "run below --abi-min anyway; the report says what is missing" },
 
@@ -122,6 +125,20 @@ local OPTIONS = {
     complete = { "kill", "report" },
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
+
+  { "--rollback", key = "rollback", cmds = "run shell", group = "Rollback",
+    help = "record the project (the git work tree, else the working directory) before COMMAND runs, "
+      .. "untracked and ignored files included; afterwards one line says what changed and how to undo "
+      .. "it ('nono rollback restore ID').  See 'nono help rollback'." },
+  { "--rollback-exclude", arg = "NAME", key = "rollback_exclude", set = true, cmds = "run shell",
+    group = "Rollback", complete = "file",
+    help = "a file or directory name not to record, anywhere in the tree (repeatable; replaces the "
+      .. "defaults node_modules target .venv venv __pycache__ ...; +NAME adds to them)" },
+
+  { "--keep", arg = "N", key = "keep", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps the N newest sessions whatever their age (default 20)" },
+  { "--keep-days", arg = "DAYS", key = "keep_days", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps every session of the last DAYS days (default 30)" },
 
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
@@ -148,7 +165,7 @@ local OPTIONS = {
   { "--json", key = "json", cmds = "setup", group = "Checking the machine",
     help = "with --check: the same as one JSON object" },
 
-  { "-h", "--help", key = "help", cmds = SHAPING, group = "Every command",
+  { "-h", "--help", key = "help", cmds = SHAPING .. " rollback", group = "Every command",
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
@@ -160,6 +177,8 @@ local COMMANDS = {
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
   { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "rollback", usage = "nono rollback list|show ID|restore ID [PATH...]|prune",
+    brief = "undo a session recorded with --rollback" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },

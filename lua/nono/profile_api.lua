@@ -30,7 +30,7 @@ function M.new_acc()
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {},
+    abi_min = nil, on_expire = nil, extends = {}, rollback = nil, rollback_exclude = nil,
   }
 end
 
@@ -53,6 +53,8 @@ function M.finish(acc, top)
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    rollback = acc.rollback,
+    rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
   }
 end
@@ -308,6 +310,24 @@ function M.add(api, L, rec, c)
     end
     declared("keep_dirs")
     acc.keep_dirs = on ~= false
+  end
+
+  --- rollback() (or rollback(true), rollback{ exclude = { "NAME", ... } }):
+  -- sessions are recorded as with --rollback (the names replace the
+  -- excluded defaults; "+NAME" adds to them); rollback(false) turns it off
+  -- for a profile that extends one asking for it.  Later wins.
+  function api.rollback(t)
+    if t ~= nil and type(t) ~= "boolean" and type(t) ~= "table" then
+      fail("rollback", "expected nothing, true, false or { exclude = {...} }, got " .. describe(t))
+    end
+    local exclude
+    if type(t) == "table" then
+      check_opts("rollback", t, { exclude = true }, "exclude")
+      exclude = name_list("rollback", "exclude", t.exclude, "^%+?[^/%z]+$", "file names (no '/')")
+    end
+    declared("rollback")
+    acc.rollback = t ~= false
+    if exclude then acc.rollback_exclude = exclude end
   end
 
   -- The names a profile blocks are blocked for every process of the
