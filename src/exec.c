@@ -42,7 +42,7 @@ const struct exec_stage exec_stages[] = {
 	[STAGE_KEYRING] = { "keyring", "joining a new session keyring",
 		"a new, empty session keyring" },
 	[STAGE_NAMESPACE] = { "namespace",
-		"read-only and no-exec mounts in a private user and mount namespace", NULL },
+		"the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)", NULL },
 	[STAGE_INIT] = { "init", "starting the init of a private pid namespace", NULL },
 	[STAGE_PROC] = { "proc", "mounting /proc for a private pid namespace", NULL },
 	[STAGE_RLIMITS] = { "rlimits", "RLIMIT_CORE", "RLIMIT_CORE is 0 (no core dumps)" },

@@ -468,7 +468,16 @@ static int l_log_write(lua_State *L)
 	return lnono_push_error(L, err, "write");
 }
 
+/* core.close_fd(fd): a bare descriptor number some bindings still hand
+ * out (the state directory's); the objects above close themselves. */
+static int l_close_fd(lua_State *L)
+{
+	close((int)luaL_checkinteger(L, 1));
+	return 0;
+}
+
 static const luaL_Reg fs_funcs[] = {
+	{ "close_fd", l_close_fd },
 	{ "realpath", l_realpath },
 	{ "list_dir", l_list_dir },
 	{ "resolve", l_resolve },

@@ -6,6 +6,7 @@ local compose = require "nono.compose"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
+local mounts = require "nono.mounts"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
@@ -330,6 +331,7 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  mounts.finish(p, opts.discard_tmp, say)
   if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
   if log and log.failed and status ~= EXIT_SETUP then
