@@ -23,6 +23,7 @@
 #include "caps.h"
 #include "landlock.h"
 #include "ns.h"
+#include "overlay.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
 
@@ -37,6 +38,7 @@ enum stage {
 	STAGE_SESSION,
 	STAGE_KEYRING,
 	STAGE_NAMESPACE,
+	STAGE_OVERLAY,
 	STAGE_INIT,
 	STAGE_PROC,
 	STAGE_RLIMITS,
@@ -54,6 +56,7 @@ static const char *const stage_names[] = {
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
 	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
+	[STAGE_OVERLAY] = "overlays over the write grants (--ephemeral)",
 	[STAGE_INIT] = "starting the init of a private pid namespace",
 	[STAGE_PROC] = "mounting /proc for a private pid namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
@@ -456,6 +459,11 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		char cwd[PATH_MAX];
 		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
+		/* The overlays first: the pins and binds beneath a write grant
+		 * then hold the overlay's files, the ones the command sees. */
+		if (nerr == 0 &&
+		    (nerr = overlay_apply(policy_overlays(p), c->ruleset)) < 0)
+			child_fail(pipe_fd, STAGE_OVERLAY, -nerr);
 		/* pins first: the read-only binds beneath them go on top */
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_pin(binds[i]);

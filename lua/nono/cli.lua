@@ -9,6 +9,7 @@
 local core = require "nono.core"
 local defaults = require "nono.defaults"
 local env = require "nono.env"
+local ephemeral = require "nono.ephemeral"
 local json = require "nono.json"
 local git = require "nono.git"
 local lfs = require "lfs"
@@ -138,6 +139,12 @@ local OPTIONS = {
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
 
+  { "--ephemeral", key = "ephemeral", cmds = "run", group = "Session",
+    help = "the directories granted for writing become overlays in the command's own mount namespace: "
+      .. "every change is kept aside (under $XDG_STATE_HOME/nono/sessions) and the real tree is "
+      .. "untouched until 'nono session commit ID'.  Needs unprivileged user namespaces; refused with "
+      .. "a file write grant or a time-limited grant.  See 'nono help session'" },
+
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
   { "--json", key = "json", cmds = "run shell", group = "Output",
@@ -175,6 +182,8 @@ local COMMANDS = {
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
   { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "session", usage = "nono session list|diff ID|commit ID|discard ID",
+    brief = "the changes of --ephemeral sessions" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },
@@ -516,6 +525,33 @@ Exit status: 0 if ALLOWED, 1 if DENIED, 2 for a usage error, 126 if there
 is no policy to answer from (a profile or grant error; --self outside a
 sandbox, or with a policy nono did not write), 125 if the answer could not
 be written.
+]]
+
+HELP.session = [[
+Usage: nono session list
+       nono session diff ID
+       nono session commit ID
+       nono session discard ID
+
+An ephemeral session ('nono run --ephemeral ...') writes only to overlays:
+its changes wait under $XDG_STATE_HOME/nono/sessions/ID (else
+~/.local/state/nono/sessions/ID), outside every grant, and the real tree is
+untouched.  When the command ends nono prints the session's id and how many
+entries it changed.
+
+  list      the sessions kept: id, start, running or ended, changes, trees
+  diff      what commit would do: added, changed, removed and refused
+            entries, with a unified diff for each file
+  commit    apply the changes to the real tree, then drop the session.  The
+            kept changes are treated as hostile: paths are resolved beneath
+            the tree without following symlinks; device nodes, fifos,
+            sockets and symlinks leading out of the tree are left out (and
+            named; the exit status is then 1); setuid, setgid and sticky
+            bits are dropped; each file is written to a temporary name and
+            renamed over the old one.  Anything changed in the real tree
+            since the session started stops the commit before anything is
+            written.  A commit that stops half-way can be run again.
+  discard   drop the session; the real tree was never changed
 ]]
 
 HELP.setup = [[
@@ -1177,6 +1213,14 @@ local function run(args, i, shell)
   local environ, dropped = environment(spec, opts.keep_env)
   if shell then shell:environ(environ) end
   local runnable, why_not = check_runnable(p)
+  local eph
+  if runnable and opts.ephemeral then
+    eph, why_not = ephemeral.prepare(p)
+    if not eph then
+      runnable = false
+      why_not[#why_not + 1] = "the command was not run"
+    end
+  end
   -- The command nono itself runs is checked against the whole blocklist,
   -- found as execvpe will find it (in nono's own PATH).
   local blocked = #opts.command > 0 and p:blocked_command(opts.command[1], os.getenv("PATH"))
@@ -1189,6 +1233,12 @@ local function run(args, i, shell)
     local command = #opts.command > 0 and opts.command or nil
     io.stdout:write(opts.json and json_report(p, command, dropped)
       or format_report(p, command, false, dropped, spec, on_expire))
+    if eph and not opts.json then
+      local over = {}
+      for _, g in ipairs(eph.targets) do over[#over + 1] = g.canonical end
+      io.stdout:write("  ephemeral     overlays over " .. table.concat(over, ", ") .. "; changes kept in "
+        .. eph.dir .. " until nono session commit\n")
+    end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -1215,8 +1265,12 @@ local function run(args, i, shell)
   if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
 
   local plan <close>, emsg = p:plan(p.session)
-  local sealed
-  if plan then
+  local sealed, eph_ok = nil, true
+  if plan and eph then
+    eph_ok, emsg = ephemeral.create(eph, opts.command)
+    if eph_ok then eph_ok, emsg = ephemeral.add_to_plan(eph, plan, p) end
+  end
+  if plan and eph_ok then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
@@ -1231,7 +1285,8 @@ local function run(args, i, shell)
       environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
     end
   end
-  if not plan or not sealed then
+  if not plan or not eph_ok or not sealed then
+    if eph then ephemeral.abandon(eph) end
     say("cannot set up the sandbox: %s", emsg)
     say("the command was not run")
     if log then log:event("not_run", { message = emsg }) log:close() end
@@ -1259,6 +1314,11 @@ local function run(args, i, shell)
   if log then log:close() end
   if failure then say("%s", failure) end
   local status = session_status(result, opts, p)
+  if eph then
+    -- (a command that never ran changed nothing: its session goes)
+    local ran = result and (result.kind == "exited" or result.kind == "signaled")
+    if ran then ephemeral.finish(eph) else ephemeral.abandon(eph) end
+  end
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,
     -- whatever the command did (a script cannot tell otherwise).
@@ -1852,6 +1912,14 @@ function M.main(args)
     return profile_command(args, 2)
   elseif cmd == "setup" then
     return setup_command(args, 2)
+  elseif cmd == "session" then
+    if args[2] == "-h" or args[2] == "--help" then
+      io.stdout:write(HELP.session)
+      return 0
+    end
+    return ephemeral.command(args, 2, function()
+      return usage_error("session", "expected list, diff ID, commit ID or discard ID")
+    end)
   elseif cmd == "completion" then
     return completion_command(args, 2)
   elseif cmd == "--version" or cmd == "-V" or cmd == "version" then
