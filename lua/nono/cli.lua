@@ -139,7 +139,7 @@ local OPTIONS = {
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
 
-  { "--ephemeral", key = "ephemeral", cmds = "run", group = "Session",
+  { "--ephemeral", key = "ephemeral", cmds = "run", group = "Ephemeral sessions",
     help = "the directories granted for writing become overlays in the command's own mount namespace: "
       .. "every change is kept aside (under $XDG_STATE_HOME/nono/sessions) and the real tree is "
       .. "untouched until 'nono session commit ID'.  Needs unprivileged user namespaces; refused with "
@@ -405,6 +405,10 @@ daemons included: nono is their subreaper).  Inside, 'nono why --self' answers
 from the sealed policy of the sandbox.
   @--audit-log@
   @--audit-log-required@
+
+Ephemeral sessions: every change waits aside until you commit it ('nono
+help session'); when COMMAND ends nono prints the session's id.
+  @--ephemeral@
 
 Output:
   @--dry-run@
