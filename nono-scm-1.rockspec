@@ -16,7 +16,8 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
+                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c", "src/overlay.c",
+                  "src/lsession.c", "src/commit.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },
@@ -25,6 +26,7 @@ build = {
     ["nono.defaults"] = "lua/nono/defaults.lua",
     ["nono.completion"] = "lua/nono/completion.lua",
     ["nono.env"] = "lua/nono/env.lua",
+    ["nono.ephemeral"] = "lua/nono/ephemeral.lua",
     ["nono.git"] = "lua/nono/git.lua",
     ["nono.guard"] = "lua/nono/guard.lua",
     ["nono.json"] = "lua/nono/json.lua",

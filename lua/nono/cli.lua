@@ -1211,6 +1211,7 @@ local function run(args, i, shell)
   end
   local spec = spec_or_msg
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
+  if spec and spec.ephemeral and not shell then opts.ephemeral = true end
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p.session = core.isatty(0) and "keep" or "new"

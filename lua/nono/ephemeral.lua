@@ -379,7 +379,11 @@ local function commit(s)
       if e.kind == "refused" then
         refused[#refused + 1] = root.path .. "/" .. e.path .. ": " .. e.why
       elseif not done[key] then
-        if e.kind == "file" and newer(e.real) and not core.commit_same_file(root.upper, root.path, e.path) then
+        if (e.kind == "file" or e.kind == "symlink") and e.real and e.real.type == "dir" then
+          -- a directory replaced by a file: all of it goes
+          local changed = core.commit_changed_since(root.path, e.path, start.ctime, start.ctime_ns)
+          if changed then conflict(changed) end
+        elseif e.kind == "file" and newer(e.real) and not core.commit_same_file(root.upper, root.path, e.path) then
           conflict(e.path)
         elseif e.kind == "symlink" and newer(e.real)
             and lfs.symlinkattributes(root.path .. "/" .. e.path, "target") ~= e.target then

@@ -323,7 +323,7 @@ local function new_acc()
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {},
+    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {},
   }
 end
 
@@ -344,6 +344,7 @@ local function finish(acc, top)
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    ephemeral = acc.ephemeral,
     extends = acc.extends,
   }
 end
@@ -702,6 +703,17 @@ local function make_env(L, rec)
     end
     declared("on_expire")
     acc.on_expire = what
+  end
+
+  --- The session's writes go to overlays until `nono session commit`
+  -- (nono run --ephemeral).  No built-in profile asks for it: their single
+  -- file grants (an agent's state file) cannot be overlays.
+  function api.ephemeral(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("ephemeral", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("ephemeral")
+    acc.ephemeral = on ~= false
   end
 
   function api.description(text)

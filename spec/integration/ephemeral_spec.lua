@@ -149,6 +149,27 @@ for _, user in ipairs(H.users) do
       assert.is_false(exists(w.home .. "/work/new.txt"))
     end)
 
+    it("is a profile verb too: ephemeral() (control: the same profile without it writes)", function()
+      if not H.ready(user) then return end
+      for _, on in ipairs { true, false } do
+        local file = w.root .. "/eph-" .. tostring(on) .. ".lua"
+        local f = assert(io.open(file, "w"))
+        f:write(string.format("allow(%q)\n%s\n", w.project, on and "ephemeral()" or ""))
+        f:close()
+        sh("chmod 0644 " .. H.q(file))
+        local _, err, code = nono(w, user, { "run", "--profile", file, "--", "/bin/sh", "-c",
+          "echo " .. tostring(on) .. " > file.txt" })
+        assert.equal(0, code, err)
+        if on then
+          assert.truthy(session_id(err), err)
+          assert.equal("project\n", read(w.project .. "/file.txt"))
+        else
+          assert.is_nil(session_id(err))
+          assert.equal("false\n", read(w.project .. "/file.txt"))
+        end
+      end
+    end)
+
     it("refuses what an overlay cannot hold: a file write grant, a time-limited grant", function()
       if not H.ready(user) then return end
       local _, err, code = run_sh(w, user, "echo x > file.txt", { "--allow-file", w.outside .. "/file.txt" })
