@@ -15,9 +15,10 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c", "src/overlay.c",
-                  "src/lsession.c", "src/commit.c" },
+      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
+                  "src/lnono_ephemeral.c", "src/commit.c",
+                  "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c", "src/overlay.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

@@ -1,8 +1,8 @@
-/* lsession.c — the primitives of ephemeral sessions for nono.core:
+/* lnono_ephemeral.c — the primitives of ephemeral sessions for nono.core:
  * plan:add_overlay and plan:add_overlay_rule (overlay.h), and the upper
  * layer's walk and commit (commit.h).  nono/ephemeral.lua drives them. */
 #define _GNU_SOURCE
-#include "lsession.h"
+#include "lnono.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,15 +14,9 @@
 #include "commit.h"
 #include "policy.h"
 
-/* The policy userdata of lnono.c (a box holding the pointer). */
-#define POLICY_MT "nono.core.policy"
-
 static int fail(lua_State *L, int err, const char *what)
 {
-	lua_pushnil(L);
-	lua_pushfstring(L, "%s: %s", what, strerror(err));
-	lua_pushinteger(L, err);
-	return 3;
+	return lnono_push_error(L, err, what);
 }
 
 static int ok(lua_State *L)
@@ -33,7 +27,7 @@ static int ok(lua_State *L)
 
 static struct nono_policy *policy_arg(lua_State *L)
 {
-	struct nono_policy **box = luaL_checkudata(L, 1, POLICY_MT);
+	struct nono_policy **box = luaL_checkudata(L, 1, LNONO_PLAN_MT);
 	if (!*box)
 		luaL_error(L, "nono.core: policy is closed");
 	return *box;
@@ -249,10 +243,10 @@ static const luaL_Reg funcs[] = {
 	{ NULL, NULL },
 };
 
-void lsession_open(lua_State *L)
+void lnono_open_ephemeral(lua_State *L)
 {
 	luaL_setfuncs(L, funcs, 0);
-	luaL_getmetatable(L, POLICY_MT);
+	luaL_getmetatable(L, LNONO_PLAN_MT);
 	if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
 		luaL_setfuncs(L, plan_methods, 0);
 	lua_pop(L, 2);
