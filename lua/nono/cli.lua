@@ -1238,12 +1238,7 @@ local function run(args, i, shell)
     local command = #opts.command > 0 and opts.command or nil
     io.stdout:write(opts.json and json_report(p, command, dropped)
       or format_report(p, command, false, dropped, spec, on_expire))
-    if eph and not opts.json then
-      local over = {}
-      for _, g in ipairs(eph.targets) do over[#over + 1] = g.canonical end
-      io.stdout:write("  ephemeral     overlays over " .. table.concat(over, ", ") .. "; changes kept in "
-        .. eph.dir .. " until nono session commit\n")
-    end
+    if eph and not opts.json then io.stdout:write(ephemeral.report_line(eph)) end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -1267,7 +1262,10 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
   end
-  if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
+  if opts.verbose then
+    io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire))
+    if eph then io.stderr:write(ephemeral.report_line(eph)) end
+  end
 
   local plan <close>, emsg = p:plan(p.session)
   local sealed, eph_ok = nil, true

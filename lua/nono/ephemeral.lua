@@ -84,15 +84,20 @@ end
 function M.targets(p)
   local write, out, refuse = policy.classes.write, {}, nil
   for _, g in ipairs(p.grants) do
+    -- An expiry mounts over the grant in the command's namespace, where the
+    -- overlays are too: the two are not combined.
+    if g.ttl and g.canonical then
+      return nil, { g.source .. " is time-limited: an expiry mounts over the grant in the command's mount "
+        .. "namespace, where an ephemeral session's overlays are; the two are not combined",
+        "hint: drop the :DURATION (or the profile's ttl), or --ephemeral" }
+    end
+  end
+  for _, g in ipairs(p.grants) do
     local c = g.canonical
     if c and p:mask(g) & write ~= 0 then
       local pseudo = c == "/dev" or c == "/proc" or c == "/sys" or paths.is_beneath(c, "/dev")
         or paths.is_beneath(c, "/proc") or paths.is_beneath(c, "/sys")
-      if g.ttl then
-        refuse = refuse or { g.source .. " is time-limited: taking it back mounts over the real directory, "
-          .. "where an ephemeral session's writes are in an overlay; the two are not combined",
-          "hint: drop the :DURATION (or the profile's ttl), or --ephemeral" }
-      elseif not g.isdir and not pseudo and lfs.attributes(c, "mode") == "file" then
+      if not g.isdir and not pseudo and lfs.attributes(c, "mode") == "file" then
         refuse = refuse or { g.source .. " grants writing one file, which an overlay cannot hold (an overlay "
           .. "is a directory): its writes would reach the real file at once",
           "hint: grant its directory instead, or drop the grant, or --ephemeral" }
@@ -113,6 +118,14 @@ function M.targets(p)
     end
   end
   return kept
+end
+
+--- The enforcement report's line for an ephemeral session.
+function M.report_line(s)
+  local over = {}
+  for _, g in ipairs(s.targets) do over[#over + 1] = g.canonical end
+  return "  ephemeral     overlays over " .. table.concat(over, ", ") .. "; changes kept in "
+    .. s.dir .. " until nono session commit\n"
 end
 
 --- Whether `nono run --ephemeral` can run this policy here.  Returns the

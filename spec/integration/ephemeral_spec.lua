@@ -175,10 +175,32 @@ for _, user in ipairs(H.users) do
       local _, err, code = run_sh(w, user, "echo x > file.txt", { "--allow-file", w.outside .. "/file.txt" })
       assert.equal(126, code)
       assert.matches("one file", err)
-      _, err, code = nono(w, user, { "run", "--ephemeral", "--allow", w.project .. ":5m", "--", "/bin/true" })
-      assert.equal(126, code)
-      assert.matches("time%-limited", err)
+      for _, timed in ipairs { { "--allow", w.project .. ":5m" }, { "--allow", w.project, "--read", w.outside .. ":5m" } } do
+        _, err, code = nono(w, user, H.args({ "run", "--ephemeral" }, timed, { "--", "/bin/true" }))
+        assert.equal(126, code)
+        assert.matches("time%-limited", err)
+      end
       assert.equal("outside\n", read(w.outside .. "/file.txt"))
+    end)
+
+    it("goes on where an interrupted commit stopped when run again", function()
+      if not H.ready(user) then return end
+      if not H.is_root then return pending("making a directory immutable (chattr +i) needs root") end
+      local _, err = run_sh(w, user, "echo one > a.txt; echo two > sub/k.txt; echo three > z.txt")
+      local id = assert(session_id(err), err)
+      -- the real sub/ refuses every change for now: the commit stops there
+      sh("chattr +i " .. H.q(w.project .. "/sub"))
+      local _, cerr, code = nono(w, user, { "session", "commit", id })
+      sh("chattr -i " .. H.q(w.project .. "/sub"))
+      assert.equal(1, code, cerr)
+      assert.matches("commit stopped at .*run again", cerr)
+      assert.equal("in sub\n", read(w.project .. "/sub/k.txt"))
+      _, cerr, code = nono(w, user, { "session", "commit", id })
+      assert.equal(0, code, cerr)
+      assert.equal("one\n", read(w.project .. "/a.txt"))
+      assert.equal("two\n", read(w.project .. "/sub/k.txt"))
+      assert.equal("three\n", read(w.project .. "/z.txt"))
+      assert.equal("", sh("ls -A " .. H.q(w.project .. "/sub") .. " | grep -v '^k.txt$' || true"))
     end)
 
     it("refuses to commit over a file changed in the real tree since the session started", function()
