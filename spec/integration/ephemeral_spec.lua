@@ -193,7 +193,7 @@ for _, user in ipairs(H.users) do
       local _, cerr, code = nono(w, user, { "session", "commit", id })
       sh("chattr -i " .. H.q(w.project .. "/sub"))
       assert.equal(1, code, cerr)
-      assert.matches("commit stopped at .*run again", cerr)
+      assert.matches("commit stopped at .*again goes on from there", cerr)
       assert.equal("in sub\n", read(w.project .. "/sub/k.txt"))
       _, cerr, code = nono(w, user, { "session", "commit", id })
       assert.equal(0, code, cerr)
