@@ -93,6 +93,11 @@ size_t policy_pins(const struct nono_policy *p, char *const **paths);
 void policy_set_private_mounts(struct nono_policy *p);
 int policy_private_mounts(const struct nono_policy *p);
 
+/* Also a network namespace of the command's own, with loopback only
+ * (ns_net_loopback); implies the private namespaces above. */
+void policy_set_private_net(struct nono_policy *p);
+int policy_private_net(const struct nono_policy *p);
+
 /* --ephemeral: mount an overlay over the write-granted directory `target`
  * (overlay.h), which also means a private user+mount namespace; and add the
  * rule `access` on `path`, beneath such a target, again on the overlay.

@@ -180,6 +180,11 @@ for _, user in ipairs(H.users) do
         assert.equal(126, code)
         assert.matches("time%-limited", err)
       end
+      -- and where namespaces are turned off
+      _, err, code = run_sh(w, user, "echo x > file.txt", { "--no-namespaces" })
+      assert.equal(126, code)
+      assert.matches("user namespaces", err)
+      assert.equal("project\n", read(w.project .. "/file.txt"))
       assert.equal("outside\n", read(w.outside .. "/file.txt"))
     end)
 
