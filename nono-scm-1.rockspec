@@ -15,7 +15,7 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
+      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_fsat.c", "src/lnono_proc.c",
                   "src/lnono_ephemeral.c", "src/commit.c",
                   "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/inflight.c", "src/api.c",
@@ -46,9 +46,13 @@ build = {
     ["nono.profile_api"] = "lua/nono/profile_api.lua",
     ["nono.profile_env"] = "lua/nono/profile_env.lua",
     ["nono.report"] = "lua/nono/report.lua",
+    ["nono.restore"] = "lua/nono/restore.lua",
+    ["nono.rollback"] = "lua/nono/rollback.lua",
+    ["nono.rollback_cli"] = "lua/nono/rollback_cli.lua",
     ["nono.sealed"] = "lua/nono/sealed.lua",
     ["nono.setup"] = "lua/nono/setup.lua",
     ["nono.shell"] = "lua/nono/shell.lua",
+    ["nono.state"] = "lua/nono/state.lua",
     ["nono.supervisor"] = "lua/nono/supervisor.lua",
     ["nono.why"] = "lua/nono/why.lua",
   },

@@ -4,7 +4,8 @@
  * The module is built from one file per concern: lnono.c (the module
  * table, kernel facts, small process facts), lnono_plan.c (the plan and
  * session userdata), lnono_fs.c (files, directories, the sealed policy,
- * the audit log), lnono_proc.c (profiles run under a budget or in a
+ * the audit log), lnono_fsat.c (directory-descriptor file operations for
+ * the state directory and rollback restores), lnono_proc.c (profiles run under a budget or in a
  * child, the supervisor's primitives) and lnono_ephemeral.c (overlays in
  * the plan, the commit of an ephemeral session).  Each adds its functions to the
  * module table with its lnono_open_* below. */
@@ -35,6 +36,7 @@ int lnono_push_error(lua_State *L, int err, const char *what);
  * plan's: after lnono_open_plan. */
 void lnono_open_plan(lua_State *L);
 void lnono_open_fs(lua_State *L);
+void lnono_open_fsat(lua_State *L);
 void lnono_open_proc(lua_State *L);
 void lnono_open_ephemeral(lua_State *L);
 

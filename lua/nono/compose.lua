@@ -9,6 +9,7 @@ local git = require "nono.git"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local state = require "nono.state"
 local POLICY = require("nono.options").POLICY
 
 local EXIT_USAGE, EXIT_SETUP = exits.USAGE, exits.SETUP
@@ -103,6 +104,10 @@ local function build_policy(opts, create_missing)
       for _, a in ipairs(prot.absent) do p:keep_absent(a.path, { source = source, why = a.why }) end
     end
   end
+  -- nono's state (snapshots a restore writes back from) is attacker input
+  -- once a session can reach it: out of reach in every policy.
+  local state_dir = state.dir(os.getenv)
+  if state_dir then p:protect(state_dir, "deny", { source = "protected", why = state.WHY }) end
   -- (what `nono shell` adds: the shell's start-up files and its own)
   for _, g in ipairs(opts.extra_grants or {}) do
     local ok, msg = p:grant(g.path, "read", { kind = g.kind, optional = g.optional, source = g.source })

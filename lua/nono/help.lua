@@ -185,6 +185,9 @@ from the sealed policy of the sandbox.
 Ephemeral sessions: every change waits aside until you commit it ('nono
 help session'); when COMMAND ends nono prints the session's id.
   @--ephemeral@
+Rollback ('nono help rollback'):
+  @--rollback@
+  @--rollback-exclude@
 
 Output:
   @--dry-run@
@@ -332,6 +335,40 @@ entries it changed.
             since the session started stops the commit before anything is
             written.  A commit that stops half-way can be run again.
   discard   drop the session; the real tree was never changed
+]]
+
+HELP.rollback = [[
+Usage: nono rollback list
+       nono rollback show ID
+       nono rollback restore ID [PATH...]
+       nono rollback prune [--keep N] [--keep-days DAYS]
+
+'nono run --rollback' (or rollback() in a profile) records the project
+before COMMAND runs: every file, symlink and directory beneath the git work
+tree (else the working directory), untracked and ignored files such as .env
+included, with their modes; directories named node_modules, target, .venv,
+venv, __pycache__, .tox, .mypy_cache, .pytest_cache, .gradle, .next, .nuxt,
+.parcel-cache and .terraform are left out (--rollback-exclude).  When the
+session ends, one line on stderr says what it added, changed and removed,
+and the command that undoes it.
+
+  list      the recorded sessions, oldest first
+  show      what session ID changed, with a diff of each text file
+  restore   put back the tree session ID recorded before it ran (only
+            PATH... and what is beneath them, if given): what is there now
+            is recorded first as a session of its own, so the restore can
+            be undone too; each file is replaced whole (written beside it,
+            renamed over it); a symlink the session left is replaced, never
+            followed; nothing is written outside the recorded root
+  prune     remove old sessions, then the stored contents no session uses:
+  @--keep@
+  @--keep-days@
+  @-h@
+
+The snapshots are kept in nono's state directory ($XDG_STATE_HOME/nono,
+else ~/.local/state/nono), which no session can read or write; a file the
+same in two sessions is stored once, and a file whose size, times and inode
+did not change since the last snapshot of the tree is not read again.
 ]]
 
 HELP.setup = [[

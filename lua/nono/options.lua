@@ -118,6 +118,19 @@ local OPTIONS = {
       .. "every change is kept aside (under $XDG_STATE_HOME/nono/sessions) and the real tree is "
       .. "untouched until 'nono session commit ID'.  Needs unprivileged user namespaces; refused with "
       .. "a file write grant or a time-limited grant.  See 'nono help session'" },
+  { "--rollback", key = "rollback", cmds = "run shell", group = "Rollback",
+    help = "record the project (the git work tree, else the working directory) before COMMAND runs, "
+      .. "untracked and ignored files included; afterwards one line says what changed and how to undo "
+      .. "it ('nono rollback restore ID').  See 'nono help rollback'." },
+  { "--rollback-exclude", arg = "NAME", key = "rollback_exclude", set = true, cmds = "run shell",
+    group = "Rollback", complete = "file",
+    help = "a file or directory name not to record, anywhere in the tree (repeatable; replaces the "
+      .. "defaults node_modules target .venv venv __pycache__ ...; +NAME adds to them)" },
+
+  { "--keep", arg = "N", key = "keep", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps the N newest sessions whatever their age (default 20)" },
+  { "--keep-days", arg = "DAYS", key = "keep_days", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps every session of the last DAYS days (default 30)" },
 
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
@@ -144,7 +157,7 @@ local OPTIONS = {
   { "--json", key = "json", cmds = "setup", group = "Checking the machine",
     help = "with --check: the same as one JSON object" },
 
-  { "-h", "--help", key = "help", cmds = SHAPING, group = "Every command",
+  { "-h", "--help", key = "help", cmds = SHAPING .. " rollback", group = "Every command",
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
@@ -158,6 +171,8 @@ local COMMANDS = {
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
   { "session", usage = "nono session list|diff ID|commit ID|discard ID",
     brief = "the changes of --ephemeral sessions" },
+  { "rollback", usage = "nono rollback list|show ID|restore ID [PATH...]|prune",
+    brief = "undo a session recorded with --rollback" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },

@@ -30,7 +30,7 @@ function M.new_acc()
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {},
+    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
   }
 end
 
@@ -52,6 +52,8 @@ function M.finish(acc, top)
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
     ephemeral = acc.ephemeral,
+    rollback = acc.rollback,
+    rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
   }
 end
@@ -291,6 +293,24 @@ function M.add(api, L, rec, c)
     end
     declared("keep_dirs")
     acc.keep_dirs = on ~= false
+  end
+
+  --- rollback() (or rollback(true), rollback{ exclude = { "NAME", ... } }):
+  -- sessions are recorded as with --rollback (the names replace the
+  -- excluded defaults; "+NAME" adds to them); rollback(false) turns it off
+  -- for a profile that extends one asking for it.  Later wins.
+  function api.rollback(t)
+    if t ~= nil and type(t) ~= "boolean" and type(t) ~= "table" then
+      fail("rollback", "expected nothing, true, false or { exclude = {...} }, got " .. describe(t))
+    end
+    local exclude
+    if type(t) == "table" then
+      check_opts("rollback", t, { exclude = true }, "exclude")
+      exclude = name_list("rollback", "exclude", t.exclude, "^%+?[^/%z]+$", "file names (no '/')")
+    end
+    declared("rollback")
+    acc.rollback = t ~= false
+    if exclude then acc.rollback_exclude = exclude end
   end
 
   -- The names a profile blocks are blocked for every process of the
