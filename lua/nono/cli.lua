@@ -7,6 +7,7 @@ local ephemeral = require "nono.ephemeral"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
+local mounts = require "nono.mounts"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
@@ -345,6 +346,7 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  mounts.finish(p, opts.discard_tmp, say)
   if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
   if eph then

@@ -43,6 +43,11 @@ local function apply_profile(p, spec)
     local ok, msg = p:bypass(b.path, b.source)
     if not ok then return nil, msg end
   end
+  if spec.private_tmp then p:private_tmp("profile " .. spec.name) end
+  for _, sk in ipairs(spec.unix_sockets or {}) do
+    local ok, msg = p:allow_unix_socket(sk.path, sk.source)
+    if not ok then return nil, msg end
+  end
   for _, name in ipairs(spec.commands.block) do
     local ok, msg = p:block_command(name, "profile " .. spec.name)
     if not ok then return nil, msg end
@@ -119,6 +124,7 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   if opts.keep_dirs then p:set_keep_dirs(true) end
+  if opts.private_tmp then p:private_tmp("--private-tmp") end
   p:set_accept_links(opts.accept_links)
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`

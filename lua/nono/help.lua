@@ -147,6 +147,15 @@ without them nono refuses to run (126) rather than grant it for good.
   @--on-expire@
   @--keep-dirs@
   @--accept-hard-links@
+Where user namespaces work, every mount outside the write grants is
+read-only and nosuid in the command's mount namespace (chmod, chown, utimes
+and xattrs there fail: EROFS), and the outside daemons' sockets are hidden
+(the user's runtime directory, docker, the D-Bus system bus, X11, tmux,
+screen, $SSH_AUTH_SOCK, ~/.gnupg/S.*).  The report's mounts and sockets
+lines say what; on the floor neither, as the report says.
+  @--allow-unix-socket@
+  @--private-tmp@
+  @--discard-tmp@
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,

@@ -65,6 +65,19 @@ local OPTIONS = {
     complete = "file", help = "read (and execute) one file" },
   { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
     complete = "file", help = "write one file" },
+  { "--allow-unix-socket", arg = "PATH", policy = function(p, v, src) return p:allow_unix_socket(v, src) end,
+    cmds = SHAPING, group = "Grants", complete = "file",
+    help = "keep the unix socket PATH reachable ($SSH_AUTH_SOCK for git over ssh): where user namespaces "
+      .. "work the outside daemons' sockets are hidden (the user's runtime directory, docker, tmux, X11, "
+      .. "ssh-agent, gpg-agent; repeatable)" },
+  { "--private-tmp", key = "private_tmp", cmds = SHAPING,
+    group = "Grants",
+    help = "grant /tmp, /var/tmp and /dev/shm read+write, private to the session where user namespaces "
+      .. "work (a new directory under $XDG_STATE_HOME/nono/tmp over each; the host's files and sockets "
+      .. "there are out of sight); on the floor the host's (what the agent profiles do)" },
+  { "--discard-tmp", key = "discard_tmp", cmds = "run shell", group = "Session",
+    help = "remove the session's private /tmp when it ends (kept by default, and its path printed, when "
+      .. "the command left something there)" },
   { "--keep-dirs", key = "keep_dirs", cmds = SHAPING, group = "Grants",
     help = "write grants do not remove or rename directories (the stricter rule; breaks temporary "
       .. "directories and git)" },

@@ -27,7 +27,7 @@ end
 
 function M.new_acc()
   return {
-    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
+    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
@@ -45,6 +45,8 @@ function M.finish(acc, top)
     protect = acc.protect,
     absent = acc.absent,
     bypass = acc.bypass,
+    unix_sockets = acc.unix_sockets,
+    private_tmp = acc.private_tmp,
     net = { block = acc.net_block },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
@@ -241,6 +243,22 @@ function M.add(api, L, rec, c)
       declared("absent")
       acc.absent[#acc.absent + 1] = { path = p, source = source_of(rec), why = opts.why }
     end
+  end
+
+  -- A unix socket kept reachable where the outside daemons' sockets are
+  -- hidden: allow_unix_socket(getenv("SSH_AUTH_SOCK")) for git over ssh.
+  function api.allow_unix_socket(v)
+    for _, p in ipairs(path_list("allow_unix_socket", v)) do
+      declared("allow_unix_socket")
+      acc.unix_sockets[#acc.unix_sockets + 1] = { path = p, source = source_of(rec) }
+    end
+  end
+
+  -- /tmp, /var/tmp and /dev/shm read+write, private to the session where
+  -- user namespaces work (Policy:private_tmp).
+  function api.private_tmp()
+    declared("private_tmp")
+    acc.private_tmp = true
   end
 
   function api.bypass(v)
