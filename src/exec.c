@@ -23,6 +23,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "overlay.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
@@ -43,6 +44,7 @@ const struct exec_stage exec_stages[] = {
 		"a new, empty session keyring" },
 	[STAGE_NAMESPACE] = { "namespace",
 		"the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)", NULL },
+	[STAGE_OVERLAY] = { "overlay", "overlays over the write grants (--ephemeral)", NULL },
 	[STAGE_INIT] = { "init", "starting the init of a private pid namespace", NULL },
 	[STAGE_PROC] = { "proc", "mounting /proc for a private pid namespace", NULL },
 	[STAGE_RLIMITS] = { "rlimits", "RLIMIT_CORE", "RLIMIT_CORE is 0 (no core dumps)" },

@@ -26,6 +26,7 @@
 #include "caps.h"
 #include "landlock.h"
 #include "mounts.h"
+#include "overlay.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
@@ -321,6 +322,12 @@ _Noreturn void exec_child_run(const struct child *c)
 		const char *failed;
 		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
+		/* The overlays first: the read-only view clones the write
+		 * grants as they are then, and the pins and binds beneath them
+		 * hold the overlay's files, the ones the command sees. */
+		if (nerr == 0 &&
+		    (nerr = overlay_apply(policy_overlays(p), c->ruleset)) < 0)
+			child_fail(pipe_fd, STAGE_OVERLAY, -nerr);
 		if (nerr == 0)
 			nerr = mounts_apply(p, &failed);
 		if (nerr == 0 && policy_devpts(p))

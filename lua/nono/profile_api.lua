@@ -30,7 +30,7 @@ function M.new_acc()
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {}, rollback = nil, rollback_exclude = nil,
+    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
   }
 end
 
@@ -53,6 +53,7 @@ function M.finish(acc, top)
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    ephemeral = acc.ephemeral,
     rollback = acc.rollback,
     rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
@@ -391,6 +392,17 @@ function M.add(api, L, rec, c)
     end
     declared("on_expire")
     acc.on_expire = what
+  end
+
+  --- The session's writes go to overlays until `nono session commit`
+  -- (nono run --ephemeral).  No built-in profile asks for it: their single
+  -- file grants (an agent's state file) cannot be overlays.
+  function api.ephemeral(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("ephemeral", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("ephemeral")
+    acc.ephemeral = on ~= false
   end
 
   function api.description(text)
