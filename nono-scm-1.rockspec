@@ -15,7 +15,7 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+      sources = { "src/lnono.c", "src/lproxy.c", "src/proxy.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
@@ -28,6 +28,7 @@ build = {
     ["nono.git"] = "lua/nono/git.lua",
     ["nono.guard"] = "lua/nono/guard.lua",
     ["nono.json"] = "lua/nono/json.lua",
+    ["nono.net"] = "lua/nono/net.lua",
     ["nono.paths"] = "lua/nono/paths.lua",
     ["nono.policy"] = "lua/nono/policy.lua",
     ["nono.profile"] = "lua/nono/profile.lua",

@@ -29,6 +29,7 @@
 #include "../vendor/landlock_uapi.h"
 #include "exec.h"
 #include "landlock.h"
+#include "lproxy.h"
 #include "ns.h"
 #include "policy.h"
 #include "seccomp.h"
@@ -1451,6 +1452,7 @@ int luaopen_nono_core(lua_State *L)
 	lua_pop(L, 1);
 	luaL_newlib(L, core_funcs);          /* core */
 	push_constants(L);
+	lproxy_open(L);
 	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);
 	lua_setfield(L, -2, "landlock_abi_known");
 	lua_pushliteral(L, NONO_VERSION);

@@ -71,9 +71,19 @@ static int ensure_ruleset(struct nono_policy *p)
 	return 0;
 }
 
+int policy_add_port(struct nono_policy *p, uint64_t port, uint64_t access)
+{
+	if (port > 65535 || !access || (access & ~p->handled_net))
+		return -EINVAL;
+	int err = ensure_ruleset(p);
+	if (err)
+		return err;
+	return landlock_ruleset_add_port(p->ruleset, port, access);
+}
+
 int policy_set_seccomp(struct nono_policy *p, unsigned opts)
 {
-	if (opts & ~(unsigned)SECCOMP_OPT_NET_BLOCK)
+	if (opts & ~(unsigned)(SECCOMP_OPT_NET_BLOCK | SECCOMP_OPT_NET_PROXY))
 		return -EINVAL;
 	p->seccomp_opts = opts;
 	return 0;

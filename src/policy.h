@@ -31,9 +31,13 @@ int policy_add_path(struct nono_policy *p, const char *canonical_path,
 uint64_t policy_handled_fs(const struct nono_policy *p);
 
 /* Network rights the ruleset handles (Landlock ABI 4: TCP bind and
- * connect).  There are no port rules: every handled right is denied.
- * Before the first policy_add_path; -EBUSY after it. */
+ * connect): denied but for policy_add_port's rules.  Before the first
+ * policy_add_path or policy_add_port; -EBUSY after it. */
 int policy_set_net(struct nono_policy *p, uint64_t handled_net);
+/* Allow `access` (handled network rights) for TCP port `port` on any
+ * address (the egress proxy's port).  0, or -EINVAL (a right not handled,
+ * a port above 65535), or the errno of Landlock's ruleset calls. */
+int policy_add_port(struct nono_policy *p, uint64_t port, uint64_t access);
 
 /* IPC scopes (Landlock ABI 6): signals and abstract unix sockets reach
  * only processes inside the same sandbox.  Before the first

@@ -22,6 +22,10 @@ enum {
 	/* --net-block: no AF_INET/AF_INET6/AF_NETLINK sockets at all
 	 * (EACCES); only AF_UNIX remains. */
 	SECCOMP_OPT_NET_BLOCK = 1 << 0,
+	/* --allow-host: IPv4/IPv6 datagram sockets refused (EACCES), so no
+	 * UDP (and no DNS) leaves but through the proxy; TCP stays, for
+	 * Landlock's port rule to judge. */
+	SECCOMP_OPT_NET_PROXY = 1 << 1,
 };
 
 /* Room for the largest filter seccomp_build_filter writes. */

@@ -12,6 +12,7 @@ local env = require "nono.env"
 local json = require "nono.json"
 local git = require "nono.git"
 local lfs = require "lfs"
+local net = require "nono.net"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
@@ -115,6 +116,13 @@ local OPTIONS = {
   { "--net-block", key = "net_block", cmds = SHAPING, group = "Network",
     help = "unix sockets only (seccomp), and Landlock's TCP bind and connect denied too (kernels "
       .. "with Landlock ABI 4+)" },
+  { "--allow-host", arg = "HOST[:PORT]", policy = function(p, v, src) return net.allow(p, v, src) end,
+    cmds = SHAPING, group = "Network",
+    help = "let COMMAND reach HOST (ports 443 and 80, or PORT) through nono's proxy, and nothing else: "
+      .. "*.example.com for its subdomains, @GROUP for a named group (@npm, @pypi, @github, "
+      .. "@package-registries, @git-hosting, ...); repeatable.  No UDP, no DNS inside" },
+  { "--net-open", key = "net_open", cmds = SHAPING, group = "Network",
+    help = "keep the network open although the profile allows hosts one by one" },
 
   { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
     group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
@@ -148,6 +156,8 @@ local OPTIONS = {
 
   { "--path", arg = "PATH", key = "path", cmds = "why", group = "Asking why", complete = "file",
     help = "the path to ask about (need not exist: write then means create)" },
+  { "--host", arg = "HOST[:PORT]", key = "host", cmds = "why", group = "Asking why",
+    help = "the host to ask about instead (port 443 unless given)" },
   { "--op", arg = "OP", key = "op", cmds = "why", group = "Asking why",
     complete = { "read", "write", "readwrite", "exec" }, help = "read (default), write, readwrite or exec" },
   { "--json", key = "json", cmds = "why", group = "Asking why",
@@ -714,6 +724,11 @@ local function apply_profile(p, spec)
     if not ok then return nil, msg end
   end
   if spec.net.block then p:set_net_block(true) end
+  if spec.net.open then p.net_open = true end
+  for _, h in ipairs(spec.net.hosts or {}) do
+    local ok, msg = net.allow(p, h.text, h.source)
+    if not ok then return nil, msg end
+  end
   if spec.keep_dirs then p:set_keep_dirs(true) end
   if spec.abi_min then
     local ok, msg = p:set_abi_min(spec.abi_min, "profile " .. spec.name)
@@ -776,6 +791,10 @@ local function build_policy(opts, create_missing)
     if not ok then return nil, msg, EXIT_USAGE end
   end
   if opts.net_block then p:set_net_block(true) end
+  if opts.net_open then p.net_open = true end
+  if p.net_block and (p.net_open or (p.hosts and #p.hosts > 0)) then
+    return nil, "--net-block leaves no network: it goes with neither --net-open nor allowed hosts", EXIT_USAGE
+  end
   if opts.keep_dirs then p:set_keep_dirs(true) end
   p.accept_links = opts.accept_links or nil
   p:set_best_effort(opts.best_effort)
@@ -878,11 +897,28 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
         tostring(gap.needs_abi), ll.abi)
     end
     line("  scopes        %s", #ll.scoped > 0 and table.concat(ll.scoped, " ") or "none (need Landlock ABI 6)")
+    local mode = net.mode(p)
     if r.seccomp.net_block then
       line("  network       blocked: seccomp allows unix sockets only; Landlock TCP %s",
         #ll.handled_net > 0 and "bind and connect denied too" or "rules unavailable (ABI < 4)")
+    elseif mode == "allow-list" then
+      local hosts = {}
+      for _, h in ipairs(p.hosts) do hosts[#hosts + 1] = h.text end
+      line("  network       allow-list: only through nono's proxy, to %s", table.concat(hosts, " "))
+      if #ll.handled_net > 0 then
+        line("  network       FLOOR MODE, weaker: Landlock allows TCP connect to the proxy's port only, "
+          .. "and no bind; its rules name ports, not addresses, so that port on any other host is "
+          .. "reachable too; UDP is refused (seccomp); the proxy asks for this session's token, so "
+          .. "no other local process can use it")
+      else
+        line("  network       NOT ENFORCED (Landlock ABI %d < 4, --best-effort): any TCP connect "
+          .. "goes out; only clients that honour HTTPS_PROXY use the proxy; UDP is refused", ll.abi)
+      end
+      line("  network       the proxy resolves names and refuses loopback, private, link-local, CGNAT, "
+        .. "unique-local and cloud-metadata addresses unless that address is allowed itself")
     else
-      line("  network       open (--net-block closes it)")
+      line("  network       open (%s)", p.net_open and "--net-open"
+        or "--allow-host allows hosts one by one; --net-block closes it")
     end
     for _, f in ipairs(ll.best_effort_missing) do
       line("  BEST EFFORT   missing %s (ABI %d; --abi-min %d asked for it)", f.what, f.abi, ll.abi_min)
@@ -1058,6 +1094,12 @@ local function check_runnable(p)
   end
   local floor_ok, floor_msg = p:check_floor()
   if not floor_ok then return nil, { floor_msg, "the command was not run" } end
+  if net.mode(p) == "allow-list" and p.abi < 4 and not p.best_effort then
+    return nil, { string.format("--allow-host needs Landlock ABI 4 (TCP connect rules) to keep the "
+        .. "command from going around the proxy; this kernel has %d", p.abi),
+      "hint: add --best-effort to run with the proxy offered but not enforced",
+      "the command was not run" }
+  end
   local timed = p:timed_grants()
   if #timed > 0 then
     local ok, msg = p:check_timed()
@@ -1214,6 +1256,31 @@ local function run(args, i, shell)
   end
   if opts.verbose then io.stderr:write(format_report(p, opts.command, true, dropped, spec, on_expire)) end
 
+  -- The allow-list's proxy (row 32): its socket and port now, for the
+  -- plan's port rule and the command's environment; supervisor.run forks
+  -- it just before the command.
+  local proxy
+  if net.mode(p) == "allow-list" then
+    local fd, port = core.proxy_listen(0)
+    local token, tmsg = fd and core.random_hex(16)
+    if not fd or not token then
+      say("cannot start the proxy: %s", fd and tmsg or port)
+      say("the command was not run")
+      return EXIT_SETUP
+    end
+    p.proxy_port = port
+    proxy = { fd = fd, auth = "Basic " .. net.base64("nono:" .. token), hosts = p.hosts,
+      verbose = opts.verbose }
+    local names = {}
+    for _, name in ipairs(net.variables) do names[name] = true end
+    for j = #environ, 1, -1 do
+      if names[environ[j]:match("^([^=]*)")] then table.remove(environ, j) end
+    end
+    for _, e in ipairs(net.environment(string.format("http://nono:%s@127.0.0.1:%d", token, port))) do
+      environ[#environ + 1] = e
+    end
+  end
+
   local plan <close>, emsg = p:plan(p.session)
   local sealed
   if plan then
@@ -1254,7 +1321,7 @@ local function run(args, i, shell)
   end
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
-    start = start,
+    start = start, proxy = proxy,
   })
   if log then log:close() end
   if failure then say("%s", failure) end
@@ -1311,7 +1378,8 @@ local function why(args, i)
   if #opts.command > 0 then
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
-  if not opts.path then return usage_error("why", "--path PATH is required") end
+  if not opts.path and not opts.host then return usage_error("why", "--path PATH or --host HOST is required") end
+  if opts.path and opts.host then return usage_error("why", "ask about --path or --host, not both") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
       or opts.keep_dirs or opts.accept_links) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
@@ -1326,6 +1394,18 @@ local function why(args, i)
   if not p then
     say("%s", msg)
     return status
+  end
+  if opts.host then
+    local answer, herr = net.why(p, opts.host)
+    if not answer then return usage_error("why", "--host %s: %s", opts.host, herr) end
+    if opts.json then
+      io.stdout:write(json.encode(answer), "\n")
+    else
+      io.stdout:write(string.format("%s %s\n  reason: %s\n", answer.verdict:upper(), answer.target, answer.reason))
+      if answer.hint then io.stdout:write("  hint: ", answer.hint, "\n") end
+      if answer.note then io.stdout:write("  note: ", answer.note, "\n") end
+    end
+    return answer.verdict == "allowed" and EXIT_ALLOWED or EXIT_DENIED
   end
   local ok, answer, werr = true, nil, nil
   if opts.self then

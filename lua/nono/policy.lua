@@ -951,6 +951,13 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
+  if self.proxy_port and self:handled_net() ~= 0 then
+    local ok, msg, err = plan:add_port(self.proxy_port, core.net_access.connect_tcp)
+    if not ok then
+      plan:close()
+      return nil, msg, err
+    end
+  end
   for _, binds in ipairs { { "add_pin_bind", self.pin_binds }, { "add_ro_bind", self.ro_binds },
       { "add_noexec_bind", self.noexec_binds } } do
     for _, path in ipairs(binds[2] or {}) do
@@ -993,9 +1000,12 @@ function Policy:plan(session)
   return plan
 end
 
---- Landlock network rights handled (all denied: there are no port rules).
+--- Landlock network rights handled: all of them under --net-block (no
+-- port allowed) and with an allow-list of hosts (connect to the proxy's
+-- port only, row 32).
 function Policy:handled_net()
-  return self.net_block and core.net_rights_for_abi(self.abi or 0) or 0
+  local on = self.net_block or require("nono.net").mode(self) == "allow-list"
+  return on and core.net_rights_for_abi(self.abi or 0) or 0
 end
 
 --- Landlock IPC scopes: always every scope the ABI has.
@@ -1005,7 +1015,8 @@ end
 
 --- Options of the seccomp filter.
 function Policy:seccomp_options()
-  return self.net_block and core.seccomp.net_block or 0
+  if self.net_block then return core.seccomp.net_block end
+  return require("nono.net").mode(self) == "allow-list" and core.seccomp.net_proxy or 0
 end
 
 local OPS = { read = true, write = true, readwrite = true, exec = true }
@@ -1448,6 +1459,7 @@ function Policy:report()
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"
+        or self:seccomp_options() ~= 0 and "unix; IPv4/IPv6 stream (TCP); netlink route; no UDP"
         or "unix; IPv4/IPv6 stream (TCP) and datagram (UDP); netlink route",
     },
     protections = {

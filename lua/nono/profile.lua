@@ -321,7 +321,7 @@ end
 local function new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
-    net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
+    net_block = nil, net_open = nil, hosts = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, extends = {},
   }
@@ -338,7 +338,7 @@ local function finish(acc, top)
     protect = acc.protect,
     absent = acc.absent,
     bypass = acc.bypass,
-    net = { block = acc.net_block },
+    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
@@ -597,13 +597,32 @@ local function make_env(L, rec)
   end
 
   function api.net(t)
-    if type(t) ~= "table" then fail("net", "expected a table { block = true|false }, got " .. describe(t)) end
-    check_opts("net", t, { block = true }, "block")
-    if t.block ~= nil and type(t.block) ~= "boolean" then
-      fail("net", "block: expected true or false, got " .. describe(t.block))
+    if type(t) ~= "table" then
+      fail("net", "expected a table { block = true|false, open = true|false }, got " .. describe(t))
+    end
+    check_opts("net", t, { block = true, open = true }, "block, open")
+    for _, k in ipairs { "block", "open" } do
+      if t[k] ~= nil and type(t[k]) ~= "boolean" then
+        fail("net", k .. ": expected true or false, got " .. describe(t[k]))
+      end
     end
     declared("net")
     if t.block ~= nil then acc.net_block = t.block end
+    if t.open ~= nil then acc.net_open = t.open end
+  end
+
+  -- allow_host("api.example.com", "*.example.org:8443", "@npm"): the
+  -- hosts the command may reach through nono's proxy (lua/nono/net.lua
+  -- reads them; an error names the profile's line).
+  function api.allow_host(...)
+    local net = require "nono.net"
+    for i = 1, select("#", ...) do
+      local h = select(i, ...)
+      local rules, msg = net.parse_entry(h, "profile")
+      if not rules then fail("allow_host", msg) end
+      declared("allow_host")
+      acc.hosts[#acc.hosts + 1] = { text = h, source = source_of(rec) }
+    end
   end
 
   local function name_list(fn, field, v, pattern, what)
