@@ -16,7 +16,7 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/lproxy.c", "src/proxy.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
+                  "src/seccomp.c", "src/ns.c", "src/netns.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

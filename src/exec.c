@@ -22,6 +22,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "netns.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
@@ -467,6 +468,10 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 			nerr = ns_bind_readonly(binds[i], 1);
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
+		/* Row 32: loopback only, the proxy's socket made here */
+		int nport, nfd = policy_netns(p, &nport);
+		if (nerr == 0 && nfd >= 0)
+			nerr = netns_enter_with_listener(nport, nfd);
 		if (nerr < 0)
 			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
 	}

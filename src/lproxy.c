@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 
+#include "netns.h"
 #include "policy.h"
 #include "proxy.h"
 #include "seccomp.h"
@@ -159,7 +161,8 @@ static int opt_int(lua_State *L, int t, const char *k, int dflt, int lo, int hi)
 
 /* proxy_start(fd, opts, decide, check_address, record) -> pid: fork the
  * proxy serving `fd` (opts: auth, max_conns, header_ms, idle_ms,
- * connect_ms).  decide(ask) -> { allowed, host, port, reason };
+ * connect_ms; receive_fd, with fd -1: serve the socket that arrives
+ * there, plan:set_netns).  decide(ask) -> { allowed, host, port, reason };
  * check_address(host, port, address, class) -> ok, reason;
  * record(event).  The proxy dies with this process (parent-death signal)
  * and ends its connections on SIGTERM (proxy_stop). */
@@ -171,8 +174,10 @@ static int l_proxy_start(lua_State *L)
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	luaL_checktype(L, 4, LUA_TFUNCTION);
 	luaL_checktype(L, 5, LUA_TFUNCTION);
-	luaL_argcheck(L, fd >= 0 && fd < 1 << 30, 1, "not a descriptor");
+	luaL_argcheck(L, fd >= -1 && fd < 1 << 30, 1, "not a descriptor");
 	proxy_config_defaults(&c);
+	int receive = opt_int(L, 2, "receive_fd", -1, -1, 1 << 30);
+	luaL_argcheck(L, (fd >= 0) != (receive >= 0), 1, "a listening socket or receive_fd");
 	c.listen_fd = (int)fd;
 	c.max_conns = opt_int(L, 2, "max_conns", c.max_conns, 1, 4096);
 	c.header_ms = opt_int(L, 2, "header_ms", c.header_ms, 1, 1 << 30);
@@ -196,6 +201,14 @@ static int l_proxy_start(lua_State *L)
 	prctl(PR_SET_NAME, "nono-proxy");
 	/* out of the terminal's process group: its signals are the command's */
 	setpgid(0, 0);
+	if (receive >= 0) {
+		/* the socket the command's child makes in its own network
+		 * namespace; none if it never gets that far */
+		c.listen_fd = netns_receive_fd(receive);
+		close(receive);
+		if (c.listen_fd < 0)
+			_exit(0);
+	}
 	struct hooks_ctx ctx = { .L = L };
 	lua_pushvalue(L, 3);
 	ctx.decide = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -276,7 +289,32 @@ static int l_policy_add_port(lua_State *L)
 	return 1;
 }
 
+/* socketpair() -> a, b: a unix SOCK_SEQPACKET pair, close-on-exec. */
+static int l_socketpair(lua_State *L)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return fail(L, errno, "socketpair");
+	lua_pushinteger(L, sv[0]);
+	lua_pushinteger(L, sv[1]);
+	return 2;
+}
+
+/* plan:set_netns(port, send_fd): policy_set_netns. */
+static int l_policy_set_netns(lua_State *L)
+{
+	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.policy");
+	if (!*box)
+		return luaL_error(L, "nono.core: policy is closed");
+	lua_Integer port = luaL_checkinteger(L, 2), fd = luaL_checkinteger(L, 3);
+	luaL_argcheck(L, port > 0 && port <= 65535, 2, "not a port");
+	luaL_argcheck(L, fd > 2 && fd < 1 << 30, 3, "not a descriptor");
+	policy_set_netns(*box, (int)port, (int)fd);
+	return 0;
+}
+
 static const luaL_Reg funcs[] = {
+	{ "socketpair", l_socketpair },
 	{ "proxy_listen", l_proxy_listen },
 	{ "proxy_start", l_proxy_start },
 	{ "proxy_stop", l_proxy_stop },
@@ -300,6 +338,8 @@ void lproxy_open(lua_State *L)
 		lua_getfield(L, -1, "__index");
 		lua_pushcfunction(L, l_policy_add_port);
 		lua_setfield(L, -2, "add_port");
+		lua_pushcfunction(L, l_policy_set_netns);
+		lua_setfield(L, -2, "set_netns");
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);

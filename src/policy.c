@@ -22,6 +22,7 @@ struct nono_policy {
 	int session;
 	int private_mounts; /* a user+mount namespace even with no bind */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
+	int netns_fd, netns_port; /* policy_set_netns; -1 without */
 	int ruleset; /* -1 until the first rule */
 	char **ro_binds, **noexec_binds, **pins;
 	size_t nbinds, nnoexec, npins;
@@ -34,6 +35,7 @@ struct nono_policy *policy_new(uint64_t handled_fs)
 		p->handled_fs = handled_fs;
 		p->ruleset = -1;
 		p->inherit_fd = -1;
+		p->netns_fd = -1;
 	}
 	return p;
 }
@@ -225,6 +227,22 @@ size_t policy_pins(const struct nono_policy *p, char *const **paths)
 {
 	*paths = p->pins;
 	return p->npins;
+}
+
+int policy_set_netns(struct nono_policy *p, int port, int send_fd)
+{
+	if (port <= 0 || port > 65535 || send_fd < 0)
+		return -EINVAL;
+	p->netns_port = port;
+	p->netns_fd = send_fd;
+	p->private_mounts = 1;
+	return 0;
+}
+
+int policy_netns(const struct nono_policy *p, int *port)
+{
+	*port = p->netns_port;
+	return p->netns_fd;
 }
 
 void policy_free(struct nono_policy *p)

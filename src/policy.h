@@ -88,6 +88,15 @@ int policy_private_mounts(const struct nono_policy *p);
 int policy_set_inherit_fd(struct nono_policy *p, int fd);
 int policy_inherit_fd(const struct nono_policy *p);
 
+/* Give the command a network namespace of its own, holding only loopback,
+ * made in the private user namespace (which this turns on), where a
+ * socket listening on 127.0.0.1:`port` is made and sent over the unix
+ * socket `send_fd` (netns.c) before the command runs: the egress proxy
+ * serves it from outside.  The caller keeps `send_fd` open until the
+ * command has started.  0, or -EINVAL. */
+int policy_set_netns(struct nono_policy *p, int port, int send_fd);
+/* The fd given to policy_set_netns (its port in `*port`), or -1. */
+int policy_netns(const struct nono_policy *p, int *port);
 /* Close every fd the plan holds and free it.  NULL is fine. */
 void policy_free(struct nono_policy *p);
 

@@ -78,7 +78,7 @@ const char *proxy_address_class(const char *address)
 	unsigned char b[16];
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const unsigned char metadata[16] = { 0xfd, 0, 0, 0xec, 2, [15] = 0x54 };
+	static const unsigned char metadata[16] = { 0xfd, 0, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 };
 	static const unsigned char zero[16];
 
 	if (inet_pton(AF_INET, address, b) == 1)

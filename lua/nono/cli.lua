@@ -183,7 +183,8 @@ local OPTIONS = {
 local COMMANDS = {
   { "run", usage = "nono run [options] [--] COMMAND [ARGS...]", brief = "run COMMAND sandboxed" },
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
-  { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
+  { "why", usage = "nono why --path PATH [--op OP] | --host HOST[:PORT] [options]",
+    brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
@@ -385,9 +386,14 @@ directly in them cannot be created.  'nono run --dry-run' lists them all.
   @--allow-command@
   @--block-command@
 
-Network: TCP and UDP over IPv4/IPv6, unix sockets and netlink routing
-information are allowed; every other socket family, raw sockets, MPTCP and
-SCTP are refused.
+Network: open unless hosts are allowed (TCP and UDP over IPv4/IPv6, unix
+sockets and netlink routing information; every other socket family, raw
+sockets, MPTCP and SCTP are refused).  With --allow-host the command reaches
+only those hosts, through a proxy nono runs outside (HTTPS_PROXY and the
+like point at it); no UDP, no DNS inside, TCP connect to the proxy's port
+only (Landlock ABI 4+; below it nono refuses unless --best-effort).
+  @--allow-host@
+  @--net-open@
   @--net-block@
 
 Kernel:
@@ -509,16 +515,19 @@ nono-profile'.
 
 HELP.why = [[
 Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [--self | options]
+       nono why --host HOST[:PORT] [--json] [options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED
 or DENIED, the reason, the grant or protection responsible, and the flag
 that would change it.  The --profile, grant, --bypass, --allow-command,
---block-command, --net-block, --abi-min and --best-effort options are those
-of 'nono run' (see 'nono help run').
+--block-command, --net-block, --allow-host, --net-open, --abi-min and
+--best-effort options are those of 'nono run' (see 'nono help run').  With
+--host, whether the command may reach HOST[:PORT] (443 unless given).
 
   @--path@
   @--op@
+  @--host@
   @--json@
   @--self@
 
@@ -905,7 +914,12 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       local hosts = {}
       for _, h in ipairs(p.hosts) do hosts[#hosts + 1] = h.text end
       line("  network       allow-list: only through nono's proxy, to %s", table.concat(hosts, " "))
-      if #ll.handled_net > 0 then
+      if net.namespace(p) then
+        line("  network       own network namespace with loopback only: no interface of this machine "
+          .. "is reachable; the proxy's socket is made inside it and served from outside; Landlock allows "
+          .. "TCP connect to the proxy's port only, and no bind; UDP is refused (seccomp); the proxy also "
+          .. "asks for this session's token")
+      elseif #ll.handled_net > 0 then
         line("  network       FLOOR MODE, weaker: Landlock allows TCP connect to the proxy's port only, "
           .. "and no bind; its rules name ports, not addresses, so that port on any other host is "
           .. "reachable too; UDP is refused (seccomp); the proxy asks for this session's token, so "
@@ -1261,7 +1275,15 @@ local function run(args, i, shell)
   -- it just before the command.
   local proxy
   if net.mode(p) == "allow-list" then
-    local fd, port = core.proxy_listen(0)
+    -- Where namespaces work the socket is made in the command's own
+    -- network namespace (exec.c) and arrives over a socket pair.
+    local fd, port, send
+    if net.namespace(p) then
+      send, fd = core.socketpair()
+      port = net.NAMESPACE_PORT
+    else
+      fd, port = core.proxy_listen(0)
+    end
     local token, tmsg = fd and core.random_hex(16)
     if not fd or not token then
       say("cannot start the proxy: %s", fd and tmsg or port)
@@ -1269,8 +1291,8 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
     p.proxy_port = port
-    proxy = { fd = fd, auth = "Basic " .. net.base64("nono:" .. token), hosts = p.hosts,
-      verbose = opts.verbose }
+    proxy = { fd = not send and fd or nil, receive_fd = send and fd or nil, send_fd = send, port = port,
+      auth = "Basic " .. net.base64("nono:" .. token), hosts = p.hosts, verbose = opts.verbose }
     local names = {}
     for _, name in ipairs(net.variables) do names[name] = true end
     for j = #environ, 1, -1 do
@@ -1285,6 +1307,7 @@ local function run(args, i, shell)
   local sealed
   if plan then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
+    if proxy and proxy.send_fd then plan:set_netns(proxy.port, proxy.send_fd) end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
     p:start_clock(core.time_ms() / 1000)
@@ -1378,7 +1401,7 @@ local function why(args, i)
   if #opts.command > 0 then
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
-  if not opts.path and not opts.host then return usage_error("why", "--path PATH or --host HOST is required") end
+  if not opts.path and not opts.host then return usage_error("why", "--path PATH is required (or --host HOST)") end
   if opts.path and opts.host then return usage_error("why", "ask about --path or --host, not both") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
       or opts.keep_dirs or opts.accept_links) then

@@ -303,6 +303,16 @@ function M.environment(url)
   return out
 end
 
+--- The proxy's port in the command's own network namespace (nothing else
+-- listens there).
+M.NAMESPACE_PORT = 3128
+
+--- Whether the allow-list of `p` gets a network namespace of its own:
+-- where the user namespace's every step works (the probe).
+function M.namespace(p)
+  return M.mode(p) == "allow-list" and p:binds_available(p.cwd) == true
+end
+
 --- Names of the environment variables M.environment sets.
 M.variables = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
   "NO_PROXY", "no_proxy" }

@@ -102,6 +102,35 @@ for _, user in ipairs(H.users) do
       assert.equal("ok", (out:gsub("%s+$", "")))
     end)
 
+    it("where namespaces work, leaves the command loopback only: no interface of the machine, even on "
+      .. "the proxy's port; on the floor that port on any host is reachable (row 32)", function()
+      if not H.ready(user) then return end
+      local ip = H.sh("hostname -I 2>/dev/null"):match("(%d+%.%d+%.%d+%.%d+)")
+      if not ip or ip:match("^127%.") then
+        pending("this machine has no IPv4 address but loopback to try")
+        return
+      end
+      local script = "cat /proc/net/dev; p=${HTTP_PROXY##*:}; echo port=$p; " .. H.q(w.attempt)
+        .. " connect-tcp " .. ip .. " \"$p\"; true"
+      local out, err, code = run({ allow(up) }, { "sh", "-c", script })
+      assert.equal(0, code, err)
+      local port = out:match("port=(%d+)")
+      local answer = out:match("([%u%l]+)%s*$")
+      local _, dry = H.nono(w, user, { "run", "-v", "--allow-host", "x.example", "--", "true" })
+      if dry:find("own network namespace with loopback only", 1, true) then
+        assert.not_matches("eth%d", out)
+        assert.matches("lo:", out, 1, true)
+        assert.equal("ENETUNREACH", answer)
+      else
+        -- the floor: Landlock's port rule names no address (the residual)
+        assert.matches("FLOOR MODE, weaker", dry, 1, true)
+        assert.equal("ECONNREFUSED", answer)
+      end
+      -- control: outside, the machine's address is reached (nothing listens there)
+      out = H.sh(H.as(user, H.q(w.attempt) .. " connect-tcp " .. ip .. " " .. port))
+      assert.equal("ECONNREFUSED", (out:gsub("%s+$", "")))
+    end)
+
     it("is no proxy for a client without the session's token (row 35)", function()
       if not H.ready(user) then return end
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
@@ -219,7 +248,7 @@ for _, user in ipairs(H.users) do
       if not H.ready(user) then return end
       local out = H.nono(w, user, { "run", "--dry-run", "--allow-host", "api.example.com", "--", "true" })
       assert.matches("network       allow-list: only through nono's proxy, to api.example.com", out, 1, true)
-      assert.matches("FLOOR MODE, weaker", out, 1, true)
+      assert.matches(H.floor and "FLOOR MODE, weaker" or "own network namespace with loopback only", out, 1, true)
       assert.matches("sockets       unix; IPv4/IPv6 stream (TCP); netlink route; no UDP", out, 1, true)
       out = H.nono(w, user, { "run", "--dry-run", "--", "true" })
       assert.matches("network       open", out, 1, true)

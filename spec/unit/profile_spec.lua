@@ -321,7 +321,7 @@ describe("nono.profile", function()
         },
         absent = {},
         bypass = { { path = "~/.bashrc", source = s .. "8" } },
-        net = { block = true },
+        net = { block = true, hosts = {} },
         commands = { allow = { "rm" }, block = { "curl" } },
         env = { set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } },
         abi_min = 4, on_expire = "report", extends = {},
@@ -454,7 +454,7 @@ describe("nono.profile", function()
         { spec.grants[1].source, spec.grants[2].source, spec.grants[3].source })
       assert.same({ allow = { "curl" }, block = { "wget", "rm" } }, spec.commands)
       assert.same({ set = { X = "b", Y = "a" }, keep = { "D" }, drop = { "K" } }, spec.env)
-      assert.same({ block = false }, spec.net)
+      assert.same({ block = false, hosts = {} }, spec.net)
       assert.equal(5, spec.abi_min)
       assert.equal("report", spec.on_expire)
     end)
