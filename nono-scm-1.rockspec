@@ -15,7 +15,9 @@ build = {
   type = "builtin",
   modules = {
     ["nono.core"] = {
-      sources = { "src/lnono.c", "src/lproxy.c", "src/proxy.c", "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
+      sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
+                  "src/lproxy.c", "src/proxy.c",
+                  "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/netns.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },

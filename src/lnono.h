@@ -1,5 +1,12 @@
 /* lnono.c — the `nono.core` Lua module: small raw primitives over
- * landlock.c, policy.c and exec.c.  The friendly API is Lua (lua/nono/). */
+ * landlock.c, policy.c and exec.c.  The friendly API is Lua (lua/nono/).
+ *
+ * The module is built from one file per concern: lnono.c (the module
+ * table, kernel facts, small process facts), lnono_plan.c (the plan and
+ * session userdata), lnono_fs.c (files, directories, the sealed policy,
+ * the audit log) and lnono_proc.c (profiles run under a budget or in a
+ * child, the supervisor's primitives).  Each adds its functions to the
+ * module table with its lnono_open_* below. */
 #ifndef NONO_LNONO_H
 #define NONO_LNONO_H
 
@@ -12,5 +19,17 @@
 /* Push the module table.  Used by the host's preload and by
  * `require "nono.core"` from a Lua interpreter. */
 NONO_EXPORT int luaopen_nono_core(lua_State *L);
+
+/* Bindings follow one shape: check arguments, call the C function, map a
+ * negative errno to `nil, message, errno` (this function, with `err`
+ * positive; "what: message" when `what` is not NULL).  Returns 3.  Misuse
+ * (wrong argument types, a closed plan) raises instead. */
+int lnono_push_error(lua_State *L, int err, const char *what);
+
+/* Add a concern's functions to the module table on top of the stack (and
+ * register its metatables). */
+void lnono_open_plan(lua_State *L);
+void lnono_open_fs(lua_State *L);
+void lnono_open_proc(lua_State *L);
 
 #endif

@@ -4,6 +4,7 @@
 #include "lproxy.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,26 @@ static int fail(lua_State *L, int err, const char *what)
 	lua_pushfstring(L, "%s: %s", what, strerror(err));
 	lua_pushinteger(L, err);
 	return 3;
+}
+
+/* A listening socket on 127.0.0.1, port `port` (0: any free one), with
+ * its port in `*bound`: the fd (close-on-exec), or -errno. */
+static int proxy_listen(int port, int *bound)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	*bound = ntohs(a.sin_port);
+	return fd;
 }
 
 /* proxy_listen([port]) -> fd, port: a listening socket on 127.0.0.1. */
@@ -276,7 +297,7 @@ static int l_random_hex(lua_State *L)
 /* plan:add_port(port, access) -> true, or nil, message, errno. */
 static int l_policy_add_port(lua_State *L)
 {
-	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.policy");
+	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.plan");
 	if (!*box)
 		return luaL_error(L, "nono.core: policy is closed");
 	lua_Integer port = luaL_checkinteger(L, 2);
@@ -303,7 +324,7 @@ static int l_socketpair(lua_State *L)
 /* plan:set_netns(port, send_fd): policy_set_netns. */
 static int l_policy_set_netns(lua_State *L)
 {
-	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.policy");
+	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.plan");
 	if (!*box)
 		return luaL_error(L, "nono.core: policy is closed");
 	lua_Integer port = luaL_checkinteger(L, 2), fd = luaL_checkinteger(L, 3);
@@ -333,7 +354,7 @@ void lproxy_open(lua_State *L)
 		lua_setfield(L, -2, "net_proxy");
 	}
 	lua_pop(L, 1);
-	luaL_getmetatable(L, "nono.core.policy");
+	luaL_getmetatable(L, "nono.core.plan");
 	if (lua_istable(L, -1)) {
 		lua_getfield(L, -1, "__index");
 		lua_pushcfunction(L, l_policy_add_port);

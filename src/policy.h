@@ -28,6 +28,21 @@ struct nono_policy *policy_new(uint64_t handled_fs);
 int policy_add_path(struct nono_policy *p, const char *canonical_path,
 		    uint64_t access);
 
+/* policy_add_path(canonical_dir + "/" + names[i], masks[i]) for each
+ * i < n, in order, with the same checks, for the entries of one directory
+ * (a narrowed /usr/bin is about 1,000 rules at every start): the directory
+ * is opened once without following symlinks (one swapped in since it was
+ * listed is refused: -ELOOP), and each entry beneath that descriptor, also
+ * without following one; the entry's type is checked only where its
+ * rights need a directory.  With `skip_missing`, an entry gone since the
+ * listing (ENOENT), or the whole directory gone, gets no rule: there is
+ * nothing left to grant.  Returns 0, or the errors of policy_add_path
+ * (-EINVAL also for a name that is empty, ".", ".." or holds a '/'), with
+ * *failed the index of the entry that failed (0 when the directory did). */
+int policy_add_entries(struct nono_policy *p, const char *canonical_dir,
+		       const char *const *names, const uint64_t *masks,
+		       size_t n, int skip_missing, size_t *failed);
+
 uint64_t policy_handled_fs(const struct nono_policy *p);
 
 /* Network rights the ruleset handles (Landlock ABI 4: TCP bind and

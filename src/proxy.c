@@ -29,24 +29,6 @@ void proxy_config_defaults(struct proxy_config *c)
 	c->connect_ms = 10000;
 }
 
-int proxy_listen(int port, int *bound)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
-	*bound = ntohs(a.sin_port);
-	return fd;
-}
-
 static const char *class_v4(const unsigned char *b)
 {
 	uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];

@@ -91,8 +91,4 @@ int proxy_serve(const struct proxy_config *c, const struct proxy_hooks *h);
  * inside.  NULL when `address` is not a numeric address. */
 const char *proxy_address_class(const char *address);
 
-/* A listening socket on 127.0.0.1, port `port` (0: any free one), with
- * its port in `*bound`: the fd (close-on-exec), or -errno. */
-int proxy_listen(int port, int *bound);
-
 #endif

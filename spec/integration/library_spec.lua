@@ -272,7 +272,7 @@ describe("apply #landlock", function()
     if not H.ready("root") then return end
     if not H.is_root then pending("needs root") return end
     if not (nono.core.apply_flags and nono.core.apply_flags.keep_caps) then
-      error("nono.core's plan:apply takes no flags (src/lnono.c)")
+      error("nono.core's plan:apply takes no flags (src/lnono_plan.c)")
       return
     end
     local out, err, code = program(w, "root", [[

@@ -1,0 +1,394 @@
+/* Files and directories for the Lua side: resolving and listing paths
+ * (the start-up fast paths), the supervisor's held directories, the sealed
+ * policy the command can read back, and the audit log. */
+#define _GNU_SOURCE
+#include "lnono.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+
+static int l_realpath(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	char *real = realpath(path, NULL);
+	if (!real)
+		return lnono_push_error(L, errno, path);
+	lua_pushstring(L, real);
+	free(real);
+	return 1;
+}
+
+/* -- start-up fast paths: listing and adding the entries of a narrowed
+ * directory (docs/benchmarks.md).  The default blocklist narrows /usr/bin
+ * and /usr/sbin entry by entry: about 1,000 rules at every start. -- */
+
+/* Sort keys of core.list_dir: the name after the kind byte, compared as
+ * Lua compares strings (strcoll), so the order is the one table.sort gave;
+ * strcmp where the collation is "C" (the host never sets a locale), which
+ * orders the same and is faster. */
+static int list_dir_coll(const void *a, const void *b)
+{
+	return strcoll(*(const char *const *)a + 1, *(const char *const *)b + 1);
+}
+
+static int list_dir_bytes(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a + 1, *(const char *const *)b + 1);
+}
+
+/* core.list_dir(dir [, skip_links]) -> names, kinds, or nil, msg, errno.
+ * names: the entries of `dir` but "." and "..", sorted as table.sort sorts
+ * strings; kinds[i]: "directory", "link", "file" or "other", from
+ * readdir's d_type (lstat only where the file system leaves it unknown):
+ * narrowing lists large directories (/usr/bin, a home), where a stat, a
+ * table keyed by name and a sort in Lua per entry were most of the cost.
+ * With `skip_links`, symlinks are left out (narrowing gives them no rule). */
+static int l_list_dir(lua_State *L)
+{
+	static const char *const kind_names[] = { "directory", "link", "file", "other" };
+	const char *path = luaL_checkstring(L, 1);
+	int skip_links = lua_toboolean(L, 2);
+	luaL_Buffer b;
+	struct dirent *e;
+	size_t n = 0;
+	int err;
+
+	lua_settop(L, 1);
+	DIR *d = opendir(path);
+	if (!d)
+		return lnono_push_error(L, errno, path);
+	/* One record per entry: a kind byte, the name, a NUL. */
+	luaL_buffinit(L, &b);
+	errno = 0;
+	while ((e = readdir(d))) {
+		unsigned char type = e->d_type;
+		char kind;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				errno = 0;
+				continue; /* gone since readdir */
+			}
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
+				: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
+		kind = type == DT_DIR ? 0 : type == DT_LNK ? 1 : type == DT_REG ? 2 : 3;
+		if (kind == 1 && skip_links) {
+			errno = 0;
+			continue;
+		}
+		luaL_addchar(&b, kind);
+		luaL_addstring(&b, e->d_name);
+		luaL_addchar(&b, '\0');
+		n++;
+		errno = 0;
+	}
+	err = errno;
+	closedir(d);
+	luaL_pushresult(&b);                               /* dir blob */
+	if (err)
+		return lnono_push_error(L, err, path);
+	luaL_argcheck(L, n < INT_MAX, 1, "too many entries");
+
+	size_t len;
+	const char *blob = lua_tolstring(L, 2, &len);
+	const char **rec = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*rec), 0); /* dir blob rec */
+	for (size_t i = 0, off = 0; i < n; i++) {
+		rec[i] = blob + off;
+		off += strlen(blob + off + 1) + 2;
+	}
+	const char *coll = setlocale(LC_COLLATE, NULL);
+	int bytes = !coll || strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0;
+	qsort(rec, n, sizeof(*rec), bytes ? list_dir_bytes : list_dir_coll);
+	for (int k = 0; k < 4; k++)
+		lua_pushstring(L, kind_names[k]);          /* dir blob rec k1..k4 */
+	lua_createtable(L, (int)n, 0);                     /* ... names */
+	lua_createtable(L, (int)n, 0);                     /* ... names kinds */
+	for (size_t i = 0; i < n; i++) {
+		lua_pushstring(L, rec[i] + 1);
+		lua_rawseti(L, -3, (lua_Integer)i + 1);
+		lua_pushvalue(L, 4 + rec[i][0]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 2;
+}
+
+/* Whether `path` is absolute and lexically clean: no empty, "." or ".."
+ * component and no trailing '/' ("/" itself is clean).  Such a path that
+ * holds no symlink is its own canonical form. */
+static int path_is_clean(const char *path)
+{
+	if (path[0] != '/')
+		return 0;
+	if (path[1] == '\0')
+		return 1;
+	for (const char *c = path; *c; ) {
+		const char *next = strchr(c + 1, '/');
+		size_t len = next ? (size_t)(next - c - 1) : strlen(c + 1);
+		if (len == 0 || (len == 1 && c[1] == '.') || (len == 2 && c[1] == '.' && c[2] == '.'))
+			return 0;
+		if (!next)
+			break;
+		c = next;
+	}
+	return 1;
+}
+
+static const char *kind_of(mode_t mode)
+{
+	return S_ISDIR(mode) ? "directory" : S_ISREG(mode) ? "file" : "other";
+}
+
+/* core.resolve(path) -> canonical, kind, or nil, msg, errno: what
+ * core.realpath(path) and then a stat of the result answered ("path:
+ * error" as the message), kind being "directory", "file" or "other".
+ * realpath(3) reads every component as a link, one system call each; a
+ * clean absolute path is first opened with RESOLVE_NO_SYMLINKS (O_PATH:
+ * nothing is read, no device opened): if that succeeds no component is a
+ * symlink and the path is its own canonical form, and if it fails for
+ * another reason than a symlink (ELOOP) realpath would fail the same way
+ * (ENOENT, ENOTDIR, EACCES).  Anything else goes to realpath(3). */
+static int l_resolve(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+
+	if (path_is_clean(path)) {
+		int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd >= 0) {
+			int rc = fstat(fd, &st), err = errno;
+			close(fd);
+			if (rc < 0)
+				return lnono_push_error(L, err, path);
+			lua_pushvalue(L, 1);
+			lua_pushstring(L, kind_of(st.st_mode));
+			return 2;
+		}
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+			return lnono_push_error(L, errno, path);
+	}
+	char *real = realpath(path, NULL);
+	if (!real)
+		return lnono_push_error(L, errno, path);
+	lua_pushstring(L, real);
+	free(real);
+	lua_pushstring(L, stat(lua_tostring(L, -1), &st) == 0 ? kind_of(st.st_mode) : "other");
+	return 2;
+}
+
+/* core.chmod(path, mode) -> true, or nil, message, errno.  The supervisor
+ * restores a guarded file's mode with it (guard.lua). */
+static int l_chmod(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	lua_Integer mode = luaL_checkinteger(L, 2);
+	if (chmod(path, (mode_t)(mode & 07777)) < 0)
+		return lnono_push_error(L, errno, path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.hold_dir(path) -> fd, or nil, message, errno: an O_PATH descriptor
+ * on a directory, so that the supervisor can find it again wherever the
+ * session moved it (guard.lua); core.held_path(fd) -> where it is now (or
+ * nil when it was removed); core.close_fd(fd). */
+static int l_hold_dir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lnono_push_error(L, errno, path);
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+static int l_held_path(lua_State *L)
+{
+	char link[64], target[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)luaL_checkinteger(L, 1));
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return lnono_push_error(L, errno, link);
+	target[n] = '\0';
+	/* the kernel's mark for a removed directory */
+	if (n > 10 && strcmp(target + n - 10, " (deleted)") == 0)
+		return 0;
+	lua_pushlstring(L, target, (size_t)n);
+	return 1;
+}
+
+static int l_close_fd(lua_State *L)
+{
+	close((int)luaL_checkinteger(L, 1));
+	return 0;
+}
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* core.sealed_memfd(text) -> fd: a memory file holding `text` that nobody,
+ * not even its creator, can change again (every seal set). */
+static int l_sealed_memfd(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return lnono_push_error(L, errno, "memfd_create");
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			close(fd);
+			return lnono_push_error(L, err, "write");
+		}
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0) {
+		int err = errno;
+		close(fd);
+		return lnono_push_error(L, err, "sealing");
+	}
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+/* core.read_sealed(fd) -> text, or nil, msg, errno when `fd` is not a
+ * memory file sealed as sealed_memfd leaves it. */
+static int l_read_sealed(lua_State *L)
+{
+	lua_Integer fd = luaL_checkinteger(L, 1);
+	luaL_Buffer b;
+	char chunk[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1, "expected a descriptor");
+	int seals = fcntl((int)fd, F_GET_SEALS);
+	if (seals < 0)
+		return lnono_push_error(L, errno, "not a sealed policy");
+	if ((seals & SEALS) != SEALS)
+		return lnono_push_error(L, EPERM, "not a sealed policy");
+	luaL_buffinit(L, &b);
+	while ((n = pread((int)fd, chunk, sizeof(chunk), off)) > 0) {
+		luaL_addlstring(&b, chunk, (size_t)n);
+		off += n;
+	}
+	if (n < 0)
+		return lnono_push_error(L, errno, "read");
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* core.log_open(path) -> fd: append-only, created 0600 if missing, not
+ * through a symlink, closed on exec. */
+static int l_log_open(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+				    O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return lnono_push_error(L, errno, path);
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+/* core.log_write(fd, line): the line whole, or nothing.  One write(2),
+ * so that concurrent appends do not interleave within a line; if it is
+ * short (a full disk), the rest is tried, and if that fails the file is
+ * cut back to where the line began: a partial line would have the next
+ * one glued to it.  (A line another process appended after ours in that
+ * instant is cut with it; on a full disk its write fails as ours did.)
+ * Fails with the errno of the write that failed. */
+static int l_log_write(lua_State *L)
+{
+	lua_Integer fd = luaL_checkinteger(L, 1);
+	size_t len, done = 0;
+	const char *line = luaL_checklstring(L, 2, &len);
+	off_t start = -1;
+	int err = 0;
+
+	while (done < len) {
+		ssize_t n = write((int)fd, line + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : ENOSPC;
+			break;
+		}
+		/* O_APPEND left the offset at the end of what was written */
+		if (done == 0 && (size_t)n < len)
+			start = lseek((int)fd, 0, SEEK_CUR) - n;
+		done += (size_t)n;
+	}
+	if (!err) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (done > 0) {
+		if (start < 0 || ftruncate((int)fd, start) < 0) {
+			lua_pushnil(L);
+			lua_pushfstring(L, "write: %s; the part of the line written could not be "
+					"taken back (%s)", strerror(err),
+					strerror(start < 0 ? EINVAL : errno));
+			lua_pushinteger(L, err);
+			return 3;
+		}
+	}
+	return lnono_push_error(L, err, "write");
+}
+
+/* core.log_close(fd): fsync, then close. */
+static int l_log_close(lua_State *L)
+{
+	int fd = (int)luaL_checkinteger(L, 1);
+	int err = fsync(fd) < 0 ? errno : 0;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (err)
+		return lnono_push_error(L, err, "closing the log");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static const luaL_Reg fs_funcs[] = {
+	{ "realpath", l_realpath },
+	{ "list_dir", l_list_dir },
+	{ "resolve", l_resolve },
+	{ "chmod", l_chmod },
+	{ "hold_dir", l_hold_dir },
+	{ "held_path", l_held_path },
+	{ "close_fd", l_close_fd },
+	{ "sealed_memfd", l_sealed_memfd },
+	{ "read_sealed", l_read_sealed },
+	{ "log_open", l_log_open },
+	{ "log_write", l_log_write },
+	{ "log_close", l_log_close },
+	{ NULL, NULL },
+};
+
+void lnono_open_fs(lua_State *L)
+{
+	luaL_setfuncs(L, fs_funcs, 0);
+}
