@@ -16,7 +16,7 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
-                  "src/lproxy.c", "src/proxy.c",
+                  "src/lproxy.c", "src/proxy.c", "src/proxy_addr.c",
                   "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
                   "src/seccomp.c", "src/ns.c", "src/netns.c", "src/supervisor.c", "src/api.c" },
       incdirs = { "src" },

@@ -11,6 +11,14 @@ description "Claude Code (claude): the project, ~/.claude and ~/.claude.json; it
 
 extends { "base", "node" }
 
+-- The network: the model API (api.anthropic.com: messages, and the API key
+-- a console login creates) and the login's token exchange
+-- (platform.claude.com/v1/oauth/token), as the 2.1.x binary names them;
+-- the authorize pages open in the user's browser, outside.  Everything
+-- else (telemetry, WebFetch, MCP servers, package registries) is refused
+-- unless added: --allow-host, or --net-open.
+allow_host("api.anthropic.com", "platform.claude.com")
+
 local config_dir = getenv("CLAUDE_CONFIG_DIR")
 local state_file
 if config_dir == nil or config_dir == "" then

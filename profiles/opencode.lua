@@ -11,6 +11,13 @@ description "opencode: the project and its XDG directories; its config, plugins 
 
 extends { "base", "node" }
 
+-- The network: opencode talks to whichever model provider it is set up
+-- for, so the common providers' APIs (@model-apis), and its own services:
+-- opencode.ai (Zen, sharing) and models.dev (the model catalogue it
+-- fetches).  Everything else is refused unless added (--allow-host, or
+-- --net-open).
+allow_host("@model-apis", "opencode.ai", "api.opencode.ai", "models.dev")
+
 local config = xdg.config("opencode")
 allow(config, { create = true })
 allow(xdg.data("opencode"), { create = true })

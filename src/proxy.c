@@ -29,66 +29,6 @@ void proxy_config_defaults(struct proxy_config *c)
 	c->connect_ms = 10000;
 }
 
-static const char *class_v4(const unsigned char *b)
-{
-	uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-#define IN(net, bits) ((a >> (32 - (bits))) == ((uint32_t)(net) >> (32 - (bits))))
-	if (a == 0xa9fea9feU) /* 169.254.169.254: cloud instance metadata */
-		return "metadata";
-	if (a == 0)
-		return "unspecified";
-	if (IN(0x7f000000, 8))
-		return "loopback";
-	if (IN(0x0a000000, 8) || IN(0xac100000, 12) || IN(0xc0a80000, 16))
-		return "private";
-	if (IN(0xa9fe0000, 16))
-		return "link-local";
-	if (IN(0x64400000, 10))
-		return "cgnat";
-	if (IN(0xe0000000, 4))
-		return "multicast";
-	if (IN(0x00000000, 8) || IN(0xf0000000, 4) || IN(0xc0000000, 24) ||
-	    IN(0xc0000200, 24) || IN(0xc6336400, 24) || IN(0xcb007100, 24) ||
-	    IN(0xc6120000, 15))
-		return "reserved";
-	return "public";
-#undef IN
-}
-
-const char *proxy_address_class(const char *address)
-{
-	unsigned char b[16];
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const unsigned char metadata[16] = { 0xfd, 0, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 };
-	static const unsigned char zero[16];
-
-	if (inet_pton(AF_INET, address, b) == 1)
-		return class_v4(b);
-	if (inet_pton(AF_INET6, address, b) != 1)
-		return NULL;
-	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12))
-		return class_v4(b + 12);
-	/* ::a.b.c.d (deprecated IPv4-compatible) reaches the IPv4 too */
-	if (!memcmp(b, zero, 12) && (b[12] | b[13] | b[14] | b[15]) && memcmp(b + 12, "\0\0\0\1", 4))
-		return class_v4(b + 12);
-	if (!memcmp(b, metadata, 16))
-		return "metadata";
-	if (!memcmp(b, zero, 16))
-		return "unspecified";
-	if (!memcmp(b, zero, 15) && b[15] == 1)
-		return "loopback";
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return "link-local";
-	if ((b[0] & 0xfe) == 0xfc)
-		return "unique-local";
-	if (b[0] == 0xff)
-		return "multicast";
-	if ((b[0] & 0xe0) != 0x20 || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8))
-		return "reserved"; /* outside global unicast, or documentation */
-	return "public";
-}
-
 static long now_ms(void)
 {
 	struct timespec t;
@@ -169,6 +109,7 @@ struct request {
 	char *host;      /* Host's value */
 	char *auth;      /* Proxy-Authorization's value */
 	int hosts, lengths, chunked;
+	uint64_t length; /* Content-Length's value, or 0 */
 	char *lines[128]; /* the other header lines, to forward */
 	int nlines;
 };
@@ -245,11 +186,20 @@ static const char *parse_request(char *h, size_t len, struct request *r)
 			r->hosts++;
 		} else if (nlen == 19 && !strncasecmp(line, "Proxy-Authorization", 19)) {
 			r->auth = value;
-		} else if (nlen == 16 && !strncasecmp(line, "Proxy-Connection", 16)) {
-			/* hop by hop: dropped */
+		} else if ((nlen == 16 && !strncasecmp(line, "Proxy-Connection", 16)) ||
+			   (nlen == 10 && !strncasecmp(line, "Connection", 10)) ||
+			   (nlen == 10 && !strncasecmp(line, "Keep-Alive", 10))) {
+			/* hop by hop: dropped (plain HTTP says close) */
 		} else {
-			if (nlen == 14 && !strncasecmp(line, "Content-Length", 14))
+			if (nlen == 14 && !strncasecmp(line, "Content-Length", 14)) {
+				char *end;
 				r->lengths++;
+				errno = 0;
+				r->length = strtoull(value, &end, 10);
+				if (*value < '0' || *value > '9' || *end || errno ||
+				    r->length > (1ULL << 53))
+					return "a malformed Content-Length";
+			}
 			if (nlen == 17 && !strncasecmp(line, "Transfer-Encoding", 17))
 				r->chunked++;
 			if (r->nlines == (int)(sizeof(r->lines) / sizeof(r->lines[0])))
@@ -332,22 +282,27 @@ static int connect_upstream(const struct proxy_config *c, const struct proxy_hoo
 }
 
 /* Pump bytes both ways until both sides are done or nothing moved for
- * idle_ms.  Each direction has one bounded buffer: a reader that does not
- * read stops the writer (no growth). */
+ * idle_ms; from `a` to `b` at most `limit` bytes (`pre` first), then
+ * nothing more is read from `a`.  Each direction has one bounded buffer: a
+ * reader that does not read stops the writer (no growth). */
 static void pump(const struct proxy_config *c, int a, int b, const char *pre, size_t npre,
-		 uint64_t *out, uint64_t *in)
+		 uint64_t limit, uint64_t *out, uint64_t *in)
 {
 	struct side {
 		int from, to, eof;
 		size_t len, off;
-		uint64_t *count;
+		uint64_t *count, left;
 		char buf[PUMP_BUF];
 	};
 	static struct side s[2];
-	s[0] = (struct side){ .from = a, .to = b, .count = out };
-	s[1] = (struct side){ .from = b, .to = a, .count = in };
+	s[0] = (struct side){ .from = a, .to = b, .count = out, .left = limit };
+	s[1] = (struct side){ .from = b, .to = a, .count = in, .left = UINT64_MAX };
+	if (npre > limit)
+		npre = (size_t)limit;
 	memcpy(s[0].buf, pre, npre);
 	s[0].len = npre;
+	s[0].left -= npre;
+	s[0].eof = s[0].left == 0;
 	for (;;) {
 		struct pollfd pf[4];
 		int np = 0, idx[4];
@@ -386,7 +341,8 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 						shutdown(d->to, SHUT_WR);
 				}
 			} else {
-				ssize_t k2 = recv(d->from, d->buf, sizeof(d->buf), 0);
+				size_t want = d->left < sizeof(d->buf) ? (size_t)d->left : sizeof(d->buf);
+				ssize_t k2 = recv(d->from, d->buf, want, 0);
 				if (k2 < 0 && (errno == EAGAIN || errno == EINTR))
 					continue;
 				if (k2 <= 0) {
@@ -397,6 +353,9 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 					continue;
 				}
 				d->len = (size_t)k2;
+				d->left -= (uint64_t)k2;
+				/* the request's end: what follows is not forwarded */
+				d->eof = d->left == 0;
 			}
 		}
 		if (s[0].eof && s[1].eof && !s[0].len && !s[1].len)
@@ -489,13 +448,21 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 	 * inside a CONNECT reaches the allowed host, not us) */
 	const char *rest = head + len;
 	size_t nrest = got - (size_t)len;
+	/* plain HTTP: the body its length says, and no byte more, so that no
+	 * second request reaches the server unjudged (a chunked body is
+	 * passed on as it comes: the residual, row 33) */
+	uint64_t body = UINT64_MAX;
+	if (!ask.connect && !r.chunked)
+		body = r.length;
 	if (ask.connect) {
 		if (send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\n", 39) < 0)
 			goto out;
 	} else {
-		/* origin form to the server; the proxy's own headers stay here */
+		/* origin form to the server; the proxy's own headers stay here.
+		 * One request a connection: the server is told to close, so a
+		 * client sends its next request, judged, on a new one. */
 		static char fwd[PROXY_HEADER_MAX + 256];
-		int n = snprintf(fwd, sizeof(fwd), "%s %s%s %s\r\nHost: %s\r\n", r.method,
+		int n = snprintf(fwd, sizeof(fwd), "%s %s%s %s\r\nHost: %s\r\nConnection: close\r\n", r.method,
 				 *path == '/' ? "" : "/", path, r.version,
 				 r.host ? r.host : authority);
 		for (int i = 0; i < r.nlines && n > 0 && (size_t)n < sizeof(fwd); i++)
@@ -507,7 +474,7 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 			goto out;
 		ev.bytes_out += (uint64_t)n + 2;
 	}
-	pump(c, fd, up, rest, nrest, &ev.bytes_out, &ev.bytes_in);
+	pump(c, fd, up, rest, nrest, body, &ev.bytes_out, &ev.bytes_in);
 out:
 	close(up);
 	h->record(h->ctx, &ev);

@@ -37,6 +37,9 @@ M.groups = {
   gitlab = { "gitlab.com", "registry.gitlab.com" },
   bitbucket = { "bitbucket.org", "api.bitbucket.org" },
 }
+-- The model APIs multi-provider agents (opencode, OpenClaw) talk to.
+M.groups["model-apis"] = { "api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com",
+  "openrouter.ai", "api.mistral.ai", "api.groq.com", "api.deepseek.com", "api.x.ai" }
 M.groups["package-registries"] = { "@npm", "@pypi", "@crates", "@golang", "@rubygems" }
 M.groups["git-hosting"] = { "@github", "@gitlab", "@bitbucket" }
 

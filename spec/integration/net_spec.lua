@@ -187,6 +187,17 @@ for _, user in ipairs(H.users) do
       assert.matches("upstream saw: GET /ok?q HTTP/1.1 | Host: " .. allow(up), out, 1, true)
     end)
 
+    it("passes plain HTTP one request a connection: its body and no byte more (row 33)", function()
+      if not H.ready(user) then return end
+      local a = allow(up)
+      local out = raw({ a }, "POST http://" .. a .. "/one HTTP/1.1\\r\\nHost: " .. a .. "\\r\\nContent-Length: 4\\r\\n{AUTH}"
+        .. "\\r\\nbodyGET http://" .. a .. "/two HTTP/1.1\\r\\nHost: " .. a .. "\\r\\n\\r\\n")
+      assert.matches("upstream saw: POST /one HTTP/1.1", out, 1, true)
+      assert.equal("upstream saw: POST /one HTTP/1.1 | Host: " .. a .. " | body: body\n", seen(up))
+      assert.matches("^HTTP/1.1 400", raw({ a }, "POST http://" .. a .. "/ HTTP/1.1\\r\\nHost: " .. a
+        .. "\\r\\nContent-Length: 0x10\\r\\n{AUTH}\\r\\n"))
+    end)
+
     it("reads a CONNECT inside a CONNECT as tunnel data for the allowed host, never as its own "
       .. "(row 33)", function()
       if not H.ready(user) then return end
