@@ -1,5 +1,5 @@
 --- Shell completion scripts for bash, zsh and fish, made from the command
--- line's own tables (cli.lua's OPTIONS and COMMANDS, handed over as
+-- line's own tables (nono.options' OPTIONS and COMMANDS, handed over as
 -- `spec`), so that a new option completes the day it exists.
 --
 -- spec = {

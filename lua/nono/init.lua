@@ -80,7 +80,7 @@ end
 -- build its own model from the same changes (see Policy:apply).
 local function change(self, step)
   local st = states[self]
-  st.model.resolved = false
+  st.model:invalidate()
   local ok, msg = step(st.model)
   if not ok then return nil, msg end
   st.journal[#st.journal + 1] = step

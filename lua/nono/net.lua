@@ -316,6 +316,34 @@ function M.namespace(p)
   return M.mode(p) == "allow-list" and p:binds_available(p.cwd) == true
 end
 
+--- The report's `network` lines for a policy that is not --net-block
+-- (`ll`: the report's landlock table).
+function M.report_lines(p, ll)
+  if M.mode(p) ~= "allow-list" then
+    return { string.format("open (%s)", p.net_open and "--net-open"
+      or "--allow-host allows hosts one by one; --net-block closes it") }
+  end
+  local hosts = {}
+  for _, h in ipairs(p.hosts) do hosts[#hosts + 1] = h.text end
+  local out = { "allow-list: only through nono's proxy, to " .. table.concat(hosts, " ") }
+  if M.namespace(p) then
+    out[2] = "own network namespace with loopback only: no interface of this machine is reachable; the "
+      .. "proxy's socket is made inside it and served from outside; Landlock allows TCP connect to the "
+      .. "proxy's port only, and no bind; UDP is refused (seccomp); the proxy also asks for this "
+      .. "session's token"
+  elseif #ll.handled_net > 0 then
+    out[2] = "FLOOR MODE, weaker: Landlock allows TCP connect to the proxy's port only, and no bind; its "
+      .. "rules name ports, not addresses, so that port on any other host is reachable too; UDP is "
+      .. "refused (seccomp); the proxy asks for this session's token, so no other local process can use it"
+  else
+    out[2] = string.format("NOT ENFORCED (Landlock ABI %d < 4, --best-effort): any TCP connect goes "
+      .. "out; only clients that honour HTTPS_PROXY use the proxy; UDP is refused", ll.abi)
+  end
+  out[3] = "the proxy resolves names and refuses loopback, private, link-local, CGNAT, unique-local and "
+    .. "cloud-metadata addresses unless that address is allowed itself"
+  return out
+end
+
 --- Names of the environment variables M.environment sets.
 M.variables = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
   "NO_PROXY", "no_proxy" }
@@ -338,6 +366,35 @@ function M.base64(s)
     out[#out + 1] = table.concat(chunk)
   end
   return table.concat(out)
+end
+
+--- Set up the allow-list's proxy for `nono run` (row 32): its socket and
+-- port now, for the plan's port rule and the command's environment
+-- (`environ`, changed in place); supervisor.run forks it just before the
+-- command.  Where namespaces work the socket is made in the command's own
+-- network namespace (exec.c) and arrives over a socket pair.  Returns the
+-- proxy (for plan:set_netns and supervisor.run), or nil and a message.
+function M.prepare(p, environ, verbose)
+  local fd, port, send
+  if M.namespace(p) then
+    send, fd = core.socketpair()
+    port = M.NAMESPACE_PORT
+  else
+    fd, port = core.proxy_listen(0)
+  end
+  local token, tmsg = fd and core.random_hex(16)
+  if not fd or not token then return nil, fd and tmsg or port end
+  p.proxy_port = port
+  local names = {}
+  for _, name in ipairs(M.variables) do names[name] = true end
+  for j = #environ, 1, -1 do
+    if names[environ[j]:match("^([^=]*)")] then table.remove(environ, j) end
+  end
+  for _, e in ipairs(M.environment(string.format("http://nono:%s@127.0.0.1:%d", token, port))) do
+    environ[#environ + 1] = e
+  end
+  return { fd = not send and fd or nil, receive_fd = send and fd or nil, send_fd = send, port = port,
+    auth = "Basic " .. M.base64("nono:" .. token), hosts = p.hosts, verbose = verbose }
 end
 
 --- The hooks core.proxy_start calls: decide, check_address, record.

@@ -51,7 +51,7 @@ end
 -- back).  An event that could not be written is reported once, with the
 -- real error, and counted: the next line that is written says how many
 -- were lost before it (`lost_events`), and `log.failed` holds the first
--- error, which makes the session end with status 125 (cli.lua).  With
+-- error, which makes the session end with status 125 (nono.cli).  With
 -- `required`, the first failure also stops the command: every process of
 -- the session is killed, as nothing it did from then on would be recorded.
 local Log = {}

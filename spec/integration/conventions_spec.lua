@@ -136,7 +136,7 @@ describe("the command line's conventions", function()
       commands = commands + 1
     end
     assert.is_true(commands >= 7)
-    local api = H.slurp(H.source .. "/lua/nono/profile.lua")
+    local api = H.slurp(H.source .. "/lua/nono/profile_api.lua") .. H.slurp(H.source .. "/lua/nono/profile_env.lua")
     local profile_page = H.slurp(H.source .. "/man/nono-profile.5")
     local names = 0
     for name in api:gmatch("api%.([%w_]+)%s*=") do

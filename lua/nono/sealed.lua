@@ -1,0 +1,92 @@
+--- The sealed policy: what `why` needs of a resolved policy, written as
+-- text and read back (nono.policy's Policy:export and import).
+local json = require "nono.json"
+
+local M = {}
+
+--- What `why` needs of a resolved policy, as text: handed to the command
+-- sealed (`nono why --self` answers from it inside the sandbox with the
+-- same `why`, without resolving anything again).  A JSON line (the
+-- protections and narrowed directories), then a line per grant and per
+-- rule, as there may be ten thousand of each: tab-separated fields with
+-- "\", tab and newline escaped,
+--   g ISDIR TTL EXPIRES_AT ACCESS SOURCE CANONICAL
+--   r MASK ISDIR GRANT PATH        (GRANT: the number of its g line)
+local ESCAPES = { ["\\"] = "\\\\", ["\t"] = "\\t", ["\n"] = "\\n" }
+local UNESCAPES = { ["\\\\"] = "\\", ["\\t"] = "\t", ["\\n"] = "\n" }
+
+local function esc(s)
+  s = tostring(s or "")
+  return s:find("[\\\t\n]") and (s:gsub("[\\\t\n]", ESCAPES)) or s
+end
+
+local function unesc(s)
+  return s:find("\\", 1, true) and (s:gsub("\\[\\tn]", UNESCAPES)) or s
+end
+
+function M.export(self)
+  assert(self.resolved, "policy: resolve() first")
+  local index, lines, active, narrowed, bypassed = {}, {}, {}, {}, {}
+  local fmt, ngrants = string.format, 0
+  local function grant_of(g)
+    if not index[g] then
+      ngrants = ngrants + 1
+      index[g] = ngrants
+      lines[#lines + 1] = fmt("g\t%d\t%s\t%s\t%s\t%s\t%s", g.isdir and 1 or 0, g.ttl or "",
+        g.expires_at and fmt("%.3f", g.expires_at) or "", esc(g.access), esc(g.source), esc(g.canonical))
+    end
+    return index[g]
+  end
+  for _, g in ipairs(self.grants) do grant_of(g) end
+  for _, r in ipairs(self:rules()) do
+    local gi = grant_of(r.grant)
+    lines[#lines + 1] = fmt("r\t%d\t%d\t%d\t%s", r.mask, r.isdir and 1 or 0, gi, esc(r.path))
+  end
+  for i, p in ipairs(self.active) do
+    active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
+      name = p.name, names = p.names and json.array(p.names), bind = p.bind,
+      guarded = p.guarded, nlink = p.nlink }
+  end
+  for i, n in ipairs(self.narrowed) do
+    narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
+      protection = { canonical = n.protections[1].canonical } }
+  end
+  for _, p in ipairs(self.all_protections) do
+    if p.bypassed then
+      bypassed[#bypassed + 1] = { canonical = p.canonical, bypassed = p.bypassed, why = p.why, source = p.source }
+    end
+  end
+  return json.encode { version = 1, abi = self.abi, home = self.home, cwd = self.cwd,
+    active = json.array(active), narrowed = json.array(narrowed), bypassed = json.array(bypassed) }
+    .. "\n" .. table.concat(lines, "\n")
+end
+
+--- A policy rebuilt from `export()`'s text: it can answer `why` (and
+-- nothing else: it holds no grants to resolve).  Returns it, or nil and a
+-- message.
+function M.import(text, Policy)
+  local head, body = text:match("^([^\n]*)\n?(.*)$")
+  local t = json.decode(head)
+  if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
+  local all = {}
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = all, active = t.active,
+    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
+  for line in body:gmatch("[^\n]+") do
+    local kind, a, b, c, d, e, f = line:match("^([gr])\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)\t?([^\t]*)$")
+    if kind == "g" then
+      all[#all + 1] = { isdir = a == "1", ttl = math.tointeger(tonumber(b)), expires_at = tonumber(c),
+        access = unesc(d), source = unesc(e), canonical = unesc(f) }
+    elseif kind == "r" and all[tonumber(c)] then
+      self._rules[#self._rules + 1] = { mask = math.tointeger(tonumber(a)), isdir = b == "1",
+        grant = all[tonumber(c)], path = unesc(d) }
+    else
+      return nil, "not a nono policy (bad line)"
+    end
+  end
+  for i, n in ipairs(t.narrowed) do
+    self.narrowed[i] = { path = n.path, mask = n.mask, grant = all[n.grant], protections = { n.protection } }
+  end
+  return self
+end
+
+return M
