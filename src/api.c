@@ -192,14 +192,17 @@ int nono_apply_flags(struct nono_policy *p, unsigned flags)
 	/* Read-only binds need a new mount namespace, which a running process
 	 * cannot enter without unsharing what it already holds. */
 	if (policy_ro_binds(p, &binds) > 0 || policy_noexec_binds(p, &binds) > 0 ||
-	    policy_pins(p, &binds) > 0)
+	    policy_pins(p, &binds) > 0 || policy_ro_view(p) ||
+	    policy_hides(p, &binds) > 0)
 		return -EOPNOTSUPP;
 
 	/* Stage 1, reversible: everything that can fail for want of memory,
 	 * fds or kernel support is built, and the kernel's answer to stage 2
 	 * heard, before anything is changed. */
-	err = seccomp_build_filter(policy_seccomp_opts(p), insns,
-				   SECCOMP_MAX_INSNS, &filter);
+	/* (a running process has no pid namespace of its own: the floor's
+	 * filter) */
+	err = seccomp_build_filter(policy_seccomp_opts(p) | SECCOMP_OPT_FLOOR,
+				   insns, SECCOMP_MAX_INSNS, &filter);
 	if (err < 0)
 		return err;
 	ruleset = policy_build_ruleset(p);

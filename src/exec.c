@@ -22,8 +22,10 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "mounts.h"
 #include "netns.h"
 #include "ns.h"
+#include "overlay.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
 
@@ -38,6 +40,7 @@ enum stage {
 	STAGE_SESSION,
 	STAGE_KEYRING,
 	STAGE_NAMESPACE,
+	STAGE_OVERLAY,
 	STAGE_INIT,
 	STAGE_PROC,
 	STAGE_RLIMITS,
@@ -54,7 +57,8 @@ static const char *const stage_names[] = {
 	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
-	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
+	[STAGE_NAMESPACE] = "the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)",
+	[STAGE_OVERLAY] = "overlays over the write grants (--ephemeral)",
 	[STAGE_INIT] = "starting the init of a private pid namespace",
 	[STAGE_PROC] = "mounting /proc for a private pid namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
@@ -440,14 +444,13 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 	      errno == EPERM))
 		child_fail(pipe_fd, STAGE_KEYRING, errno);
 
-	/* Read-only binds where Landlock cannot protect a file inside a
-	 * directory the command may write (see ns.h), and read-only no-exec
-	 * binds over the blocked commands.  Before dropping
-	 * capabilities: the new user namespace grants the ones mount needs,
-	 * and the drop below takes them away again.  Also the namespace the
-	 * supervisor mounts over an expired time-limited grant in. */
-	char *const *binds;
-	size_t nbinds = policy_pins(p, &binds);
+	/* The command's view of the file system (mounts.h): read-only outside
+	 * the write grants, outside daemons' sockets hidden, read-only binds
+	 * where Landlock cannot protect a file inside a directory the command
+	 * may write, read-only no-exec binds over the blocked commands.  Before
+	 * dropping capabilities: the new user namespace grants the ones mount
+	 * needs, and the drop below takes them away again.  Also the namespace
+	 * the supervisor mounts over an expired time-limited grant in. */
 	if (policy_private_mounts(p)) {
 		/* A mount over the working directory or above it leaves this
 		 * process in the directory beneath the mount, where none of the
@@ -455,20 +458,27 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		 * the writable one.  So the directory is entered again, by name,
 		 * once everything is mounted. */
 		char cwd[PATH_MAX];
+		const char *failed;
 		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
-		/* pins first: the read-only binds beneath them go on top */
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_pin(binds[i]);
-		nbinds = policy_ro_binds(p, &binds);
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_bind_readonly(binds[i], 0);
-		nbinds = policy_noexec_binds(p, &binds);
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_bind_readonly(binds[i], 1);
+		/* The overlays first: the read-only view clones the write
+		 * grants as they are then, and the pins and binds beneath them
+		 * hold the overlay's files, the ones the command sees. */
+		if (nerr == 0 &&
+		    (nerr = overlay_apply(policy_overlays(p), c->ruleset)) < 0)
+			child_fail(pipe_fd, STAGE_OVERLAY, -nerr);
+		if (nerr == 0)
+			nerr = mounts_apply(p, &failed);
+		if (nerr == 0 && policy_devpts(p))
+			nerr = mounts_devpts_rules(c->ruleset,
+						   policy_handled_fs(p));
+		/* Loopback only: nothing outside, the host's 127.0.0.1 included,
+		 * can be reached (a proxy's socket is to be the way out). */
+		if (nerr == 0 && policy_private_net(p))
+			nerr = ns_net_loopback();
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
-		/* Row 32: loopback only, the proxy's socket made here */
+		/* Row 33: loopback only, the proxy's socket made here */
 		int nport, nfd = policy_netns(p, &nport);
 		if (nerr == 0 && nfd >= 0)
 			nerr = netns_enter_with_listener(nport, nfd);
@@ -523,8 +533,11 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	    tcgetpgrp(STDIN_FILENO) == getpgrp())
 		s->fg_pgrp = getpgrp();
 
-	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
-				       SECCOMP_MAX_INSNS, &filter);
+	/* Without the private namespaces there is no pid namespace: the
+	 * filter then also keeps the pid arguments to the caller. */
+	int err = seccomp_build_filter(policy_seccomp_opts(p) |
+					       (policy_private_mounts(p) ? 0 : SECCOMP_OPT_FLOOR),
+				       insns, SECCOMP_MAX_INSNS, &filter);
 	if (err < 0) {
 		out->stage = "seccomp filter";
 		out->code = -err;

@@ -16,7 +16,7 @@
 #include "ns.h"
 #include "policy.h"
 
-#define PLAN_MT "nono.core.plan"
+#define PLAN_MT LNONO_PLAN_MT
 #define SESSION_MT "nono.core.session"
 
 static struct nono_policy **plan_box(lua_State *L)
@@ -80,6 +80,40 @@ static int l_plan_add_pin(lua_State *L)
 static int l_plan_add_noexec_bind(lua_State *L)
 {
 	return add_bind(L, policy_add_noexec_bind);
+}
+
+static int l_plan_add_rw_bind(lua_State *L)
+{
+	return add_bind(L, policy_add_rw_bind);
+}
+
+static int l_plan_add_hide(lua_State *L)
+{
+	return add_bind(L, policy_add_hide);
+}
+
+/* plan:add_over(source, target, readonly) -> true, or nil, msg, errno */
+static int l_plan_add_over(lua_State *L)
+{
+	const char *source = luaL_checkstring(L, 2);
+	int err = policy_add_over(plan_check(L), source, luaL_checkstring(L, 3),
+				  lua_toboolean(L, 4));
+	if (err < 0)
+		return lnono_push_error(L, -err, source);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_plan_set_devpts(lua_State *L)
+{
+	policy_set_devpts(plan_check(L));
+	return 0;
+}
+
+static int l_plan_set_ro_view(lua_State *L)
+{
+	policy_set_ro_view(plan_check(L));
+	return 0;
 }
 
 /* ns_available([path]): true; or false, the step that failed, its errno's
@@ -217,6 +251,12 @@ static int l_plan_apply(lua_State *L)
 static int l_plan_set_private_mounts(lua_State *L)
 {
 	policy_set_private_mounts(plan_check(L));
+	return 0;
+}
+
+static int l_plan_set_private_net(lua_State *L)
+{
+	policy_set_private_net(plan_check(L));
 	return 0;
 }
 
@@ -369,6 +409,11 @@ static const luaL_Reg plan_methods[] = {
 	{ "set_net", l_plan_set_net },
 	{ "add_ro_bind", l_plan_add_ro_bind },
 	{ "add_noexec_bind", l_plan_add_noexec_bind },
+	{ "add_rw_bind", l_plan_add_rw_bind },
+	{ "add_hide", l_plan_add_hide },
+	{ "set_ro_view", l_plan_set_ro_view },
+	{ "add_over", l_plan_add_over },
+	{ "set_devpts", l_plan_set_devpts },
 	{ "add_pin_bind", l_plan_add_pin },
 	{ "set_scoped", l_plan_set_scoped },
 	{ "set_seccomp", l_plan_set_seccomp },
@@ -376,6 +421,7 @@ static const luaL_Reg plan_methods[] = {
 	{ "spawn", l_plan_spawn },
 	{ "start", l_plan_start },
 	{ "set_private_mounts", l_plan_set_private_mounts },
+	{ "set_private_net", l_plan_set_private_net },
 	{ "set_inherit_fd", l_plan_set_inherit_fd },
 	{ "apply", l_plan_apply },
 	{ "close", l_plan_close },

@@ -1,5 +1,5 @@
 /* netns.c — the command's own network namespace, holding only loopback,
- * with the egress proxy's listening socket made inside it (threat row 32).
+ * with the egress proxy's listening socket made inside it (threat row 33).
  *
  * A socket keeps the network namespace it was made in: the listening
  * socket made here is served by the proxy outside, while nothing inside

@@ -8,13 +8,18 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/mount.h>
+
+#include "mounts.h"
 
 /* The steps of the set-up, in the order the child takes them: where one
  * fails is what ns_available reports. */
@@ -32,6 +37,8 @@ enum step {
 	STEP_OPEN_TREE_NOEXEC,
 	STEP_SETATTR_NOEXEC,
 	STEP_MOVE_NOEXEC,
+	/* the read-only view of the whole tree (mounts.c) */
+	STEP_RO_VIEW,
 	/* in the pid namespace's first process */
 	STEP_INIT,
 	STEP_PROC,
@@ -51,6 +58,7 @@ static const char *const step_names[NSTEPS] = {
 	[STEP_OPEN_TREE_NOEXEC] = "open_tree (no-exec)",
 	[STEP_SETATTR_NOEXEC] = "mount_setattr (no-exec)",
 	[STEP_MOVE_NOEXEC] = "move_mount (no-exec)",
+	[STEP_RO_VIEW] = "mount_setattr (read-only view)",
 	[STEP_INIT] = "fork (pid namespace)",
 	[STEP_PROC] = "mount /proc",
 };
@@ -74,10 +82,12 @@ static int enter(uid_t uid, gid_t gid, int *step)
 	int err;
 
 	/* The pid namespace takes effect for the next child, which becomes
-	 * its pid 1 (ns_mount_proc); the IPC namespace at once.  All owned by
-	 * the new user namespace, which unshare creates first. */
+	 * its pid 1 (ns_mount_proc); the IPC and UTS namespaces at once (a
+	 * host name set inside stays inside).  All owned by the new user
+	 * namespace, which unshare creates first. */
 	*step = STEP_UNSHARE;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0)
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+		    CLONE_NEWUTS) < 0)
 		return -errno;
 	/* One mapping, our own ids onto themselves: files keep their owners
 	 * as the command sees them, and no other id can be taken.  An
@@ -163,6 +173,32 @@ int ns_mount_proc(void)
 	return 0;
 }
 
+int ns_net_loopback(void)
+{
+	struct ifreq ifr;
+	int err = 0;
+
+	/* A new network namespace has a loopback device only, and it is down:
+	 * nothing, not even 127.0.0.1, answers until it is brought up.  An
+	 * ioctl on any inet socket of the namespace does it. */
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
 int ns_pin(const char *path)
 {
 	/* The same bind with nothing changed: a mount point cannot be
@@ -197,6 +233,10 @@ static _Noreturn void probe_child(const char *path, int fd)
 		err = bind_readonly(path, 0, &r.step);
 	if (err == 0 && path)
 		err = bind_readonly(path, 1, &r.step);
+	if (err == 0) {
+		r.step = STEP_RO_VIEW;
+		err = mounts_readonly_root();
+	}
 	if (err == 0) {
 		/* The command's child is pid 1 of the new namespace and mounts
 		 * /proc there; so does this one's.  (A /proc with parts of it

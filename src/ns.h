@@ -19,7 +19,8 @@
  * `step` names the call or file ("PR_SET_DUMPABLE", "unshare", "uid_map",
  * "setgroups", "gid_map", "mount" (making every mount private),
  * "open_tree", "mount_setattr", "move_mount", the last three with
- * " (no-exec)" after them for the no-exec bind, then "fork (pid
+ * " (no-exec)" after them for the no-exec bind, "mount_setattr (read-only
+ * view)" (every mount read-only, mounts.h), then "fork (pid
  * namespace)" and "mount /proc" for the pid namespace's first process);
  * it points to static storage. */
 struct ns_probe {
@@ -30,7 +31,8 @@ struct ns_probe {
 /* Whether the forked child's namespace set-up works here, found by doing
  * it in a short-lived child: ns_enter with this process's ids, then
  * ns_bind_readonly of `path` (an existing file or directory) read-only and
- * again read-only and no-exec, then ns_mount_proc in a child of its own
+ * again read-only and no-exec, the whole tree read-only (mounts.h), then
+ * ns_mount_proc in a child of its own
  * (pid 1 of the new pid namespace).  `path` NULL leaves out the binds.
  * Unshare can succeed where the rest fails (an LSM that leaves the new
  * namespace without capabilities: uid_map then refuses, EPERM), so every
@@ -42,10 +44,17 @@ int ns_available(const char *path, struct ns_probe *why);
 
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here
- * propagates out; and a new IPC namespace (SysV IPC and POSIX message
- * queues of its own) and pid namespace, whose pid 1 is the caller's next
- * child.  For the forked child only: not thread-safe. */
+ * propagates out; and new IPC (SysV IPC and POSIX message queues of its
+ * own), UTS (host and domain name) and pid namespaces, the pid
+ * namespace's pid 1 being the caller's next child.  For the forked child only: not thread-safe. */
 int ns_enter(uid_t uid, gid_t gid);
+
+/* Enter a new network namespace whose only device is loopback, brought
+ * up: 127.0.0.1 and ::1 work inside, nothing outside (not the host's
+ * loopback either) can be reached or reach in.  After ns_enter (its
+ * capabilities).  Not used by default: a proxy's socket is to be put
+ * there; today --net-block asks for it. */
+int ns_net_loopback(void);
 
 /* Mount a fresh /proc over /proc, showing the caller's pid namespace.
  * For pid 1 of the namespace ns_enter made (its mount namespace, its

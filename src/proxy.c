@@ -394,7 +394,7 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 		h->record(h->ctx, &ev);
 		return;
 	}
-	/* row 35: the session's token, so that no other local process can
+	/* row 36: the session's token, so that no other local process can
 	 * use this proxy */
 	if (c->auth && !(r.auth && same_secret(r.auth, c->auth))) {
 		reply(fd, 407, "Proxy Authentication Required",
@@ -450,7 +450,7 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 	size_t nrest = got - (size_t)len;
 	/* plain HTTP: the body its length says, and no byte more, so that no
 	 * second request reaches the server unjudged (a chunked body is
-	 * passed on as it comes: the residual, row 33) */
+	 * passed on as it comes: the residual, row 34) */
 	uint64_t body = UINT64_MAX;
 	if (!ask.connect && !r.chunked)
 		body = r.length;

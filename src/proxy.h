@@ -1,5 +1,5 @@
 /* proxy.c — the egress proxy: the sandbox's only way out when hosts are
- * allowed one by one (docs/threats.md, rows 32–35).
+ * allowed one by one (docs/threats.md, rows 33–36).
  *
  * It runs outside the sandbox, in a process of its own that nono forks
  * before the command (so it never blocks the supervisor), and serves one

@@ -1,5 +1,5 @@
 /* proxy_address_class (proxy.h): which addresses the egress proxy refuses
- * after DNS unless they are allowed themselves (threat row 34). */
+ * after DNS unless they are allowed themselves (threat row 35). */
 #include "proxy.h"
 
 #include <arpa/inet.h>

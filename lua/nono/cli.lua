@@ -3,15 +3,18 @@
 -- nono.compose; the exit statuses are nono.exits.
 local core = require "nono.core"
 local compose = require "nono.compose"
+local ephemeral = require "nono.ephemeral"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
+local mounts = require "nono.mounts"
 local net = require "nono.net"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
 local report = require "nono.report"
+local rollback_cli = require "nono.rollback_cli"
 local supervisor = require "nono.supervisor"
 
 local M = {}
@@ -141,7 +144,8 @@ local function why_command(opts, path, op)
   if opts.profile then words[#words + 1] = "--profile " .. shell_word(opts.profile) end
   for _, o in ipairs(opts.policy) do words[#words + 1] = o.option .. " " .. shell_word(o.value) end
   for _, f in ipairs { { "--net-block", "net_block" }, { "--keep-dirs", "keep_dirs" },
-      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" } } do
+      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" },
+      { "--no-namespaces", "no_namespaces" } } do
     if opts[f[2]] then words[#words + 1] = f[1] end
   end
   words[#words + 1] = "--path " .. shell_word(path) .. " --op " .. op
@@ -208,12 +212,31 @@ local function run(args, i, shell)
   end
   local spec = spec_or_msg
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
+  if spec and spec.ephemeral and not shell then opts.ephemeral = true end
+  -- What --rollback (or the profile's rollback()) records.
+  local record
+  if opts.rollback or spec and spec.rollback then
+    local given = {}
+    for n in pairs(opts.rollback_exclude or {}) do given[#given + 1] = n end
+    table.sort(given)
+    if #given == 0 and spec and spec.rollback_exclude then given = spec.rollback_exclude end
+    record = { root = rollback_cli.root(p.cwd), excludes = rollback_cli.excludes(given),
+      command = table.concat(opts.command, " ") }
+  end
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p:set_session(core.isatty(0) and "keep" or "new")
   local environ, dropped = environment(spec, opts.keep_env)
   if shell then shell:environ(environ) end
   local runnable, why_not = check_runnable(p)
+  local eph
+  if runnable and opts.ephemeral then
+    eph, why_not = ephemeral.prepare(p)
+    if not eph then
+      runnable = false
+      why_not[#why_not + 1] = "the command was not run"
+    end
+  end
   -- The command nono itself runs is checked against the whole blocklist,
   -- found as execvpe will find it (in nono's own PATH).
   local blocked = #opts.command > 0 and p:blocked_command(opts.command[1], os.getenv("PATH"))
@@ -224,8 +247,15 @@ local function run(args, i, shell)
     "the command was not run" }
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
-    io.stdout:write(opts.json and report.json(p, command, dropped)
-      or report.format(p, command, false, dropped, spec, on_expire))
+    if opts.json then
+      local text = report.json(p, command, dropped)
+      io.stdout:write((text:gsub("}\n$", "," .. json.encode { rollback = record and
+        { root = record.root, excludes = json.array(record.excludes) } or false }:sub(2) .. "\n")))
+    else
+      io.stdout:write(report.format(p, command, false, dropped, spec, on_expire),
+        rollback_cli.report_line(record))
+    end
+    if eph and not opts.json then io.stdout:write(ephemeral.report_line(eph)) end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -249,7 +279,23 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
   end
-  if opts.verbose then io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire)) end
+  if opts.verbose then
+    io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire), rollback_cli.report_line(record))
+    if eph then io.stderr:write(ephemeral.report_line(eph)) end
+  end
+  -- The record is taken before the sandbox exists: refused (126) when it
+  -- cannot be, as any other part of the session asked for.
+  local recorded
+  if record then
+    local ok, msg = rollback_cli.check_out_of_reach(p)
+    if ok then recorded, msg = rollback_cli.begin(record) end
+    if not recorded then
+      say("%s", msg)
+      say("the command was not run")
+      if log then log:event("not_run", { message = msg }) log:close() end
+      return EXIT_SETUP
+    end
+  end
 
   local proxy
   if net.mode(p) == "allow-list" then
@@ -262,9 +308,14 @@ local function run(args, i, shell)
     end
   end
   local plan <close>, emsg = p:plan()
-  local sealed
-  if plan then
+  local sealed, eph_ok = nil, true
+  if plan and eph then
+    eph_ok, emsg = ephemeral.create(eph, opts.command)
+    if eph_ok then eph_ok, emsg = ephemeral.add_to_plan(eph, plan, p) end
+  end
+  if plan and eph_ok then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
+    if p:net_namespace() then plan:set_private_net() end
     if proxy and proxy.send_fd then plan:set_netns(proxy.port, proxy.send_fd) end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
@@ -279,7 +330,8 @@ local function run(args, i, shell)
       environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
     end
   end
-  if not plan or not sealed then
+  if not plan or not eph_ok or not sealed then
+    if eph then ephemeral.abandon(eph) end
     say("cannot set up the sandbox: %s", emsg)
     say("the command was not run")
     if log then log:event("not_run", { message = emsg }) log:close() end
@@ -306,7 +358,14 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  mounts.finish(p, opts.discard_tmp, say)
+  if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
+  if eph then
+    -- (a command that never ran changed nothing: its session goes)
+    local ran = result and (result.kind == "exited" or result.kind == "signaled")
+    if ran then ephemeral.finish(eph) else ephemeral.abandon(eph) end
+  end
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,
     -- whatever the command did (a script cannot tell otherwise).
@@ -362,7 +421,7 @@ local function why(args, i)
   if not opts.path and not opts.host then return usage_error("why", "--path PATH is required (or --host HOST)") end
   if opts.path and opts.host then return usage_error("why", "ask about --path or --host, not both") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
-      or opts.keep_dirs or opts.accept_links) then
+      or opts.keep_dirs or opts.accept_links or opts.no_namespaces) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
   end
   local p, msg, status
@@ -493,6 +552,29 @@ local function setup_command(args, i)
 end
 
 ---------------------------------------------------------------------------
+-- `nono rollback`
+
+local function rollback_command(args, i)
+  local opts, status = parse_command("rollback", args, i)
+  if not opts then return status end
+  -- options after the subcommand too (nono rollback prune --keep 5)
+  local words = opts.command
+  if words[1] then
+    local more, mstatus = parse_command("rollback", words, 2)
+    if not more then return mstatus end
+    for k, v in pairs(more) do
+      if k ~= "command" and k ~= "policy" then opts[k] = v end
+    end
+    for _, o in ipairs(more.policy) do opts.policy[#opts.policy + 1] = o end
+    words = { words[1], table.unpack(more.command) }
+  end
+  if #opts.policy > 0 then
+    return usage_error("rollback", "option %s is not one of nono rollback's", opts.policy[1].option)
+  end
+  return rollback_cli.command(words, opts, say, function(msg) return usage_error("rollback", "%s", msg) end)
+end
+
+---------------------------------------------------------------------------
 -- `nono completion SHELL` and `nono help --man-options`
 
 local function completion_command(args, i)
@@ -522,8 +604,18 @@ function M.main(args)
     return why(args, 2)
   elseif cmd == "profile" then
     return profile_command(args, 2)
+  elseif cmd == "rollback" then
+    return rollback_command(args, 2)
   elseif cmd == "setup" then
     return setup_command(args, 2)
+  elseif cmd == "session" then
+    if args[2] == "-h" or args[2] == "--help" then
+      io.stdout:write(help().HELP.session)
+      return 0
+    end
+    return ephemeral.command(args, 2, function()
+      return usage_error("session", "expected list, diff ID, commit ID or discard ID")
+    end)
   elseif cmd == "completion" then
     return completion_command(args, 2)
   elseif cmd == "--version" or cmd == "-V" or cmd == "version" then

@@ -10,6 +10,7 @@ local net = require "nono.net"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local state = require "nono.state"
 local POLICY = require("nono.options").POLICY
 
 local EXIT_USAGE, EXIT_SETUP = exits.USAGE, exits.SETUP
@@ -41,6 +42,11 @@ local function apply_profile(p, spec)
   end
   for _, b in ipairs(spec.bypass) do
     local ok, msg = p:bypass(b.path, b.source)
+    if not ok then return nil, msg end
+  end
+  if spec.private_tmp then p:private_tmp("profile " .. spec.name) end
+  for _, sk in ipairs(spec.unix_sockets or {}) do
+    local ok, msg = p:allow_unix_socket(sk.path, sk.source)
     if not ok then return nil, msg end
   end
   for _, name in ipairs(spec.commands.block) do
@@ -76,7 +82,7 @@ local function build_policy(opts, create_missing)
       .. "passwd entry with one\nhint: set HOME to the home directory", EXIT_SETUP
   end
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
-    path = os.getenv("PATH") }
+    path = os.getenv("PATH"), no_namespaces = opts.no_namespaces }
   p:set_create_missing(create_missing)
   local spec
   if opts.profile then
@@ -109,6 +115,10 @@ local function build_policy(opts, create_missing)
       for _, a in ipairs(prot.absent) do p:keep_absent(a.path, { source = source, why = a.why }) end
     end
   end
+  -- nono's state (snapshots a restore writes back from) is attacker input
+  -- once a session can reach it: out of reach in every policy.
+  local state_dir = state.dir(os.getenv)
+  if state_dir then p:protect(state_dir, "deny", { source = "protected", why = state.WHY }) end
   -- (what `nono shell` adds: the shell's start-up files and its own)
   for _, g in ipairs(opts.extra_grants or {}) do
     local ok, msg = p:grant(g.path, "read", { kind = g.kind, optional = g.optional, source = g.source })
@@ -124,6 +134,7 @@ local function build_policy(opts, create_missing)
     return nil, "--net-block leaves no network: it goes with neither --net-open nor allowed hosts", EXIT_USAGE
   end
   if opts.keep_dirs then p:set_keep_dirs(true) end
+  if opts.private_tmp then p:private_tmp("--private-tmp") end
   p:set_accept_links(opts.accept_links)
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`

@@ -239,7 +239,7 @@ function M.decide(hosts, ask)
   return { allowed = true, host = host, port = port, reason = "allowed by " .. rule.source }
 end
 
---- After DNS (rebinding, row 34): a public address passes; any other class
+--- After DNS (rebinding, row 35): a public address passes; any other class
 -- (loopback, private, link-local, CGNAT, unique-local, cloud metadata,
 -- reserved) only when that very address is allowed, as an IP literal.
 function M.check_address(hosts, host, port, address, class)
@@ -368,7 +368,7 @@ function M.base64(s)
   return table.concat(out)
 end
 
---- Set up the allow-list's proxy for `nono run` (row 32): its socket and
+--- Set up the allow-list's proxy for `nono run` (row 33): its socket and
 -- port now, for the plan's port rule and the command's environment
 -- (`environ`, changed in place); supervisor.run forks it just before the
 -- command.  Where namespaces work the socket is made in the command's own

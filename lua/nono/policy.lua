@@ -12,6 +12,7 @@ local core = require "nono.core"
 local lfs = require "lfs"
 local paths = require "nono.paths"
 local defaults = require "nono.defaults"
+local mounts = require "nono.mounts"
 local access = require "nono.access"
 local commands = require "nono.commands"
 local narrow = require "nono.narrow"
@@ -45,6 +46,8 @@ function M.new(opts)
     grants = {}, protections = {}, bypasses = {}, blocked = {},
     home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds, pins = opts.pins,
   }, Policy)
+  -- --no-namespaces: the floor, as where the probe fails
+  if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
   if opts.abi then
     self.abi = opts.abi
   else
@@ -119,6 +122,17 @@ function Policy:keep_absent(path, opts)
   return true
 end
 
+--- Keep the unix socket `path` reachable (row 9): the mount view hides the
+-- outside daemons' sockets (nono.mounts) but this one, as asked by
+-- --allow-unix-socket or a profile's allow_unix_socket.
+function Policy:allow_unix_socket(path, source)
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (source or path) .. ": " .. msg end
+  self.unix_sockets = self.unix_sockets or {}
+  self.unix_sockets[#self.unix_sockets + 1] = { path = expanded, source = source or "--allow-unix-socket " .. path }
+  return true
+end
+
 --- Lift the protection of `path` (it must be protected).
 function Policy:bypass(path, source)
   local expanded, msg = paths.expand(path, self.home, self.cwd)
@@ -176,10 +190,22 @@ function Policy:grant(path, access, opts)
   local g = {
     path = expanded, given = path, mask = mask, access = label,
     kind = opts.kind, source = opts.source or path, optional = opts.optional, ttl = opts.ttl,
-    create = opts.create,
+    create = opts.create, private = opts.private,
   }
   self.grants[#self.grants + 1] = g
   return g
+end
+
+--- The temporary directories (/tmp, /var/tmp, /dev/shm, those that exist)
+-- granted read+write, and where user namespaces work made private to the
+-- session (nono.mounts): a directory of its own bound over each, so the
+-- host's files and sockets there are out of sight.  On the floor they
+-- are the host's, as the report says.
+function Policy:private_tmp(source)
+  for _, dir in ipairs(mounts.TMP_DIRS) do
+    self:grant(dir, "read,write", { source = source or "--private-tmp", optional = true, private = true })
+  end
+  return true
 end
 
 --- A profile may ask for its agent's state directory to be made when it
@@ -237,7 +263,7 @@ function Policy:resolve()
         return nil, string.format("%s: %s is a directory (drop -file from the option)",
           g.source, real)
       end
-      g.canonical, g.isdir = real, isdir
+      g.canonical, g.isdir, g.isreg = real, isdir, kind == "file"
       -- Two names for one place (/bin -> /usr/bin): one rule, rights merged.
       local same = by_path[real]
       if same then
@@ -370,14 +396,27 @@ function Policy:plan(session)
       return nil, msg, err
     end
   end
+  -- Rows 9, 22: the read-only view, the private temporary directories
+  -- and the hidden sockets (nono.mounts).  A bind beneath a private /tmp
+  -- is of a host path the command cannot see there: none is needed.
+  local view = self:mount_view()
   for _, binds in ipairs { { "add_pin_bind", self.pin_binds }, { "add_ro_bind", self.ro_binds },
       { "add_noexec_bind", self.noexec_binds } } do
     for _, path in ipairs(binds[2] or {}) do
-      local ok, msg, err = plan[binds[1]](plan, path)
-      if not ok then
-        plan:close()
-        return nil, msg, err
+      if not view or mounts.visible(view, path) then
+        local ok, msg, err = plan[binds[1]](plan, path)
+        if not ok then
+          plan:close()
+          return nil, msg, err
+        end
       end
+    end
+  end
+  if view then
+    local ok, msg, err = mounts.apply(view, plan, self)
+    if not ok then
+      plan:close()
+      return nil, msg, err
     end
   end
   local rules = self:rules()
@@ -412,9 +451,14 @@ function Policy:plan(session)
   return plan
 end
 
+--- The command's mount view here (nono.mounts.view), or nil, reason.
+function Policy:mount_view()
+  return mounts.view(self, M.classes.write)
+end
+
 --- Landlock network rights handled: all of them under --net-block (no
 -- port allowed) and with an allow-list of hosts (connect to the proxy's
--- port only, row 32).
+-- port only, row 33).
 function Policy:handled_net()
   local on = self.net_block or require("nono.net").mode(self) == "allow-list"
   return on and core.net_rights_for_abi(self.abi or 0) or 0

@@ -27,10 +27,10 @@ end
 
 function M.new_acc()
   return {
-    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
+    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, net_open = nil, hosts = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {},
+    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
   }
 end
 
@@ -45,12 +45,17 @@ function M.finish(acc, top)
     protect = acc.protect,
     absent = acc.absent,
     bypass = acc.bypass,
+    unix_sockets = acc.unix_sockets,
+    private_tmp = acc.private_tmp,
     net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    ephemeral = acc.ephemeral,
+    rollback = acc.rollback,
+    rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
   }
 end
@@ -240,6 +245,22 @@ function M.add(api, L, rec, c)
     end
   end
 
+  -- A unix socket kept reachable where the outside daemons' sockets are
+  -- hidden: allow_unix_socket(getenv("SSH_AUTH_SOCK")) for git over ssh.
+  function api.allow_unix_socket(v)
+    for _, p in ipairs(path_list("allow_unix_socket", v)) do
+      declared("allow_unix_socket")
+      acc.unix_sockets[#acc.unix_sockets + 1] = { path = p, source = source_of(rec) }
+    end
+  end
+
+  -- /tmp, /var/tmp and /dev/shm read+write, private to the session where
+  -- user namespaces work (Policy:private_tmp).
+  function api.private_tmp()
+    declared("private_tmp")
+    acc.private_tmp = true
+  end
+
   function api.bypass(v)
     for _, p in ipairs(path_list("bypass", v)) do
       declared("bypass")
@@ -311,6 +332,24 @@ function M.add(api, L, rec, c)
     acc.keep_dirs = on ~= false
   end
 
+  --- rollback() (or rollback(true), rollback{ exclude = { "NAME", ... } }):
+  -- sessions are recorded as with --rollback (the names replace the
+  -- excluded defaults; "+NAME" adds to them); rollback(false) turns it off
+  -- for a profile that extends one asking for it.  Later wins.
+  function api.rollback(t)
+    if t ~= nil and type(t) ~= "boolean" and type(t) ~= "table" then
+      fail("rollback", "expected nothing, true, false or { exclude = {...} }, got " .. describe(t))
+    end
+    local exclude
+    if type(t) == "table" then
+      check_opts("rollback", t, { exclude = true }, "exclude")
+      exclude = name_list("rollback", "exclude", t.exclude, "^%+?[^/%z]+$", "file names (no '/')")
+    end
+    declared("rollback")
+    acc.rollback = t ~= false
+    if exclude then acc.rollback_exclude = exclude end
+  end
+
   -- The names a profile blocks are blocked for every process of the
   -- sandbox (each looked up in the system directories, then in PATH, when
   -- the policy is built); the ones it allows come off the blocklist, both
@@ -372,6 +411,17 @@ function M.add(api, L, rec, c)
     end
     declared("on_expire")
     acc.on_expire = what
+  end
+
+  --- The session's writes go to overlays until `nono session commit`
+  -- (nono run --ephemeral).  No built-in profile asks for it: their single
+  -- file grants (an agent's state file) cannot be overlays.
+  function api.ephemeral(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("ephemeral", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("ephemeral")
+    acc.ephemeral = on ~= false
   end
 
   function api.description(text)

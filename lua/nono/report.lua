@@ -4,6 +4,7 @@
 local core = require "nono.core"
 local access = require "nono.access"
 local json = require "nono.json"
+local mounts = require "nono.mounts"
 local net = require "nono.net"
 
 local M = {}
@@ -51,11 +52,18 @@ function M.data(self)
   local blocked_names, checked_names = sorted(blocked), sorted(checked)
   local kept = {}
   for i, p in ipairs(self.kept_places or {}) do kept[i] = p.canonical end
+  -- Rows 9, 22: what the mount view makes read-only and hides.
+  local view, no_view
+  if self.resolved then view, no_view = self:mount_view() end
   local not_yet = {
-    "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
+    view and "metadata of denied paths: stat and inotify everywhere; chmod, chown, utimes and xattrs "
+      .. "inside the write grants (threat row 22)"
+      or "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
   }
   if not self.abi or self.abi < 9 then
-    table.insert(not_yet, 1, "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
+    table.insert(not_yet, 1, view and "pathname unix sockets nono does not know of (beyond those hidden "
+      .. "above) can be connected to: that needs Landlock ABI 9 (threat row 9)"
+      or "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
       .. "beneath a read grant can be connected to: that needs Landlock ABI 9 (threat row 9)")
   end
   if not self.abi or self.abi < 6 then
@@ -76,6 +84,8 @@ function M.data(self)
     ns.step, ns.error, ns.errno = why_not.step, why_not.error, why_not.errno
     ns.reason = why_not.step .. ": " .. tostring(why_not.error)
       .. (why_not.cause and " — " .. why_not.cause or "")
+  elseif self.no_namespaces then
+    ns.reason = "turned off (--no-namespaces)"
   elseif self.binds == false then
     ns.reason = "not used by this policy"
   end
@@ -83,12 +93,25 @@ function M.data(self)
   -- (exec.c); without them the filter still refuses prlimit on another
   -- process.
   local processes = {
-    pid_namespace = ns.available, ipc_namespace = ns.available,
+    pid_namespace = ns.available, ipc_namespace = ns.available, uts_namespace = ns.available,
     proc = ns.available and "private" or "shared",
     prlimit = "refused for any other process (seccomp)",
   }
   if not ns.available then
     processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
+    -- What the floor leaves reachable, exactly (README: the residuals).
+    local signals = (self.abi or 0) < 6
+      and "signals to the user's other processes (Landlock's signal scope needs ABI 6)" or nil
+    processes.not_isolated = {
+      "the user's other processes show in /proc: command lines and status (their memory, environment "
+        .. "and descriptors stay out of reach: Landlock refuses ptrace access)",
+      "SysV shared memory, semaphores and message queues, and POSIX message queues, are the user's",
+      "pidfd_open, kill, tkill and tgkill take any pid: seccomp cannot tell another process's from one "
+        .. "of the command's own (signals are Landlock's to scope; kill(-1) is refused)",
+      "the host name is the host's (UTS namespace); setting it needs a capability the command has not",
+      "if nono is killed (SIGKILL), detached processes live on",
+      signals,
+    }
   end
   -- The session's own terminal, the one of /dev/pts granted.
   local terminals = {}
@@ -98,9 +121,25 @@ function M.data(self)
       terminals[#terminals + 1] = path
     end
   end
+  -- The network namespace (loopback only) comes with --net-block where
+  -- the others work; without it the host's network is seccomp's and
+  -- Landlock's to limit.
+  local network = { namespace = self.net_block and ns.available or false }
+  if not network.namespace then
+    network.reason = not self.net_block and "only with --net-block (for now)"
+      or ns.reason or "the user and mount namespace is not used by this policy"
+  end
   return {
     namespaces = ns,
+    mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden,
+        private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self),
+        devpts = view.devpts }
+      or { read_only = false, reason = no_view or "not resolved", private = {},
+        shared_tmp = self.resolved and mounts.shared_tmp(self) or {},
+        sockets_reachable = self.resolved and mounts.sockets(self) or {},
+        sockets_allowed = self.resolved and mounts.allowed_sockets(self) or {} },
     processes = processes,
+    network = network,
     terminals = terminals,
     landlock = {
       available = self.abi ~= nil,
@@ -118,7 +157,8 @@ function M.data(self)
       net_block = self.net_block,
       denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
         .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
-        .. "prlimit64 on another process, "
+        .. "prlimit64 on another process, setpriority and ioprio_set of a group or user (on the floor "
+        .. "also of another process, with sched_set* and kill(-1)), "
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"
@@ -220,6 +260,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     if r.seccomp.net_block then
       line("  network       blocked: seccomp allows unix sockets only; Landlock TCP %s",
         #ll.handled_net > 0 and "bind and connect denied too" or "rules unavailable (ABI < 4)")
+      line("  network       %s", r.network.namespace
+        and "own network namespace: loopback only, the host's 127.0.0.1 not reachable"
+        or "the host's network namespace (" .. r.network.reason .. ")")
     else
       for _, l in ipairs(net.report_lines(p, ll)) do line("  network       %s", l) end
     end
@@ -241,17 +284,48 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   else
     line("  namespaces    not needed: no protection here is kept by a mount")
   end
+  local mv = r.mounts
+  if mv and mv.read_only then
+    line("  mounts        read-only and nosuid outside the write grants (chmod, chown, utimes, xattrs there: "
+      .. "EROFS); bound back writable: %s", #mv.writable > 0 and table.concat(mv.writable, " ") or "none")
+  elseif mv then
+    line("  mounts        the host's, unchanged (%s): chmod, utimes and xattrs of files outside the grants "
+      .. "that the uid owns still work (row 22)", mv.reason)
+  end
+  if mv and mv.read_only and #mv.hidden > 0 then
+    line("  sockets hidden %s (empty mounts over them: connect() finds no socket; --allow-unix-socket PATH "
+      .. "keeps one)", table.concat(mv.hidden, " "))
+  elseif mv and not mv.read_only and #(mv.sockets_reachable or {}) > 0 then
+    line("  NOT HIDDEN    %s: outside daemons' sockets stay connectable without the mount namespace (row 9)",
+      table.concat(mv.sockets_reachable, " "))
+  end
+  if mv and #mv.private > 0 then
+    line("  tmp           private: %s (a new directory under %s each, bound over it; the grants beneath "
+      .. "them put back on top)", table.concat(mv.private, " "), tostring(mounts.tmp_base(p.home)))
+  elseif mv and #(mv.shared_tmp or {}) > 0 then
+    line("  tmp           SHARED: %s are the host's (no mount namespace): the user's other processes' files "
+      .. "and sockets there are in reach", table.concat(mv.shared_tmp, " "))
+  end
+  for _, sk in ipairs(mv and mv.sockets_allowed or {}) do
+    line("  socket        %s reachable (%s)", sk.path, sk.source)
+  end
   local procs = r.processes
   if procs.pid_namespace then
-    line("  processes     own pid and IPC namespaces: /proc shows the sandbox's processes only, SysV IPC "
-      .. "and message queues are its own; prlimit on another process is refused")
+    line("  processes     own pid, IPC and UTS namespaces: /proc shows the sandbox's processes only, SysV IPC "
+      .. "and message queues are its own, a host name set inside stays inside; prlimit on another "
+      .. "process is refused")
   else
-    line("  processes     shared pid and IPC namespaces (%s): the user's other processes show in /proc, "
-      .. "SysV IPC is shared; prlimit on another process is refused (seccomp)", procs.reason)
+    line("  processes     shared pid, IPC and UTS namespaces (%s): prlimit, setpriority, ioprio_set and "
+      .. "sched_set* on another process, and kill(-1), are refused (seccomp: only pid 0 passes, so a thread "
+      .. "id of the command's own is refused too)", procs.reason)
+    for _, what in ipairs(procs.not_isolated or {}) do line("  not isolated  %s", what) end
   end
   if #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
+  elseif r.mounts and r.mounts.devpts then
+    line("  terminal      none of the host's /dev/pts (stdin, stdout and stderr are no terminal); a devpts "
+      .. "instance of the sandbox's own over it: pseudo-terminals made inside work (openpty, script, tmux)")
   else
     line("  terminal      none of /dev/pts (stdin, stdout and stderr are no terminal); a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)")

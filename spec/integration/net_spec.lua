@@ -1,4 +1,4 @@
---- Network egress by allow-list (docs/threats.md, rows 32–35): the proxy
+--- Network egress by allow-list (docs/threats.md, rows 33–36): the proxy
 -- nono runs outside is the only way out.  Every upstream here is a server
 -- on 127.0.0.1, which the proxy refuses unless that address is allowed
 -- itself, so each allowed one is named as 127.0.0.1:PORT.
@@ -64,7 +64,7 @@ for _, user in ipairs(H.users) do
     end
 
     it("reaches an allowed host through the proxy (curl, CONNECT and plain HTTP; python), and "
-      .. "refuses another with the flag to add (row 32)", function()
+      .. "refuses another with the flag to add (row 33)", function()
       if not H.ready(user) then return end
       local url = "http://127.0.0.1:" .. up.port .. "/a"
       local out, err, code = run({ allow(up) }, { "curl", "-sS", "-m", "20", url })
@@ -88,7 +88,7 @@ for _, user in ipairs(H.users) do
       assert.matches("upstream saw: GET /x", out, 1, true)
     end)
 
-    it("keeps a raw connect() around the proxy and UDP from leaving (row 32)", function()
+    it("keeps a raw connect() around the proxy and UDP from leaving (row 33)", function()
       if not H.ready(user) then return end
       local out, err = run({ allow(up) }, { w.attempt, "connect-tcp", "127.0.0.1", tostring(other.port) })
       assert.equal("EACCES", (out:gsub("%s+$", "")), err)
@@ -103,7 +103,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("where namespaces work, leaves the command loopback only: no interface of the machine, even on "
-      .. "the proxy's port; on the floor that port on any host is reachable (row 32)", function()
+      .. "the proxy's port; on the floor that port on any host is reachable (row 33)", function()
       if not H.ready(user) then return end
       local ip = H.sh("hostname -I 2>/dev/null"):match("(%d+%.%d+%.%d+%.%d+)")
       if not ip or ip:match("^127%.") then
@@ -131,7 +131,7 @@ for _, user in ipairs(H.users) do
       assert.equal("ECONNREFUSED", (out:gsub("%s+$", "")))
     end)
 
-    it("is no proxy for a client without the session's token (row 35)", function()
+    it("is no proxy for a client without the session's token (row 36)", function()
       if not H.ready(user) then return end
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
       assert.matches("^HTTP/1.1 407", out)
@@ -144,7 +144,7 @@ for _, user in ipairs(H.users) do
       assert.matches("upstream saw: GET /t HTTP/1.1", out, 1, true)
     end)
 
-    it("refuses a NUL byte, a CR or LF, a space or user information in the host (row 33)", function()
+    it("refuses a NUL byte, a CR or LF, a space or user information in the host (row 34)", function()
       if not H.ready(user) then return end
       local cases = {
         { "CONNECT 127.0.0.1\\x00.evil.example:" .. up.port .. " HTTP/1.1\\r\\n{AUTH}\\r\\n", "^HTTP/1.1 400" },
@@ -167,7 +167,7 @@ for _, user in ipairs(H.users) do
       assert.matches("upstream saw: GET /c", out, 1, true)
     end)
 
-    it("filters plain HTTP too: a denied host, and a Host that differs from the URL (row 33)", function()
+    it("filters plain HTTP too: a denied host, and a Host that differs from the URL (row 34)", function()
       if not H.ready(user) then return end
       local o = "127.0.0.1:" .. other.port
       local out = raw({ allow(up) }, "GET http://" .. o .. "/ HTTP/1.1\\r\\nHost: " .. o .. "\\r\\n{AUTH}\\r\\n")
@@ -187,7 +187,7 @@ for _, user in ipairs(H.users) do
       assert.matches("upstream saw: GET /ok?q HTTP/1.1 | Host: " .. allow(up), out, 1, true)
     end)
 
-    it("passes plain HTTP one request a connection: its body and no byte more (row 33)", function()
+    it("passes plain HTTP one request a connection: its body and no byte more (row 34)", function()
       if not H.ready(user) then return end
       local a = allow(up)
       local out = raw({ a }, "POST http://" .. a .. "/one HTTP/1.1\\r\\nHost: " .. a .. "\\r\\nContent-Length: 4\\r\\n{AUTH}"
@@ -199,7 +199,7 @@ for _, user in ipairs(H.users) do
     end)
 
     it("reads a CONNECT inside a CONNECT as tunnel data for the allowed host, never as its own "
-      .. "(row 33)", function()
+      .. "(row 34)", function()
       if not H.ready(user) then return end
       local o = "127.0.0.1:" .. other.port
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\n{AUTH}\\r\\nCONNECT " .. o
@@ -209,7 +209,7 @@ for _, user in ipairs(H.users) do
       assert.equal("", seen(other))
     end)
 
-    it("refuses header smuggling with a bare CR or LF, a folded line, two lengths (row 33)", function()
+    it("refuses header smuggling with a bare CR or LF, a folded line, two lengths (row 34)", function()
       if not H.ready(user) then return end
       local a = allow(up)
       for _, req in ipairs {
@@ -224,14 +224,14 @@ for _, user in ipairs(H.users) do
       assert.equal("", seen(up))
     end)
 
-    it("refuses an oversized header, and keeps serving (row 35)", function()
+    it("refuses an oversized header, and keeps serving (row 36)", function()
       if not H.ready(user) then return end
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\n{AUTH}{PAD:20000}\\r\\n")
       assert.matches("^HTTP/1.1 431", out)
       assert.equal("", seen(up))
     end)
 
-    it("refuses a name that resolves to loopback unless that address is allowed (rebinding, row 34)",
+    it("refuses a name that resolves to loopback unless that address is allowed (rebinding, row 35)",
       function()
       if not H.ready(user) then return end
       local out = raw({ "localhost:" .. up.port }, "CONNECT localhost:" .. up.port .. " HTTP/1.1\\r\\n{AUTH}\\r\\n")

@@ -6,7 +6,7 @@ local core = require "nono.core"
 local net = require "nono.net"
 
 describe("nono.net", function()
-  it("reads a host one way only: lower case, one trailing dot dropped (row 33)", function()
+  it("reads a host one way only: lower case, one trailing dot dropped (row 34)", function()
     assert.equal("api.example.com", (net.host("API.Example.COM")))
     assert.equal("api.example.com", (net.host("api.example.com.")))
     assert.is_nil(net.host("api.example.com.."))
@@ -16,7 +16,7 @@ describe("nono.net", function()
     assert.is_nil(net.host(string.rep("a", 64) .. ".com"))
   end)
 
-  it("refuses NUL, CR, LF, spaces, control bytes, '@', '%', '_', '\\' and non-ASCII, saying which (row 33)",
+  it("refuses NUL, CR, LF, spaces, control bytes, '@', '%', '_', '\\' and non-ASCII, saying which (row 34)",
     function()
     for _, case in ipairs {
       { "a.com\0.evil.com", "NUL" }, { "a.com\r\nHost: b", "CR" }, { "a.com\n", "LF" },
@@ -32,7 +32,7 @@ describe("nono.net", function()
     assert.equal("xn--bcher-kva.de", (net.host("xn--bcher-kva.de")))
   end)
 
-  it("reads IPv4 only as a.b.c.d, and IPv6 only in brackets, canonical (row 33)", function()
+  it("reads IPv4 only as a.b.c.d, and IPv6 only in brackets, canonical (row 34)", function()
     assert.same({ "127.0.0.1", "ipv4" }, { net.host("127.0.0.1") })
     for _, s in ipairs { "127.1", "0x7f.0.0.1", "2130706433", "127.000.0.1", "256.1.1.1", "1.2.3.4.5" } do
       assert.is_nil(net.host(s), s)
@@ -50,7 +50,7 @@ describe("nono.net", function()
     assert.is_nil(net.authority("user@a.com:443", 443))
   end)
 
-  it("classes addresses for the rebinding check, mapped and NAT64 forms included (row 34)", function()
+  it("classes addresses for the rebinding check, mapped and NAT64 forms included (row 35)", function()
     for addr, class in pairs {
       ["93.184.216.34"] = "public", ["127.0.0.1"] = "loopback", ["10.1.2.3"] = "private",
       ["172.16.0.1"] = "private", ["192.168.1.1"] = "private", ["169.254.1.1"] = "link-local",
@@ -65,7 +65,7 @@ describe("nono.net", function()
     assert.is_nil(core.address_class("example.com"))
   end)
 
-  it("allows a non-public address only when that very address is allowed (row 34)", function()
+  it("allows a non-public address only when that very address is allowed (row 35)", function()
     local p = {}
     assert.is_true(net.allow(p, "api.example.com", "--allow-host api.example.com"))
     assert.is_true(net.allow(p, "127.0.0.1:8080", "--allow-host 127.0.0.1:8080"))
@@ -97,7 +97,7 @@ describe("nono.net", function()
     assert.truthy(net.match(g.hosts, "github.com", 443))
   end)
 
-  it("decides plain HTTP by the URL and a Host that must agree with it (row 33)", function()
+  it("decides plain HTTP by the URL and a Host that must agree with it (row 34)", function()
     local p = {}
     net.allow(p, "a.example.com", "t")
     assert.is_true(net.decide(p.hosts, { connect = false, authority = "a.example.com", host_header = "A.example.com." }).allowed)
