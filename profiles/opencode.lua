@@ -12,10 +12,10 @@ description "opencode: the project and its XDG directories; its config, plugins 
 extends { "base", "node" }
 
 local config = xdg.config("opencode")
-allow(config, { create = true })
-allow(xdg.data("opencode"), { create = true })
-allow(xdg.cache("opencode"), { create = true })
-allow(xdg.state("opencode"), { create = true })
+allow(config, { missing = "create" })
+allow(xdg.data("opencode"), { missing = "create" })
+allow(xdg.cache("opencode"), { missing = "create" })
+allow(xdg.state("opencode"), { missing = "create" })
 
 -- Extra configuration named by the environment: read only.
 local extra_dir = getenv("OPENCODE_CONFIG_DIR")
