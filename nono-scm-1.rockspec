@@ -17,7 +17,7 @@ build = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_proc.c",
                   "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/api.c" },
+                  "src/seccomp.c", "src/ns.c", "src/supervisor.c", "src/inflight.c", "src/api.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },

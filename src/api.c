@@ -198,8 +198,10 @@ int nono_apply_flags(struct nono_policy *p, unsigned flags)
 	/* Stage 1, reversible: everything that can fail for want of memory,
 	 * fds or kernel support is built, and the kernel's answer to stage 2
 	 * heard, before anything is changed. */
-	err = seccomp_build_filter(policy_seccomp_opts(p), insns,
-				   SECCOMP_MAX_INSNS, &filter);
+	/* (a running process has no pid namespace of its own: the floor's
+	 * filter) */
+	err = seccomp_build_filter(policy_seccomp_opts(p) | SECCOMP_OPT_FLOOR,
+				   insns, SECCOMP_MAX_INSNS, &filter);
 	if (err < 0)
 		return err;
 	ruleset = policy_build_ruleset(p);

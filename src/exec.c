@@ -465,6 +465,10 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		nbinds = policy_noexec_binds(p, &binds);
 		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
 			nerr = ns_bind_readonly(binds[i], 1);
+		/* Loopback only: nothing outside, the host's 127.0.0.1 included,
+		 * can be reached (a proxy's socket is to be the way out). */
+		if (nerr == 0 && policy_private_net(p))
+			nerr = ns_net_loopback();
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
 		if (nerr < 0)
@@ -518,8 +522,11 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	    tcgetpgrp(STDIN_FILENO) == getpgrp())
 		s->fg_pgrp = getpgrp();
 
-	int err = seccomp_build_filter(policy_seccomp_opts(p), insns,
-				       SECCOMP_MAX_INSNS, &filter);
+	/* Without the private namespaces there is no pid namespace: the
+	 * filter then also keeps the pid arguments to the caller. */
+	int err = seccomp_build_filter(policy_seccomp_opts(p) |
+					       (policy_private_mounts(p) ? 0 : SECCOMP_OPT_FLOOR),
+				       insns, SECCOMP_MAX_INSNS, &filter);
 	if (err < 0) {
 		out->stage = "seccomp filter";
 		out->code = -err;

@@ -220,6 +220,12 @@ static int l_plan_set_private_mounts(lua_State *L)
 	return 0;
 }
 
+static int l_plan_set_private_net(lua_State *L)
+{
+	policy_set_private_net(plan_check(L));
+	return 0;
+}
+
 static int l_plan_set_inherit_fd(lua_State *L)
 {
 	struct nono_policy *p = plan_check(L);
@@ -376,6 +382,7 @@ static const luaL_Reg plan_methods[] = {
 	{ "spawn", l_plan_spawn },
 	{ "start", l_plan_start },
 	{ "set_private_mounts", l_plan_set_private_mounts },
+	{ "set_private_net", l_plan_set_private_net },
 	{ "set_inherit_fd", l_plan_set_inherit_fd },
 	{ "apply", l_plan_apply },
 	{ "close", l_plan_close },

@@ -387,6 +387,22 @@ static int l_holders(lua_State *L)
 	return 1;
 }
 
+/* core.in_flight() -> { {pid=, what=}, ... } (supervisor_in_flight). */
+static int l_in_flight(lua_State *L)
+{
+	lua_newtable(L);
+	int n = supervisor_in_flight(holder_found, L);
+	if (n < 0)
+		return lnono_push_error(L, -n, "/proc");
+	return 1;
+}
+
+/* core.stop_tree() -> count, or nil, message, errno. */
+static int l_stop_tree(lua_State *L)
+{
+	return push_count(L, supervisor_stop_tree(), "stopping the process tree");
+}
+
 static int l_kill(lua_State *L)
 {
 	lua_Integer pid = luaL_checkinteger(L, 1);
@@ -408,6 +424,8 @@ static const luaL_Reg proc_funcs[] = {
 	{ "kill_tree", l_kill_tree },
 	{ "expire", l_expire },
 	{ "holders", l_holders },
+	{ "in_flight", l_in_flight },
+	{ "stop_tree", l_stop_tree },
 	{ "kill", l_kill },
 	{ NULL, NULL },
 };

@@ -8,7 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,10 +77,12 @@ static int enter(uid_t uid, gid_t gid, int *step)
 	int err;
 
 	/* The pid namespace takes effect for the next child, which becomes
-	 * its pid 1 (ns_mount_proc); the IPC namespace at once.  All owned by
-	 * the new user namespace, which unshare creates first. */
+	 * its pid 1 (ns_mount_proc); the IPC and UTS namespaces at once (a
+	 * host name set inside stays inside).  All owned by the new user
+	 * namespace, which unshare creates first. */
 	*step = STEP_UNSHARE;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) < 0)
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+		    CLONE_NEWUTS) < 0)
 		return -errno;
 	/* One mapping, our own ids onto themselves: files keep their owners
 	 * as the command sees them, and no other id can be taken.  An
@@ -161,6 +166,32 @@ int ns_mount_proc(void)
 		  NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+int ns_net_loopback(void)
+{
+	struct ifreq ifr;
+	int err = 0;
+
+	/* A new network namespace has a loopback device only, and it is down:
+	 * nothing, not even 127.0.0.1, answers until it is brought up.  An
+	 * ioctl on any inet socket of the namespace does it. */
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			err = -errno;
+	}
+	close(fd);
+	return err;
 }
 
 int ns_pin(const char *path)

@@ -42,10 +42,17 @@ int ns_available(const char *path, struct ns_probe *why);
 
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here
- * propagates out; and a new IPC namespace (SysV IPC and POSIX message
- * queues of its own) and pid namespace, whose pid 1 is the caller's next
- * child.  For the forked child only: not thread-safe. */
+ * propagates out; and new IPC (SysV IPC and POSIX message queues of its
+ * own), UTS (host and domain name) and pid namespaces, the pid
+ * namespace's pid 1 being the caller's next child.  For the forked child only: not thread-safe. */
 int ns_enter(uid_t uid, gid_t gid);
+
+/* Enter a new network namespace whose only device is loopback, brought
+ * up: 127.0.0.1 and ::1 work inside, nothing outside (not the host's
+ * loopback either) can be reached or reach in.  After ns_enter (its
+ * capabilities).  Not used by default: a proxy's socket is to be put
+ * there; today --net-block asks for it. */
+int ns_net_loopback(void);
 
 /* Mount a fresh /proc over /proc, showing the caller's pid namespace.
  * For pid 1 of the namespace ns_enter made (its mount namespace, its

@@ -21,6 +21,7 @@ struct nono_policy {
 	unsigned seccomp_opts;
 	int session;
 	int private_mounts; /* a user+mount namespace even with no bind */
+	int private_net;    /* a network namespace with loopback only */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
 	char **ro_binds, **noexec_binds, **pins;
@@ -243,6 +244,17 @@ int policy_add_pin(struct nono_policy *p, const char *canonical_path)
 void policy_set_private_mounts(struct nono_policy *p)
 {
 	p->private_mounts = 1;
+}
+
+void policy_set_private_net(struct nono_policy *p)
+{
+	p->private_net = 1;
+	p->private_mounts = 1;
+}
+
+int policy_private_net(const struct nono_policy *p)
+{
+	return p->private_net;
 }
 
 int policy_private_mounts(const struct nono_policy *p)

@@ -93,6 +93,11 @@ size_t policy_pins(const struct nono_policy *p, char *const **paths);
 void policy_set_private_mounts(struct nono_policy *p);
 int policy_private_mounts(const struct nono_policy *p);
 
+/* Also a network namespace of the command's own, with loopback only
+ * (ns_net_loopback); implies the private namespaces above. */
+void policy_set_private_net(struct nono_policy *p);
+int policy_private_net(const struct nono_policy *p);
+
 /* Let the command inherit `fd` (above 2; the caller keeps it open until
  * the command has started): every other descriptor is closed on exec.
  * Used for the sealed policy `nono why --self` reads.  0, or -EINVAL. */

@@ -121,6 +121,11 @@ enum label {
 	L_SOCKET,
 	L_SOCKETPAIR,
 	L_PRLIMIT,
+	L_PRIO,
+	L_IOPRIO,
+	L_WHO0,
+	L_PID0,
+	L_KILL_ALL,
 	L_INET,
 	L_INET_STREAM,
 	L_INET_DGRAM,
@@ -219,8 +224,9 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 {
 	struct bpf b = { .insn = insns, .cap = cap };
 	const int net_block = (opts & SECCOMP_OPT_NET_BLOCK) != 0;
+	const int floor = (opts & SECCOMP_OPT_FLOOR) != 0;
 
-	if (opts & ~(unsigned)SECCOMP_OPT_NET_BLOCK)
+	if (opts & ~(unsigned)(SECCOMP_OPT_NET_BLOCK | SECCOMP_OPT_FLOOR))
 		return -EINVAL;
 	if (cap > SECCOMP_MAX_INSNS)
 		b.cap = SECCOMP_MAX_INSNS;
@@ -247,6 +253,15 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	jump(&b, BPF_JEQ, SYS_socket, L_SOCKET, NEXT);
 	jump(&b, BPF_JEQ, SYS_socketpair, L_SOCKETPAIR, NEXT);
 	jump(&b, BPF_JEQ, SYS_prlimit64, L_PRLIMIT, NEXT);
+	jump(&b, BPF_JEQ, SYS_setpriority, L_PRIO, NEXT);
+	jump(&b, BPF_JEQ, SYS_ioprio_set, L_IOPRIO, NEXT);
+	if (floor) {
+		jump(&b, BPF_JEQ, SYS_sched_setaffinity, L_PID0, NEXT);
+		jump(&b, BPF_JEQ, SYS_sched_setscheduler, L_PID0, NEXT);
+		jump(&b, BPF_JEQ, SYS_sched_setparam, L_PID0, NEXT);
+		jump(&b, BPF_JEQ, SYS_sched_setattr, L_PID0, NEXT);
+		jump(&b, BPF_JEQ, SYS_kill, L_KILL_ALL, NEXT);
+	}
 	/* the mode argument's position, per call (aarch64 has the *at forms
 	 * and fchmod only) */
 	jump(&b, BPF_JEQ, SYS_openat, L_OPENAT, NEXT);
@@ -298,6 +313,38 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	label(&b, L_PRLIMIT);
 	load_arg(&b, 0);
 	jump(&b, BPF_JEQ, 0, L_ALLOW, L_EPERM);
+
+	/* Row 29: the priority of a process group or of every process of the
+	 * user (PRIO_PGRP, PRIO_USER; IOPRIO_WHO_PGRP, IOPRIO_WHO_USER) can
+	 * reach beyond the command, the supervisor included, in any case: a
+	 * process group is not confined to a pid namespace.  Only the
+	 * per-process form passes (nice, renice, ionice of a process), and
+	 * on the floor only on the caller: who 0, what nice(1) and ionice(1)
+	 * running a command send.  An idle class or nice 19 would otherwise
+	 * starve any process of the user's. */
+	label(&b, L_PRIO);
+	load_arg(&b, 0);
+	jump(&b, BPF_JEQ, 0 /* PRIO_PROCESS */, floor ? L_WHO0 : L_ALLOW, L_EPERM);
+	label(&b, L_IOPRIO);
+	load_arg(&b, 0);
+	jump(&b, BPF_JEQ, 1 /* IOPRIO_WHO_PROCESS */, floor ? L_WHO0 : L_ALLOW, L_EPERM);
+	if (floor) {
+		label(&b, L_WHO0);
+		load_arg(&b, 1);
+		jump(&b, BPF_JEQ, 0, L_ALLOW, L_EPERM);
+		/* The scheduler calls name a thread; 0 is the caller (taskset
+		 * and chrt running a command, sched_setaffinity(0, ...)). */
+		label(&b, L_PID0);
+		load_arg(&b, 0);
+		jump(&b, BPF_JEQ, 0, L_ALLOW, L_EPERM);
+		/* kill(-1, sig) signals every process the user may signal.
+		 * Landlock's signal scope (ABI 6) stops it reaching outside; on
+		 * older kernels only this does.  Other pids are undecidable
+		 * here (the command's own children have pids too). */
+		label(&b, L_KILL_ALL);
+		load_arg(&b, 0);
+		jump(&b, BPF_JEQ, (uint32_t)-1, L_EPERM, L_ALLOW);
+	}
 
 	/* Row 10: sockets by allow-list.  Landlock (ABI 4+) rules govern TCP
 	 * bind and connect only; UDP, raw, packet, vsock, SCTP and MPTCP

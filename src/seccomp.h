@@ -22,6 +22,13 @@ enum {
 	/* --net-block: no AF_INET/AF_INET6/AF_NETLINK sockets at all
 	 * (EACCES); only AF_UNIX remains. */
 	SECCOMP_OPT_NET_BLOCK = 1 << 0,
+	/* No pid namespace (the floor): the calls that name another process
+	 * by pid (sched_setaffinity, sched_setscheduler, sched_setparam,
+	 * sched_setattr, setpriority, ioprio_set) only on the caller (0), and
+	 * no kill(-1).  In a pid namespace of its own the command can name
+	 * only its own processes, and a thread of its own by its id (glibc's
+	 * pthread_setaffinity_np) works there. */
+	SECCOMP_OPT_FLOOR = 1 << 1,
 };
 
 /* Room for the largest filter seccomp_build_filter writes. */

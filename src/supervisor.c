@@ -94,9 +94,7 @@ static int list_processes(pid_t (**out)[2])
 	return (int)n;
 }
 
-/* The live descendants of this process, in *out (malloc'ed): a count or
- * -errno.  Parents come before their children. */
-static int descendants(pid_t **out)
+int supervisor_descendants(pid_t **out)
 {
 	pid_t(*procs)[2];
 	int n = list_processes(&procs);
@@ -123,7 +121,7 @@ static int descendants(pid_t **out)
 int supervisor_signal_tree(int sig)
 {
 	pid_t *d;
-	int n = descendants(&d);
+	int n = supervisor_descendants(&d);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
@@ -507,7 +505,7 @@ int supervisor_holders(const char *path,
 		       void *ctx)
 {
 	pid_t *d;
-	int total = 0, n = descendants(&d);
+	int total = 0, n = supervisor_descendants(&d);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {

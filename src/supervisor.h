@@ -19,6 +19,11 @@
  * launcher can be read through /proc by anyone without CAP_SYS_PTRACE). */
 int supervisor_init(void);
 
+/* The live descendants of this process (a process whose main thread has
+ * exited while others run included), parents before their children, in
+ * *out (malloc'ed): a count, or -errno. */
+int supervisor_descendants(pid_t **out);
+
 /* SIGKILL every descendant of this process now, reaping none (the
  * command's status is still to be collected).  A count, or -errno. */
 int supervisor_kill_tree(void);
@@ -56,5 +61,24 @@ int supervisor_expire(pid_t pid, const char *path, dev_t dev, ino_t ino);
 int supervisor_holders(const char *path,
 		       void (*found)(pid_t pid, const char *what, void *ctx),
 		       void *ctx);
+
+/* SIGSTOP every descendant of this process and wait until each of their
+ * threads has stopped (or ended): none then runs, so nothing moves between
+ * descriptor tables and socket queues while they are read.  How many
+ * processes, or -errno: -ETIMEDOUT when one has not stopped within a few
+ * seconds (a thread stuck in the kernel), the others left stopped. */
+int supervisor_stop_tree(void);
+
+/* Call `found(pid, what, ctx)` for every unix socket a descendant of this
+ * process holds (any thread's descriptor table) whose receive queue holds
+ * descriptors in flight (SCM_RIGHTS), counted as the kernel's fdinfo
+ * "scm_fds" shows them; `what` reads "fd 5 (socket:[1234], 1 in flight)".
+ * A descriptor sent and not yet received is in no descriptor table, so
+ * supervisor_holders cannot see it: every one is in the queue of some
+ * socket a process holds, or of one itself in flight there.  A process or
+ * socket that cannot be read counts ("not inspectable"; fail closed).
+ * Returns the number found, or -errno. */
+int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
+			 void *ctx);
 
 #endif

@@ -140,7 +140,8 @@ local function why_command(opts, path, op)
   if opts.profile then words[#words + 1] = "--profile " .. shell_word(opts.profile) end
   for _, o in ipairs(opts.policy) do words[#words + 1] = o.option .. " " .. shell_word(o.value) end
   for _, f in ipairs { { "--net-block", "net_block" }, { "--keep-dirs", "keep_dirs" },
-      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" } } do
+      { "--accept-hard-links", "accept_links" }, { "--best-effort", "best_effort" },
+      { "--no-namespaces", "no_namespaces" } } do
     if opts[f[2]] then words[#words + 1] = f[1] end
   end
   words[#words + 1] = "--path " .. shell_word(path) .. " --op " .. op
@@ -254,6 +255,7 @@ local function run(args, i, shell)
   local sealed
   if plan then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
+    if p:net_namespace() then plan:set_private_net() end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
     p:start_clock(core.time_ms() / 1000)
@@ -349,7 +351,7 @@ local function why(args, i)
   end
   if not opts.path then return usage_error("why", "--path PATH is required") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
-      or opts.keep_dirs or opts.accept_links) then
+      or opts.keep_dirs or opts.accept_links or opts.no_namespaces) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
   end
   local p, msg, status

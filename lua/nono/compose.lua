@@ -79,7 +79,7 @@ local function build_policy(opts, create_missing)
       .. "passwd entry with one\nhint: set HOME to the home directory", EXIT_SETUP
   end
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
-    path = os.getenv("PATH") }
+    path = os.getenv("PATH"), no_namespaces = opts.no_namespaces }
   p:set_create_missing(create_missing)
   local granted, rest = {}, {}
   for _, o in ipairs(opts.policy) do

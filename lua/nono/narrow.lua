@@ -82,6 +82,13 @@ function Policy:binds_available(path)
   return self.binds
 end
 
+--- Whether the command gets a network namespace of its own with loopback
+-- only (ns_net_loopback): today with --net-block where namespaces work, on
+-- top of seccomp's and Landlock's rules.
+function Policy:net_namespace()
+  return self.net_block and self:binds_available() or false
+end
+
 --- Where user namespaces work, a protection of an existing path inside a
 -- grant that gives what it takes away is kept by a bind mount instead of
 -- narrowing the grant:

@@ -85,6 +85,9 @@ for _, o in ipairs {
   { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
     group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
     help = "refuse to run on a kernel with Landlock ABI below N" },
+  { "--no-namespaces", key = "no_namespaces", cmds = SHAPING, group = "Kernel",
+    help = "use no namespace even where they work: the floor (Landlock and seccomp alone), as on a "
+      .. "machine without unprivileged user namespaces; the report lists what is then not isolated" },
   { "--best-effort", key = "best_effort", cmds = SHAPING, group = "Kernel",
     help = "run below --abi-min anyway; the report says what is missing" },
 

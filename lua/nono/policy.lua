@@ -45,6 +45,8 @@ function M.new(opts)
     grants = {}, protections = {}, bypasses = {}, blocked = {},
     home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
   }, Policy)
+  -- --no-namespaces: the floor, as where the probe fails
+  if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
   if opts.abi then
     self.abi = opts.abi
   else

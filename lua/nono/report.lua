@@ -73,6 +73,8 @@ function M.data(self)
     ns.step, ns.error, ns.errno = why_not.step, why_not.error, why_not.errno
     ns.reason = why_not.step .. ": " .. tostring(why_not.error)
       .. (why_not.cause and " — " .. why_not.cause or "")
+  elseif self.no_namespaces then
+    ns.reason = "turned off (--no-namespaces)"
   elseif self.binds == false then
     ns.reason = "not used by this policy"
   end
@@ -80,12 +82,25 @@ function M.data(self)
   -- (exec.c); without them the filter still refuses prlimit on another
   -- process.
   local processes = {
-    pid_namespace = ns.available, ipc_namespace = ns.available,
+    pid_namespace = ns.available, ipc_namespace = ns.available, uts_namespace = ns.available,
     proc = ns.available and "private" or "shared",
     prlimit = "refused for any other process (seccomp)",
   }
   if not ns.available then
     processes.reason = ns.reason or "the user and mount namespace is not needed by this policy"
+    -- What the floor leaves reachable, exactly (README: the residuals).
+    local signals = (self.abi or 0) < 6
+      and "signals to the user's other processes (Landlock's signal scope needs ABI 6)" or nil
+    processes.not_isolated = {
+      "the user's other processes show in /proc: command lines and status (their memory, environment "
+        .. "and descriptors stay out of reach: Landlock refuses ptrace access)",
+      "SysV shared memory, semaphores and message queues, and POSIX message queues, are the user's",
+      "pidfd_open, kill, tkill and tgkill take any pid: seccomp cannot tell another process's from one "
+        .. "of the command's own (signals are Landlock's to scope; kill(-1) is refused)",
+      "the host name is the host's (UTS namespace); setting it needs a capability the command has not",
+      "if nono is killed (SIGKILL), detached processes live on",
+      signals,
+    }
   end
   -- The session's own terminal, the one of /dev/pts granted.
   local terminals = {}
@@ -95,9 +110,18 @@ function M.data(self)
       terminals[#terminals + 1] = path
     end
   end
+  -- The network namespace (loopback only) comes with --net-block where
+  -- the others work; without it the host's network is seccomp's and
+  -- Landlock's to limit.
+  local network = { namespace = self.net_block and ns.available or false }
+  if not network.namespace then
+    network.reason = not self.net_block and "only with --net-block (for now)"
+      or ns.reason or "the user and mount namespace is not used by this policy"
+  end
   return {
     namespaces = ns,
     processes = processes,
+    network = network,
     terminals = terminals,
     landlock = {
       available = self.abi ~= nil,
@@ -115,7 +139,8 @@ function M.data(self)
       net_block = self.net_block,
       denied = "ptrace, process_vm_*, pidfd_getfd, keyctl/add_key/request_key, bpf, perf_event_open, "
         .. "userfaultfd, kexec, modules, open_by_handle_at, setns, mount API, unshare/clone of namespaces, "
-        .. "prlimit64 on another process, "
+        .. "prlimit64 on another process, setpriority and ioprio_set of a group or user (on the floor "
+        .. "also of another process, with sched_set* and kill(-1)), "
         .. "TIOCSTI/TIOCLINUX, setuid/setgid bits (chmod, open/creat/mknod creating a file); "
         .. "io_uring and clone3 answer ENOSYS; other architectures and x32 are killed",
       sockets = self.net_block and "unix only"
@@ -220,6 +245,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     if r.seccomp.net_block then
       line("  network       blocked: seccomp allows unix sockets only; Landlock TCP %s",
         #ll.handled_net > 0 and "bind and connect denied too" or "rules unavailable (ABI < 4)")
+      line("  network       %s", r.network.namespace
+        and "own network namespace: loopback only, the host's 127.0.0.1 not reachable"
+        or "the host's network namespace (" .. r.network.reason .. ")")
     else
       line("  network       open (--net-block closes it)")
     end
@@ -243,11 +271,14 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   end
   local procs = r.processes
   if procs.pid_namespace then
-    line("  processes     own pid and IPC namespaces: /proc shows the sandbox's processes only, SysV IPC "
-      .. "and message queues are its own; prlimit on another process is refused")
+    line("  processes     own pid, IPC and UTS namespaces: /proc shows the sandbox's processes only, SysV IPC "
+      .. "and message queues are its own, a host name set inside stays inside; prlimit on another "
+      .. "process is refused")
   else
-    line("  processes     shared pid and IPC namespaces (%s): the user's other processes show in /proc, "
-      .. "SysV IPC is shared; prlimit on another process is refused (seccomp)", procs.reason)
+    line("  processes     shared pid, IPC and UTS namespaces (%s): prlimit, setpriority, ioprio_set and "
+      .. "sched_set* on another process, and kill(-1), are refused (seccomp: only pid 0 passes, so a thread "
+      .. "id of the command's own is refused too)", procs.reason)
+    for _, what in ipairs(procs.not_isolated or {}) do line("  not isolated  %s", what) end
   end
   if #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "

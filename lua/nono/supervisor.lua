@@ -100,12 +100,30 @@ end
 
 local NOLOG = setmetatable({}, { __index = { event = function() end, close = function() end } })
 
+local function where(list)
+  local out = {}
+  for _, h in ipairs(list) do out[#out + 1] = string.format("pid %d (%s)", h.pid, h.what) end
+  return table.concat(out, ", ")
+end
+
 --- Take grant `g` back: hide its path, then deal with what still holds it.
--- Returns true, or nil and a message when the path could not be hidden.
-local function expire(session, g, o, log)
+-- `stopped`: the tree is stopped already (Ctrl-Z), and stays so.
+-- Returns true, or nil and a message when the grant could not be taken
+-- back (the session is then ended).
+local function expire(session, g, o, log, stopped)
   local ok, msg = core.expire(session:pid(), g.canonical, g.dev, g.ino)
   if not ok then
     log:event("expire", { path = g.canonical, source = g.source, error = msg })
+    return nil, msg
+  end
+  -- Row 30: while the tables and queues are read, nothing may move a
+  -- descriptor from one to the other (received between the two looks, or
+  -- sent back), so the tree is stopped first (after Ctrl-Z too: a thread
+  -- busy in the kernel may not have stopped yet).
+  local sok, smsg = core.stop_tree()
+  if not sok then
+    msg = "the command could not be stopped to look for what holds it: " .. tostring(smsg)
+    log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl, error = msg })
     return nil, msg
   end
   -- Descriptors and working directories opened before keep working (a
@@ -113,6 +131,20 @@ local function expire(session, g, o, log)
   local holders, hmsg = core.holders(g.canonical)
   holders = holders and not_launchers(holders)
     or { { pid = session:pid(), what = "not inspectable: " .. tostring(hmsg) } }
+  -- A descriptor sent over a unix socket (SCM_RIGHTS) and not yet
+  -- received is in no table: a socket with descriptors queued could hold
+  -- one opened beneath the path, and which file they are the kernel does
+  -- not say.  It cannot be ruled out, so the session ends (or, with
+  -- --on-expire report, it is reported).
+  local flight, fmsg = core.in_flight()
+  flight = flight or { { pid = session:pid(), what = "not inspectable: " .. tostring(fmsg) } }
+  if #flight > 0 and o.on_expire == "kill" then
+    msg = "descriptors in flight in unix sockets, any of which could be of the path: " .. where(flight)
+    log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl, holders = json.array(holders),
+      in_flight = json.array(flight), error = msg })
+    return nil, msg
+  end
+  for _, f in ipairs(flight) do holders[#holders + 1] = f end
   local killed = {}
   if o.on_expire == "kill" then
     for _, h in ipairs(holders) do
@@ -122,14 +154,14 @@ local function expire(session, g, o, log)
       end
     end
   end
+  if not stopped then core.signal_tree(SIGCONT) end
   log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl,
-    holders = json.array(holders), action = #holders == 0 and "none" or o.on_expire })
+    holders = json.array(holders), in_flight = json.array(flight),
+    action = #holders == 0 and "none" or o.on_expire })
   if o.verbose or #holders > 0 then
-    local where = {}
-    for _, h in ipairs(holders) do where[#where + 1] = string.format("pid %d (%s)", h.pid, h.what) end
     o.say("%s expired: %s is hidden now%s", g.source, g.canonical, #holders == 0 and ""
       or string.format("; %s: %s", o.on_expire == "kill" and "killed what held it"
-        or "still held by", table.concat(where, ", ")))
+        or "still held by", where(holders)))
   end
   return true
 end
@@ -188,7 +220,7 @@ function M.run(plan, command, o)
         log:event("expire", { path = g.canonical, source = g.source, ttl = g.ttl,
           action = "none", hidden_by = under.source })
       else
-        eok, emsg = expire(session, g, o, log)
+        eok, emsg = expire(session, g, o, log, stopped)
         if eok then hidden[#hidden + 1] = g end
       end
       if not eok then
@@ -198,6 +230,9 @@ function M.run(plan, command, o)
         core.kill(session:pid(), SIGKILL)
         core.kill_tree()
       end
+      -- (an expiry takes time, the tree stopped meanwhile: a grant that
+      -- came due during it is taken back now, before the tree can end)
+      now = core.monotonic_ms()
     end
     -- Continued after Ctrl-Z: what expired meanwhile was taken back above,
     -- before any process of the tree runs again.

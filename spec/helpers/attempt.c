@@ -76,6 +76,7 @@
  *   socketpair                         ok / ok
  *   connect-tcp|connect-mptcp 127.0.0.1 9   ECONNREFUSED / ECONNREFUSED
  *   bind-tcp 0         ok / ok;  bind-tcp 80: ok / EACCES (privileged port)
+ *   tcp-self           ok / ok          listen on 127.0.0.1, connect, accept
  *   sendto-udp 127.0.0.1 9             ok / ok
  *   connect-abstract N ECONNREFUSED / same, ok with a listener
  *   connect-unix /nonexistent          ENOENT / ENOENT
@@ -94,6 +95,11 @@
  *                                       one's own
  *   prlimit-self       ok / ok          pid 0: what getrlimit sends
  *   setrlimit-self     ok / ok          setrlimit, the current value again
+ *   same-sched CALL PID  ok / ok        CALL (setpriority, ioprio_set,
+ *                                       sched_setaffinity, sched_setscheduler,
+ *                                       sched_setparam, sched_setattr) on PID
+ *                                       (0: itself), setting what it has;
+ *                                       kill-all: kill(-1, 0)
  *   shmat ID           ok / ok          a SysV segment of one's own, read-only
  *   msgctl ID          ok / ok          IPC_STAT of a SysV message queue
  *   posix_openpt       ok / ok          a new pseudo-terminal's master
@@ -108,6 +114,9 @@
  *                              (unshare(CLONE_FILES)) opens PATH
  *   leader-exit PATH SECONDS   PATH opened, then the main thread exits and
  *                              another runs on ("Zl" in ps)
+ *   park-fd PATH SECONDS       PATH opened, sent into a unix socket
+ *                              (SCM_RIGHTS, no bytes) and closed; received
+ *                              after SECONDS
  *
  * The mode vectors take MODE as C reads it (04755 octal, 0x... hex, so the
  * upper half of the register can be filled too); on a file of one's own:
@@ -592,6 +601,24 @@ static int v_bind_tcp(char **argv)
 	return done(bind(fd, (struct sockaddr *)&ss, len), fd);
 }
 
+/* A listener on 127.0.0.1 (a port the kernel picks), connected to and
+ * accepted: ok where loopback is up (ENETUNREACH where it is down). */
+static int v_tcp_self(char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	(void)argv;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sin, len) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) < 0)
+		return A_ERR;
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sin, len) < 0)
+		return A_ERR;
+	return done(accept4(l, NULL, NULL, SOCK_CLOEXEC), c);
+}
+
 /* NAME as a path, or as the abstract name "\0NAME"; connect, or bind+listen. */
 static int unix_op(const char *name, int abstract, int do_listen)
 {
@@ -822,6 +849,54 @@ static int v_hold_pty(char **argv)
 	return A_PRINTED;
 }
 
+/* CALL on process PID (0: the caller), setting what it has already (so
+ * nothing changes): setpriority, ioprio_set, sched_setaffinity,
+ * sched_setscheduler, sched_setparam, sched_setattr; or kill-all, kill(-1)
+ * with signal 0. */
+static int v_same_sched(char **argv)
+{
+	const char *call = argv[0];
+	pid_t pid = (pid_t)atoi(argv[1]);
+	struct sched_param sp;
+	if (!strcmp(call, "kill-all"))
+		return kill(-1, 0) < 0 ? A_ERR : A_OK;
+	if (!strcmp(call, "setpriority")) {
+		errno = 0;
+		int prio = getpriority(PRIO_PROCESS, (id_t)pid);
+		if (prio == -1 && errno)
+			return A_ERR;
+		return setpriority(PRIO_PROCESS, (id_t)pid, prio) < 0 ? A_ERR : A_OK;
+	}
+	if (!strcmp(call, "ioprio_set")) {
+		long prio = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, pid);
+		if (prio < 0)
+			return A_ERR;
+		return syscall(SYS_ioprio_set, 1, pid, prio) < 0 ? A_ERR : A_OK;
+	}
+	if (!strcmp(call, "sched_setaffinity")) {
+		cpu_set_t set;
+		if (sched_getaffinity(pid, sizeof set, &set) < 0)
+			return A_ERR;
+		return sched_setaffinity(pid, sizeof set, &set) < 0 ? A_ERR : A_OK;
+	}
+	int policy = sched_getscheduler(pid);
+	if (policy < 0 || sched_getparam(pid, &sp) < 0)
+		return A_ERR;
+	if (!strcmp(call, "sched_setscheduler"))
+		return sched_setscheduler(pid, policy, &sp) < 0 ? A_ERR : A_OK;
+	if (!strcmp(call, "sched_setparam"))
+		return sched_setparam(pid, &sp) < 0 ? A_ERR : A_OK;
+	if (!strcmp(call, "sched_setattr")) {
+		/* struct sched_attr, version 0 (48 bytes), from the kernel's
+		 * own answer */
+		uint32_t attr[12] = { 48 };
+		if (syscall(SYS_sched_getattr, pid, attr, 48u, 0u) < 0)
+			return A_ERR;
+		return syscall(SYS_sched_setattr, pid, attr, 0u) < 0 ? A_ERR : A_OK;
+	}
+	return A_USAGE;
+}
+
 /* ---- row 30: holds the supervisor must find ---- */
 
 struct hold {
@@ -920,6 +995,51 @@ static int v_leader_exit(char **argv)
 	return A_OK;
 }
 
+/* A descriptor of PATH sent over a unix datagram socket (SCM_RIGHTS, in a
+ * message of no bytes) and closed, the sending end closed too: it is then
+ * in no descriptor table, only in the other end's queue.  "ready", and
+ * SECONDS later it is received and read. */
+static int v_park_fd(char **argv)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m = { .msg_control = c.buf, .msg_controllen = sizeof c.buf };
+	char line[256];
+	int sv[2], fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return A_ERR;
+	memset(&c, 0, sizeof c);
+	c.hdr.cmsg_level = SOL_SOCKET;
+	c.hdr.cmsg_type = SCM_RIGHTS;
+	c.hdr.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&c.hdr), &fd, sizeof fd);
+	if (sendmsg(sv[0], &m, 0) < 0)
+		return A_ERR;
+	close(fd);
+	close(sv[0]);
+	printf("ready\n");
+	fflush(stdout);
+	sleep((unsigned)atoi(argv[1]));
+	m.msg_controllen = sizeof c.buf;
+	if (recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC) < 0)
+		return A_ERR;
+	struct cmsghdr *got = CMSG_FIRSTHDR(&m);
+	if (!got || got->cmsg_type != SCM_RIGHTS) {
+		errno = ENOMSG;
+		return A_ERR;
+	}
+	memcpy(&fd, CMSG_DATA(got), sizeof fd);
+	ssize_t n = read(fd, line, sizeof line - 1);
+	if (n < 0)
+		return A_ERR;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("ok %s\n", line);
+	return A_PRINTED;
+}
+
 /* ---- table and main ---- */
 
 static const struct vector {
@@ -976,6 +1096,7 @@ static const struct vector {
 	{ "socketpair", v_socketpair, 0, "" },
 	{ "connect-tcp", v_connect_tcp, 2, "HOST PORT" },
 	{ "bind-tcp", v_bind_tcp, 1, "PORT" },
+	{ "tcp-self", v_tcp_self, 0, "" },
 	{ "sendto-udp", v_sendto_udp, 2, "HOST PORT" },
 	{ "connect-mptcp", v_connect_mptcp, 2, "HOST PORT" },
 	{ "connect-abstract", v_connect_abstract, 1, "NAME" },
@@ -1002,6 +1123,7 @@ static const struct vector {
 	{ "prlimit", v_prlimit, 1, "PID [N]" },
 	{ "prlimit-self", v_prlimit_self, 0, "" },
 	{ "setrlimit-self", v_setrlimit_self, 0, "" },
+	{ "same-sched", v_same_sched, 2, "CALL PID" },
 	{ "shmat", v_shmat, 1, "ID" },
 	{ "msgctl", v_msgctl, 1, "ID" },
 	{ "posix_openpt", v_posix_openpt, 0, "" },
@@ -1009,6 +1131,7 @@ static const struct vector {
 	{ "hold-pty", v_hold_pty, 1, "SECONDS (prints the slave's path)" },
 	{ "files-thread", v_files_thread, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 	{ "leader-exit", v_leader_exit, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
+	{ "park-fd", v_park_fd, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 };
 
 #define E(x) { x, #x }
@@ -1022,7 +1145,7 @@ static const struct errname { int num; const char *name; } errnames[] = {
 	E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT),
 	E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETUNREACH),
 	E(ECONNRESET), E(EISCONN), E(ETIMEDOUT), E(ECONNREFUSED), E(EHOSTUNREACH),
-	E(EALREADY), E(EINPROGRESS), E(ESTALE), E(ENOKEY), E(EKEYEXPIRED),
+	E(EALREADY), E(EINPROGRESS), E(ESTALE), E(ENOMSG), E(ENOKEY), E(EKEYEXPIRED),
 	E(EKEYREVOKED), E(EKEYREJECTED),
 };
 

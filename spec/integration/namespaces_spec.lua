@@ -20,6 +20,7 @@ local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-att
 local MODES = {
   { name = "namespaces", floor = false },
   { name = "floor", floor = "NOUIDMAP" },
+  -- (--no-namespaces, the same floor by choice, is tried next to them)
 }
 
 local function trim(s)
@@ -136,6 +137,157 @@ for _, user in ipairs(H.users) do
       assert.matches("Max open files%s+3%s+3", H.slurp("/proc/" .. pid .. "/limits"))
     end)
 
+    it("keeps scheduling, priorities and kill(-1) off other processes; on the floor by seccomp (row 29)", function()
+      H.ready(user)
+      local pid = outside_sleep(user)
+      finally(function() os.execute("kill " .. pid) end)
+      local calls = { "setpriority", "ioprio_set", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
+        "sched_setattr" }
+      -- The control: without nono the same user sets each on its process
+      -- (to what it has already) and may signal others with kill(-1).
+      for _, call in ipairs(calls) do assert.equal("ok", bare({ "same-sched", call, pid }), call) end
+      assert.equal("ok", bare({ "same-sched", "kill-all", "0" }))
+      local floors = { MODES[2], { name = "--no-namespaces", floor = false, extra = { "--no-namespaces" } } }
+      for _, call in ipairs(calls) do
+        -- where namespaces work the process is not there for the command
+        assert.equal("ESRCH", (inside(MODES[1], { "same-sched", call, pid })), call)
+        for _, mode in ipairs(floors) do
+          assert.equal("EPERM", (inside(mode, { "same-sched", call, pid }, mode.extra)), mode.name .. " " .. call)
+          -- its own, named as 0, work
+          assert.equal("ok", (inside(mode, { "same-sched", call, "0" }, mode.extra)), mode.name .. " " .. call)
+        end
+        assert.equal("ok", (inside(MODES[1], { "same-sched", call, "0" })), call)
+      end
+      for _, mode in ipairs(floors) do
+        assert.equal("EPERM", (inside(mode, { "same-sched", "kill-all", "0" }, mode.extra)), mode.name)
+      end
+      assert.is_false(gone(pid))
+      -- the tools that set them on themselves or on the command they run
+      for _, mode in ipairs({ MODES[1], floors[1], floors[2] }) do
+        local out, err, code = shell(mode, "echo $(( $(nice -n 5 nice) - $(nice) )); taskset -c 0 true && echo taskset; "
+          .. "chrt -b 0 true && echo chrt; ionice -c 3 true && echo ionice; "
+          .. "printf 'all: a b\\na:\\n\\t@echo a\\nb:\\n\\t@echo b\\n' > mk && make -s -j2 -f mk | sort",
+          H.args({ "--allow", "." }, mode.extra or {}))
+        assert.equal(0, code, mode.name .. ": " .. err)
+        assert.equal("5\ntaskset\nchrt\nionice\na\nb\n", out, mode.name)
+      end
+    end)
+
+    it("runs on the floor with --no-namespaces where namespaces work, and says so (rows 20, 29)", function()
+      H.ready(user)
+      local pid = outside_sleep(user)
+      finally(function() os.execute("kill " .. pid) end)
+      local nons = { name = "--no-namespaces", floor = false }
+      local extra = { "--no-namespaces" }
+      -- what the namespaces hide shows, as on the floor: the residual
+      local out = H.nono(w, user, { "run", "--no-namespaces", "--read-file", w.probe, "--", w.probe, "read",
+        "/proc/" .. pid .. "/cmdline" })
+      assert.equal("ok", trim(out))
+      assert.equal("EPERM", (inside(nons, { "prlimit", pid }, extra)))
+      local uts_in, err, code = shell(nons, "readlink /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/pid", extra)
+      assert.equal(0, code, err)
+      assert.equal(H.sh("readlink /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/pid"), uts_in)
+      local json_out
+      json_out, err, code = H.nono(w, user, { "run", "--no-namespaces", "--dry-run", "--json", "--", "true" })
+      assert.equal(0, code, err)
+      local r = assert(dkjson.decode(json_out), json_out).enforcement
+      assert.is_false(r.namespaces.available)
+      assert.equal("turned off (--no-namespaces)", r.namespaces.reason)
+      assert.is_false(r.processes.pid_namespace)
+      assert.is_false(r.processes.uts_namespace)
+      assert.equal("turned off (--no-namespaces)", r.processes.reason)
+      local text = H.nono(w, user, { "run", "--no-namespaces", "--dry-run", "--", "true" })
+      assert.matches("\n  namespaces +turned off %(%-%-no%-namespaces%)", text)
+      assert.matches("\n  processes +shared pid, IPC and UTS namespaces %(turned off", text)
+      -- and time-limited grants are refused, as on the floor
+      local _, terr, tcode = H.nono(w, user, { "run", "--no-namespaces", "--allow", w.project .. ":5m", "--", "true" })
+      assert.equal(126, tcode)
+      assert.matches("turned off %(%-%-no%-namespaces%)", terr)
+    end)
+
+    it("gives the command a host name of its own where namespaces work (UTS); on the floor the host's", function()
+      H.ready(user)
+      local host = H.sh("readlink /proc/self/ns/uts")
+      local name = H.sh("hostname")
+      -- inside, the name is the host's (copied) but the namespace is another
+      local out, err, code = shell(MODES[1], "hostname; readlink /proc/self/ns/uts; "
+        .. "hostname nono-spec-x 2>/dev/null || echo refused; hostname")
+      assert.equal(0, code, err)
+      local lines = {}
+      for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+      assert.equal(trim(name), lines[1])
+      assert.matches("^uts:%[%d+%]$", lines[2])
+      assert.are_not.equal(trim(host), lines[2])
+      -- setting it needs a capability nobody inside has (the namespace
+      -- is the second wall)
+      assert.equal("refused", lines[3])
+      assert.equal(trim(name), lines[4])
+      assert.equal(name, H.sh("hostname"))
+      out = shell(MODES[2], "readlink /proc/self/ns/uts")
+      assert.equal(host, out)
+    end)
+
+    it("prepares a network namespace with loopback only; --net-block uses it where namespaces work", function()
+      H.ready(user)
+      local port = tostring(20000 + math.random(0, 9999))
+      -- a listener on the host's loopback
+      local listener = H.sh("socat TCP-LISTEN:" .. port .. ",bind=127.0.0.1,fork,reuseaddr /dev/null "
+        .. ">/dev/null 2>&1 & echo $!"):match("%d+")
+      finally(function() os.execute("kill " .. listener) end)
+      -- The controls: without nono the host's listener answers, a listener
+      -- of one's own on 127.0.0.1 too; in a new network namespace whose
+      -- loopback is still down, nothing does.
+      assert.is_true(eventually(function() return bare({ "connect-tcp", "127.0.0.1", port }) == "ok" end))
+      assert.equal("ok", bare({ "tcp-self" }))
+      assert.equal("ENETUNREACH", trim((H.sh(H.as(user, "unshare -rn " .. H.q(w.attempt) .. " tcp-self")))))
+      -- The prepared namespace, through the core without --net-block's
+      -- seccomp rules (which refuse inet sockets before any namespace could
+      -- be seen): the host's loopback is not there, its own is up.
+      local file = w.root .. "/net.lua"
+      local f = assert(io.open(file, "w"))
+      f:write(string.format("local ATTEMPT, HOME, PROJECT, PORT = %q, %q, %q, %q\n", w.attempt, w.home,
+        w.project, port), [[
+        local policy = require "nono.policy"
+        local p = policy.new { home = HOME, cwd = PROJECT }
+        assert(p:grant(ATTEMPT, "read", { kind = "file" }))
+        assert(p:resolve())
+        for _, vector in ipairs { { "connect-tcp", "127.0.0.1", PORT }, { "tcp-self" } } do
+          local plan = assert(p:plan("new"))
+          plan:set_private_net()
+          io.stdout:flush()
+          local r = plan:spawn({ ATTEMPT, table.unpack(vector) })
+          plan:close()
+          assert(r.kind == "exited", r.kind)
+        end
+      ]])
+      f:close()
+      os.execute("chmod 0644 " .. H.q(file))
+      local lib = os.getenv("NONO_BUILD_LIB") or (H.source .. "/build/lib")
+      local setup = string.format('package.path=%q..package.path; package.cpath=%q..package.cpath',
+        H.source .. "/lua/?.lua;" .. H.source .. "/lua/?/init.lua;", lib .. "/?.so;")
+      local out, err, code = H.sh("cd " .. H.q(w.project) .. " && "
+        .. H.as(user, "lua5.4 -e " .. H.q(setup) .. " " .. H.q(file)) .. " </dev/null")
+      assert.equal(0, code, err)
+      assert.equal("ECONNREFUSED\nok\n", out)
+      -- nono run --net-block: the namespace on top of seccomp and
+      -- Landlock (only lo is there), and the report says so
+      local dev
+      dev, err, code = shell(MODES[1], "cat /proc/net/dev", { "--net-block" })
+      assert.equal(0, code, err)
+      assert.matches("\n%s*lo:", dev)
+      assert.equal(1, select(2, dev:gsub("\n%s*[%w%-_.]+:", "")))
+      assert.is_true(select(2, H.slurp("/proc/net/dev"):gsub("\n%s*[%w%-_.]+:", "")) > 1)
+      local rep = H.nono(w, user, { "run", "--dry-run", "--net-block", "--", "true" }, { floor = false })
+      assert.matches("\n  network +own network namespace: loopback only", rep)
+      assert.equal("EACCES", (inside(MODES[1], { "connect-tcp", "127.0.0.1", port }, { "--net-block" })))
+      -- without --net-block, or on the floor, the host's (as documented)
+      rep = H.nono(w, user, { "run", "--dry-run", "--", "true" }, { floor = false })
+      assert.matches("\n  network +open", rep)
+      rep = H.nono(w, user, { "run", "--dry-run", "--net-block", "--", "true" }, { floor = "NOUIDMAP" })
+      assert.matches("\n  network +the host's network namespace %(uid_map", rep)
+      assert.equal("ok", (inside(MODES[1], { "connect-tcp", "127.0.0.1", port })))
+    end)
+
     it("hides other processes from /proc where namespaces work; on the floor they show (row 29)", function()
       H.ready(user)
       local pid = outside_sleep(user)
@@ -235,11 +387,21 @@ for _, user in ipairs(H.users) do
       assert.is_false(floor.processes.ipc_namespace)
       assert.matches("^uid_map: EACCES", floor.processes.reason)
       local out = H.nono(w, user, { "run", "--dry-run", "--", "true" }, { floor = false })
-      assert.matches("\n  processes +own pid and IPC namespaces", out)
+      assert.matches("\n  processes +own pid, IPC and UTS namespaces", out)
+      assert.not_matches("not isolated  the user's other processes", out, 1, true)
       assert.matches("\n  process tree +ends with the command: the pid namespace's init", out)
       out = H.nono(w, user, { "run", "--dry-run", "--", "true" }, { floor = "NOUIDMAP" })
-      assert.matches("\n  processes +shared pid and IPC namespaces %(uid_map: EACCES", out)
-      assert.matches("prlimit on another process is refused", out, 1, true)
+      assert.matches("\n  processes +shared pid, IPC and UTS namespaces %(uid_map: EACCES", out)
+      assert.matches("prlimit, setpriority, ioprio_set and sched_set* on another process, and kill(-1), are "
+        .. "refused", out, 1, true)
+      -- what the floor leaves, each on a line of its own
+      assert.matches("\n  not isolated  the user's other processes show in /proc", out)
+      assert.matches("\n  not isolated  SysV shared memory", out)
+      assert.matches("\n  not isolated  if nono is killed %(SIGKILL%), detached processes live on", out)
+      assert.is_true(ns.processes.uts_namespace)
+      assert.is_false(floor.processes.uts_namespace)
+      assert.is_true(#floor.processes.not_isolated >= 5)
+      assert.is_nil(ns.processes.not_isolated)
     end)
   end)
 end

@@ -6,6 +6,7 @@
 -- `nono why --self` answers from the sealed policy.
 local H = require "spec.helper"
 local json = require "nono.json"
+local lfs = require "lfs"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
@@ -52,9 +53,13 @@ end
 -- shows it (its main thread may have exited: "Zl", and with it the
 -- process's own cmdline); nil when none runs.
 local function running_cmdline(pid)
-  for tid in io.popen("ls /proc/" .. pid .. "/task 2>/dev/null"):lines() do
+  -- (lfs, not a shell per process: a machine busy with thousands of
+  -- processes would make each listing take minutes)
+  local ok, iter, dir = pcall(lfs.dir, "/proc/" .. pid .. "/task")
+  if not ok then return nil end
+  for tid in iter, dir do
     local task = "/proc/" .. pid .. "/task/" .. tid
-    local stat = H.slurp(task .. "/stat")
+    local stat = tid:match("^%d+$") and H.slurp(task .. "/stat") or ""
     if stat ~= "" and not stat:match("^%d+ %(.-%) [ZX]") then return H.slurp(task .. "/cmdline") end
   end
 end
@@ -63,7 +68,7 @@ end
 -- the host numbers them (inside the sandbox's pid namespace they differ).
 local function pids_running(argv)
   local want, found = table.concat(argv, "\0") .. "\0", {}
-  for name in io.popen("ls /proc"):lines() do
+  for name in lfs.dir("/proc") do
     if name:match("^%d+$") and running_cmdline(name) == want then
       found[#found + 1] = name
     end
@@ -294,6 +299,61 @@ for _, user in ipairs(H.users) do
       assert.is_true(exit.left_behind_killed >= 1)
     end)
 
+    it("leaves no process and nothing holding a time-limited grant when nono is killed (SIGKILL, row 20)", function()
+      if not timed_ready(user) then return end
+      --- The processes holding `path` open (any process: root reads them all).
+      local function holding(path)
+        local found = {}
+        for link in H.sh("find /proc/[0-9]*/fd -lname " .. H.q(path) .. " 2>/dev/null"):gmatch("[^\n]+") do
+          found[#found + 1] = link:match("^/proc/(%d+)/")
+        end
+        return found
+      end
+      --- The processes running `sleep MARK` (pgrep: one pass over /proc).
+      local function sleeping(mark)
+        local found = {}
+        for pid in H.sh("pgrep -f -x " .. H.q("sleep " .. mark)):gmatch("%d+") do found[#found + 1] = pid end
+        return found
+      end
+      --- Start `cmd` as the user in the background: its pid, once the
+      -- detached reader has said it holds the file.
+      local function start(cmd, ready)
+        local pid = H.sh(string.format("(cd %s && exec env HOME=%s %s) >/dev/null 2>&1 & echo $!",
+          H.q(w.project), H.q(w.home), H.as(user, cmd))):match("%d+")
+        for _ = 1, 200 do
+          if io.open(ready) then return pid end
+          os.execute("sleep 0.05")
+        end
+        error("never ready")
+      end
+      local function script(mark, ready)
+        return "(setsid sh -c 'exec 3< " .. w.timed .. "/f; touch " .. ready .. "; exec sleep " .. mark
+          .. "' &); exec sleep 300"
+      end
+      -- The control: without nono the detached reader outlives its killed
+      -- parent, and keeps the file open.
+      local mark, ready = marker(), w.project .. "/ready-bare"
+      local parent = start("sh -c " .. H.q(script(mark, ready)), ready)
+      os.execute("kill -KILL " .. parent)
+      local bare = sleeping(mark)
+      assert.equal(1, #bare)
+      assert.same(bare, holding(w.timed .. "/f"))
+      os.execute("kill -KILL " .. bare[1])
+
+      mark, ready = marker(), w.project .. "/ready-nono"
+      local nono = start(H.q(w.nono) .. " run --allow . --allow " .. H.q(w.timed .. ":60s") .. " -- sh -c "
+        .. H.q(script(mark, ready)), ready)
+      assert.equal(1, #sleeping(mark))
+      os.execute("kill -KILL " .. nono)
+      local gone = false
+      for _ = 1, 200 do
+        gone = #sleeping(mark) == 0 and #holding(w.timed .. "/f") == 0
+        if gone then break end
+        os.execute("sleep 0.05")
+      end
+      assert.is_true(gone, "a process of the sandbox outlived nono, or the grant is still held")
+    end)
+
     it("ends a detached process whose main thread exited while another runs (\"Zl\"), with the session", function()
       H.ready(user)
       local attempt = w.bin .. "/nono-attempt"
@@ -372,6 +432,42 @@ for _, user in ipairs(H.users) do
       assert.equal("ready\nstatus=137\n", out)
       assert.matches("killed what held it", err)
     end)
+
+    it("ends the session when a descriptor may be in flight in a unix socket at expiry (SCM_RIGHTS, row 30)",
+      function()
+        if not timed_ready(user) then return end
+        local attempt = w.bin .. "/nono-attempt"
+        assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+        -- the file opened, sent over a socket in a message of no bytes and
+        -- closed: in no descriptor table until it is received, 2 s on
+        local vector = { attempt, "park-fd", w.timed .. "/f", "2" }
+        -- The control: without nono the received descriptor reads.
+        assert.equal("ready\nok timed secret\n",
+          (H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))))
+        -- The leak the mount alone leaves: no process holds the path, yet
+        -- what is received after the expiry reads (--on-expire report
+        -- lets it; it is reported as in flight).
+        local out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+          "--on-expire", "report", "--audit-log", w.log, "--" }, vector))
+        assert.equal(0, code, err)
+        assert.equal("ready\nok timed secret\n", out)
+        local ev = find(events(w), "expire")
+        assert.equal("report", ev.action)
+        assert.equal(1, #ev.in_flight)
+        assert.matches("^fd %d+ %(socket:%[%d+%], 1 in flight%)$", ev.in_flight[1].what)
+        -- By default the session ends before anything is received.
+        os.remove(w.log)
+        out, err, code = H.nono(w, user, H.args({ "run", "--allow", w.timed .. ":1s", "--read-file", attempt,
+          "--audit-log", w.log, "--" }, vector))
+        assert.equal(137, code, err)
+        assert.equal("ready\n", out)
+        assert.matches("could not be taken back %(descriptors in flight in unix sockets", err)
+        ev = find(events(w), "expire")
+        assert.matches("^descriptors in flight", ev.error)
+        assert.same({}, ev.holders)
+        assert.equal(1, #ev.in_flight)
+        assert.is_string(find(events(w), "exit").error)
+      end)
 
     it("writes an audit log of JSON lines: start, signal, exit", function()
       H.ready(user)
