@@ -1,7 +1,8 @@
 #!/bin/sh
 # nono benchmarks: start-up next to a minimal Landlock launcher and the
 # peers, run-time overhead on FS-heavy work, a 10,000-rule policy, the
-# supervisor's memory, and --allow ~ on a big home.  One run, one machine.
+# supervisor's memory, --allow ~ on a big home, and rollback snapshots
+# (bench/rollback.sh).  One run, one machine.
 #
 #   sh bench/run.sh [PATH/TO/nono]          (default: build/nono)
 #   make bench   |   ./dev bench
@@ -391,6 +392,11 @@ else
   PHASES="not measured: needs lua5.4 and $LIBDIR/nono/core.so (make build)"
 fi
 
+# ------------------------------------------- 7. rollback snapshots
+# A project of 10,000 files / 200 MB generated in a temporary directory:
+# nono's first and next snapshot next to cp -a and git add -A.
+ROLLBACK=$(sh "$ROOT/bench/rollback.sh" "$NONO" 2>&1) || ROLLBACK="bench/rollback.sh failed: $ROLLBACK"
+
 # ---------------------------------------------------------------- report
 med() { v=$(field "$1" 4); if [ -n "$v" ]; then printf '%.1f' "$v"; else printf '—'; fi; }
 ms() { v=$(field "$1" 2); if [ -n "$v" ]; then printf '%.2f' "$v"; else printf '—'; fi; }
@@ -551,6 +557,8 @@ work_line() { # prefix label
     echo "$PHASES_10K"
     echo '```'
   fi
+  echo
+  echo "$ROLLBACK"
 } > "$TMP/results.md"
 
 {

@@ -172,6 +172,15 @@ function H.probe(w, user, grants, op, a, b)
   return (out:gsub("%s+$", "")), code, err
 end
 
+--- Assert that `answer` (what the probe printed) is the kernel refusing a
+-- change outside the write grants: Landlock's EACCES, or EROFS where the
+-- mount view made the place read-only (the mount is checked before
+-- Landlock for creating, removing and renaming, and for opening to write).
+function H.refused(answer, msg)
+  assert(answer == "EACCES" or answer == "EROFS",
+    (msg and msg .. ": " or "") .. "expected EACCES or EROFS, got " .. tostring(answer))
+end
+
 --- The same operation without any sandbox, as `user`: the control that
 -- shows a denial comes from Landlock and not from file permissions.
 function H.probe_bare(w, user, op, a, b)

@@ -192,7 +192,8 @@ int nono_apply_flags(struct nono_policy *p, unsigned flags)
 	/* Read-only binds need a new mount namespace, which a running process
 	 * cannot enter without unsharing what it already holds. */
 	if (policy_ro_binds(p, &binds) > 0 || policy_noexec_binds(p, &binds) > 0 ||
-	    policy_pins(p, &binds) > 0)
+	    policy_pins(p, &binds) > 0 || policy_ro_view(p) ||
+	    policy_hides(p, &binds) > 0)
 		return -EOPNOTSUPP;
 
 	/* Stage 1, reversible: everything that can fail for want of memory,

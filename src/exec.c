@@ -22,6 +22,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "mounts.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
@@ -53,7 +54,7 @@ static const char *const stage_names[] = {
 	[STAGE_CLOSE_FDS] = "closing inherited file descriptors",
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
-	[STAGE_NAMESPACE] = "read-only and no-exec mounts in a private user and mount namespace",
+	[STAGE_NAMESPACE] = "the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)",
 	[STAGE_INIT] = "starting the init of a private pid namespace",
 	[STAGE_PROC] = "mounting /proc for a private pid namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
@@ -439,14 +440,13 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 	      errno == EPERM))
 		child_fail(pipe_fd, STAGE_KEYRING, errno);
 
-	/* Read-only binds where Landlock cannot protect a file inside a
-	 * directory the command may write (see ns.h), and read-only no-exec
-	 * binds over the blocked commands.  Before dropping
-	 * capabilities: the new user namespace grants the ones mount needs,
-	 * and the drop below takes them away again.  Also the namespace the
-	 * supervisor mounts over an expired time-limited grant in. */
-	char *const *binds;
-	size_t nbinds = policy_pins(p, &binds);
+	/* The command's view of the file system (mounts.h): read-only outside
+	 * the write grants, outside daemons' sockets hidden, read-only binds
+	 * where Landlock cannot protect a file inside a directory the command
+	 * may write, read-only no-exec binds over the blocked commands.  Before
+	 * dropping capabilities: the new user namespace grants the ones mount
+	 * needs, and the drop below takes them away again.  Also the namespace
+	 * the supervisor mounts over an expired time-limited grant in. */
 	if (policy_private_mounts(p)) {
 		/* A mount over the working directory or above it leaves this
 		 * process in the directory beneath the mount, where none of the
@@ -454,17 +454,14 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		 * the writable one.  So the directory is entered again, by name,
 		 * once everything is mounted. */
 		char cwd[PATH_MAX];
+		const char *failed;
 		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
-		/* pins first: the read-only binds beneath them go on top */
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_pin(binds[i]);
-		nbinds = policy_ro_binds(p, &binds);
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_bind_readonly(binds[i], 0);
-		nbinds = policy_noexec_binds(p, &binds);
-		for (size_t i = 0; nerr == 0 && i < nbinds; i++)
-			nerr = ns_bind_readonly(binds[i], 1);
+		if (nerr == 0)
+			nerr = mounts_apply(p, &failed);
+		if (nerr == 0 && policy_devpts(p))
+			nerr = mounts_devpts_rules(c->ruleset,
+						   policy_handled_fs(p));
 		/* Loopback only: nothing outside, the host's 127.0.0.1 included,
 		 * can be reached (a proxy's socket is to be the way out). */
 		if (nerr == 0 && policy_private_net(p))

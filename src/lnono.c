@@ -215,6 +215,7 @@ int luaopen_nono_core(lua_State *L)
 	luaL_newlib(L, core_funcs);          /* core */
 	lnono_open_plan(L);
 	lnono_open_fs(L);
+	lnono_open_fsat(L);
 	lnono_open_proc(L);
 	push_constants(L);
 	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);

@@ -4,7 +4,8 @@
  * The module is built from one file per concern: lnono.c (the module
  * table, kernel facts, small process facts), lnono_plan.c (the plan and
  * session userdata), lnono_fs.c (files, directories, the sealed policy,
- * the audit log) and lnono_proc.c (profiles run under a budget or in a
+ * the audit log), lnono_fsat.c (directory-descriptor file operations for
+ * the state directory and rollback restores) and lnono_proc.c (profiles run under a budget or in a
  * child, the supervisor's primitives).  Each adds its functions to the
  * module table with its lnono_open_* below. */
 #ifndef NONO_LNONO_H
@@ -30,6 +31,7 @@ int lnono_push_error(lua_State *L, int err, const char *what);
  * register its metatables). */
 void lnono_open_plan(lua_State *L);
 void lnono_open_fs(lua_State *L);
+void lnono_open_fsat(lua_State *L);
 void lnono_open_proc(lua_State *L);
 
 #endif

@@ -82,6 +82,40 @@ static int l_plan_add_noexec_bind(lua_State *L)
 	return add_bind(L, policy_add_noexec_bind);
 }
 
+static int l_plan_add_rw_bind(lua_State *L)
+{
+	return add_bind(L, policy_add_rw_bind);
+}
+
+static int l_plan_add_hide(lua_State *L)
+{
+	return add_bind(L, policy_add_hide);
+}
+
+/* plan:add_over(source, target, readonly) -> true, or nil, msg, errno */
+static int l_plan_add_over(lua_State *L)
+{
+	const char *source = luaL_checkstring(L, 2);
+	int err = policy_add_over(plan_check(L), source, luaL_checkstring(L, 3),
+				  lua_toboolean(L, 4));
+	if (err < 0)
+		return lnono_push_error(L, -err, source);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_plan_set_devpts(lua_State *L)
+{
+	policy_set_devpts(plan_check(L));
+	return 0;
+}
+
+static int l_plan_set_ro_view(lua_State *L)
+{
+	policy_set_ro_view(plan_check(L));
+	return 0;
+}
+
 /* ns_available([path]): true; or false, the step that failed, its errno's
  * name ("EPERM") and number; or nil, message, errno when the probe itself
  * could not run. */
@@ -375,6 +409,11 @@ static const luaL_Reg plan_methods[] = {
 	{ "set_net", l_plan_set_net },
 	{ "add_ro_bind", l_plan_add_ro_bind },
 	{ "add_noexec_bind", l_plan_add_noexec_bind },
+	{ "add_rw_bind", l_plan_add_rw_bind },
+	{ "add_hide", l_plan_add_hide },
+	{ "set_ro_view", l_plan_set_ro_view },
+	{ "add_over", l_plan_add_over },
+	{ "set_devpts", l_plan_set_devpts },
 	{ "add_pin_bind", l_plan_add_pin },
 	{ "set_scoped", l_plan_set_scoped },
 	{ "set_seccomp", l_plan_set_seccomp },

@@ -19,6 +19,8 @@
 
 #include <linux/mount.h>
 
+#include "mounts.h"
+
 /* The steps of the set-up, in the order the child takes them: where one
  * fails is what ns_available reports. */
 enum step {
@@ -35,6 +37,8 @@ enum step {
 	STEP_OPEN_TREE_NOEXEC,
 	STEP_SETATTR_NOEXEC,
 	STEP_MOVE_NOEXEC,
+	/* the read-only view of the whole tree (mounts.c) */
+	STEP_RO_VIEW,
 	/* in the pid namespace's first process */
 	STEP_INIT,
 	STEP_PROC,
@@ -54,6 +58,7 @@ static const char *const step_names[NSTEPS] = {
 	[STEP_OPEN_TREE_NOEXEC] = "open_tree (no-exec)",
 	[STEP_SETATTR_NOEXEC] = "mount_setattr (no-exec)",
 	[STEP_MOVE_NOEXEC] = "move_mount (no-exec)",
+	[STEP_RO_VIEW] = "mount_setattr (read-only view)",
 	[STEP_INIT] = "fork (pid namespace)",
 	[STEP_PROC] = "mount /proc",
 };
@@ -228,6 +233,10 @@ static _Noreturn void probe_child(const char *path, int fd)
 		err = bind_readonly(path, 0, &r.step);
 	if (err == 0 && path)
 		err = bind_readonly(path, 1, &r.step);
+	if (err == 0) {
+		r.step = STEP_RO_VIEW;
+		err = mounts_readonly_root();
+	}
 	if (err == 0) {
 		/* The command's child is pid 1 of the new namespace and mounts
 		 * /proc there; so does this one's.  (A /proc with parts of it

@@ -19,7 +19,8 @@
  * `step` names the call or file ("PR_SET_DUMPABLE", "unshare", "uid_map",
  * "setgroups", "gid_map", "mount" (making every mount private),
  * "open_tree", "mount_setattr", "move_mount", the last three with
- * " (no-exec)" after them for the no-exec bind, then "fork (pid
+ * " (no-exec)" after them for the no-exec bind, "mount_setattr (read-only
+ * view)" (every mount read-only, mounts.h), then "fork (pid
  * namespace)" and "mount /proc" for the pid namespace's first process);
  * it points to static storage. */
 struct ns_probe {
@@ -30,7 +31,8 @@ struct ns_probe {
 /* Whether the forked child's namespace set-up works here, found by doing
  * it in a short-lived child: ns_enter with this process's ids, then
  * ns_bind_readonly of `path` (an existing file or directory) read-only and
- * again read-only and no-exec, then ns_mount_proc in a child of its own
+ * again read-only and no-exec, the whole tree read-only (mounts.h), then
+ * ns_mount_proc in a child of its own
  * (pid 1 of the new pid namespace).  `path` NULL leaves out the binds.
  * Unshare can succeed where the rest fails (an LSM that leaves the new
  * namespace without capabilities: uid_map then refuses, EPERM), so every

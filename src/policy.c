@@ -24,8 +24,12 @@ struct nono_policy {
 	int private_net;    /* a network namespace with loopback only */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
 	int ruleset; /* -1 until the first rule */
-	char **ro_binds, **noexec_binds, **pins;
-	size_t nbinds, nnoexec, npins;
+	int ro_view;        /* everything read-only but rw_binds */
+	int devpts;         /* a devpts instance of the command's own */
+	char **ro_binds, **noexec_binds, **pins, **rw_binds, **hides;
+	size_t nbinds, nnoexec, npins, nrw, nhides;
+	struct policy_over *overs;
+	size_t novers;
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -241,6 +245,76 @@ int policy_add_pin(struct nono_policy *p, const char *canonical_path)
 	return push_path(&p->pins, &p->npins, canonical_path);
 }
 
+void policy_set_ro_view(struct nono_policy *p)
+{
+	p->ro_view = 1;
+}
+
+int policy_ro_view(const struct nono_policy *p)
+{
+	return p->ro_view;
+}
+
+int policy_add_rw_bind(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->rw_binds, &p->nrw, canonical_path);
+}
+
+size_t policy_rw_binds(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->rw_binds;
+	return p->nrw;
+}
+
+int policy_add_over(struct nono_policy *p, const char *source,
+		    const char *target, int readonly)
+{
+	if (source[0] != '/' || target[0] != '/')
+		return -EINVAL;
+	struct policy_over *v = realloc(p->overs, (p->novers + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->overs = v;
+	v[p->novers].source = strdup(source);
+	v[p->novers].target = strdup(target);
+	v[p->novers].readonly = readonly;
+	if (!v[p->novers].source || !v[p->novers].target) {
+		free(v[p->novers].source);
+		free(v[p->novers].target);
+		return -ENOMEM;
+	}
+	p->novers++;
+	return 0;
+}
+
+size_t policy_overs(const struct nono_policy *p,
+		    const struct policy_over **overs)
+{
+	*overs = p->overs;
+	return p->novers;
+}
+
+int policy_add_hide(struct nono_policy *p, const char *canonical_path)
+{
+	return push_path(&p->hides, &p->nhides, canonical_path);
+}
+
+size_t policy_hides(const struct nono_policy *p, char *const **paths)
+{
+	*paths = p->hides;
+	return p->nhides;
+}
+
+void policy_set_devpts(struct nono_policy *p)
+{
+	p->devpts = 1;
+}
+
+int policy_devpts(const struct nono_policy *p)
+{
+	return p->devpts;
+}
+
 void policy_set_private_mounts(struct nono_policy *p)
 {
 	p->private_mounts = 1;
@@ -259,8 +333,8 @@ int policy_private_net(const struct nono_policy *p)
 
 int policy_private_mounts(const struct nono_policy *p)
 {
-	return p->private_mounts || p->nbinds > 0 || p->nnoexec > 0 ||
-	       p->npins > 0;
+	return p->private_mounts || p->ro_view || p->nbinds > 0 ||
+	       p->nnoexec > 0 || p->npins > 0 || p->nrw > 0 || p->nhides > 0;
 }
 
 int policy_set_inherit_fd(struct nono_policy *p, int fd)
@@ -307,6 +381,17 @@ void policy_free(struct nono_policy *p)
 	for (size_t i = 0; i < p->npins; i++)
 		free(p->pins[i]);
 	free(p->pins);
+	for (size_t i = 0; i < p->nrw; i++)
+		free(p->rw_binds[i]);
+	free(p->rw_binds);
+	for (size_t i = 0; i < p->nhides; i++)
+		free(p->hides[i]);
+	free(p->hides);
+	for (size_t i = 0; i < p->novers; i++) {
+		free(p->overs[i].source);
+		free(p->overs[i].target);
+	}
+	free(p->overs);
 	if (p->ruleset >= 0)
 		close(p->ruleset);
 	free(p);

@@ -87,6 +87,45 @@ size_t policy_noexec_binds(const struct nono_policy *p, char *const **paths);
 int policy_add_pin(struct nono_policy *p, const char *canonical_path);
 size_t policy_pins(const struct nono_policy *p, char *const **paths);
 
+/* The mount view (mounts.c): every mount read-only and nosuid in the
+ * command's namespace, but `canonical_path` (a write grant, a directory or
+ * a regular file), which is bound back as it was, nosuid.  Listed parents
+ * first; none beneath another.  policy_set_ro_view turns the view on (with
+ * no write grant at all, everything is read-only).  As policy_add_ro_bind. */
+void policy_set_ro_view(struct nono_policy *p);
+int policy_ro_view(const struct nono_policy *p);
+int policy_add_rw_bind(struct nono_policy *p, const char *canonical_path);
+size_t policy_rw_binds(const struct nono_policy *p, char *const **paths);
+
+/* With the view, once the write grants are back: `source` bound over
+ * `target` (both canonical; a directory of nono's over /tmp, then the
+ * grants beneath /tmp over themselves, on top of it), in the order added,
+ * copied before anything was made read-only: writable as it was, unless
+ * `readonly`.  As policy_add_ro_bind. */
+struct policy_over {
+	char *source, *target;
+	int readonly;
+};
+int policy_add_over(struct nono_policy *p, const char *source,
+		    const char *target, int readonly);
+size_t policy_overs(const struct nono_policy *p,
+		    const struct policy_over **overs);
+
+/* Hide `canonical_path` in the same namespace: an empty, read-only tmpfs
+ * (mode 000) over a directory, an empty mode-000 file over anything else
+ * (a socket: connect then fails).  One that is gone by then is skipped.
+ * As policy_add_ro_bind. */
+int policy_add_hide(struct nono_policy *p, const char *canonical_path);
+size_t policy_hides(const struct nono_policy *p, char *const **paths);
+
+/* With the view: a new devpts instance over /dev/pts in the same
+ * namespace, its own ptmx bound over /dev/ptmx, so that pseudo-terminals
+ * made inside can be opened (mounts.h).  Only for a command without a
+ * terminal of the launcher's: that one's name, /dev/pts/N, would be
+ * covered. */
+void policy_set_devpts(struct nono_policy *p);
+int policy_devpts(const struct nono_policy *p);
+
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back
  * by mounting over it (supervisor.c).  Whether one is used: */

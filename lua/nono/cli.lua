@@ -6,11 +6,13 @@ local compose = require "nono.compose"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
+local mounts = require "nono.mounts"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
 local report = require "nono.report"
+local rollback_cli = require "nono.rollback_cli"
 local supervisor = require "nono.supervisor"
 
 local M = {}
@@ -208,6 +210,16 @@ local function run(args, i, shell)
   end
   local spec = spec_or_msg
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
+  -- What --rollback (or the profile's rollback()) records.
+  local record
+  if opts.rollback or spec and spec.rollback then
+    local given = {}
+    for n in pairs(opts.rollback_exclude or {}) do given[#given + 1] = n end
+    table.sort(given)
+    if #given == 0 and spec and spec.rollback_exclude then given = spec.rollback_exclude end
+    record = { root = rollback_cli.root(p.cwd), excludes = rollback_cli.excludes(given),
+      command = table.concat(opts.command, " ") }
+  end
   -- Row 5: with no terminal on stdin the command needs no controlling
   -- terminal, so it gets none (setsid): TIOCSTI then fails in the kernel too.
   p:set_session(core.isatty(0) and "keep" or "new")
@@ -224,8 +236,14 @@ local function run(args, i, shell)
     "the command was not run" }
   if opts.dry_run then
     local command = #opts.command > 0 and opts.command or nil
-    io.stdout:write(opts.json and report.json(p, command, dropped)
-      or report.format(p, command, false, dropped, spec, on_expire))
+    if opts.json then
+      local text = report.json(p, command, dropped)
+      io.stdout:write((text:gsub("}\n$", "," .. json.encode { rollback = record and
+        { root = record.root, excludes = json.array(record.excludes) } or false }:sub(2) .. "\n")))
+    else
+      io.stdout:write(report.format(p, command, false, dropped, spec, on_expire),
+        rollback_cli.report_line(record))
+    end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -249,7 +267,22 @@ local function run(args, i, shell)
       return EXIT_SETUP
     end
   end
-  if opts.verbose then io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire)) end
+  if opts.verbose then
+    io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire), rollback_cli.report_line(record))
+  end
+  -- The record is taken before the sandbox exists: refused (126) when it
+  -- cannot be, as any other part of the session asked for.
+  local recorded
+  if record then
+    local ok, msg = rollback_cli.check_out_of_reach(p)
+    if ok then recorded, msg = rollback_cli.begin(record) end
+    if not recorded then
+      say("%s", msg)
+      say("the command was not run")
+      if log then log:event("not_run", { message = msg }) log:close() end
+      return EXIT_SETUP
+    end
+  end
 
   local plan <close>, emsg = p:plan()
   local sealed
@@ -296,6 +329,8 @@ local function run(args, i, shell)
   })
   if log then log:close() end
   if failure then say("%s", failure) end
+  mounts.finish(p, opts.discard_tmp, say)
+  if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,
@@ -473,6 +508,29 @@ local function setup_command(args, i)
 end
 
 ---------------------------------------------------------------------------
+-- `nono rollback`
+
+local function rollback_command(args, i)
+  local opts, status = parse_command("rollback", args, i)
+  if not opts then return status end
+  -- options after the subcommand too (nono rollback prune --keep 5)
+  local words = opts.command
+  if words[1] then
+    local more, mstatus = parse_command("rollback", words, 2)
+    if not more then return mstatus end
+    for k, v in pairs(more) do
+      if k ~= "command" and k ~= "policy" then opts[k] = v end
+    end
+    for _, o in ipairs(more.policy) do opts.policy[#opts.policy + 1] = o end
+    words = { words[1], table.unpack(more.command) }
+  end
+  if #opts.policy > 0 then
+    return usage_error("rollback", "option %s is not one of nono rollback's", opts.policy[1].option)
+  end
+  return rollback_cli.command(words, opts, say, function(msg) return usage_error("rollback", "%s", msg) end)
+end
+
+---------------------------------------------------------------------------
 -- `nono completion SHELL` and `nono help --man-options`
 
 local function completion_command(args, i)
@@ -502,6 +560,8 @@ function M.main(args)
     return why(args, 2)
   elseif cmd == "profile" then
     return profile_command(args, 2)
+  elseif cmd == "rollback" then
+    return rollback_command(args, 2)
   elseif cmd == "setup" then
     return setup_command(args, 2)
   elseif cmd == "completion" then

@@ -10,6 +10,7 @@ local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
 local grants = require "nono.grants"
+local state = require "nono.state"
 local POLICY = require("nono.options").POLICY
 
 -- The options that are grants (nono.grants' forms).
@@ -50,6 +51,11 @@ local function apply_profile(p, spec)
     if not ok then return nil, msg end
   end
   local sources = spec.command_sources or {}
+  if spec.private_tmp then p:private_tmp("profile " .. spec.name) end
+  for _, sk in ipairs(spec.unix_sockets or {}) do
+    local ok, msg = p:allow_unix_socket(sk.path, sk.source)
+    if not ok then return nil, msg end
+  end
   for _, name in ipairs(spec.commands.block) do
     local ok, msg = p:block_command(name, sources[name] or "profile " .. spec.name)
     if not ok then return nil, msg end
@@ -123,6 +129,10 @@ local function build_policy(opts, create_missing)
       for _, a in ipairs(prot.absent) do p:keep_absent(a.path, { source = source, why = a.why }) end
     end
   end
+  -- nono's state (snapshots a restore writes back from) is attacker input
+  -- once a session can reach it: out of reach in every policy.
+  local state_dir = state.dir(os.getenv)
+  if state_dir then p:protect(state_dir, "deny", { source = "protected", why = state.WHY }) end
   -- (what `nono shell` adds: the shell's start-up files and its own)
   for _, g in ipairs(opts.extra_grants or {}) do
     local ok, msg = p:grant(g.path, "read", { kind = g.kind, optional = g.optional, source = g.source })
@@ -134,6 +144,7 @@ local function build_policy(opts, create_missing)
   end
   if opts.net_block then p:set_net_block(true) end
   if opts.keep_dirs then p:set_keep_dirs(true) end
+  if opts.private_tmp then p:private_tmp("--private-tmp") end
   p:set_accept_links(opts.accept_links)
   p:set_best_effort(opts.best_effort)
   -- nono itself stays runnable inside, for `nono why --self`

@@ -147,6 +147,15 @@ without them nono refuses to run (126) rather than grant it for good.
   @--on-expire@
   @--keep-dirs@
   @--accept-hard-links@
+Where user namespaces work, every mount outside the write grants is
+read-only and nosuid in the command's mount namespace (chmod, chown, utimes
+and xattrs there fail: EROFS), and the outside daemons' sockets are hidden
+(the user's runtime directory, docker, the D-Bus system bus, X11, tmux,
+screen, $SSH_AUTH_SOCK, ~/.gnupg/S.*).  The report's mounts and sockets
+lines say what; on the floor neither, as the report says.
+  @--allow-unix-socket@
+  @--private-tmp@
+  @--discard-tmp@
 
 Protected paths stay out of reach (~/.ssh, ~/.aws, ~/.gnupg, ~/.npmrc,
 shell histories, ...) or read-only (~/.bashrc, ~/.profile, ~/.gitconfig,
@@ -181,6 +190,10 @@ daemons included: nono is their subreaper).  Inside, 'nono why --self' answers
 from the sealed policy of the sandbox.
   @--audit-log@
   @--audit-log-required@
+
+Rollback ('nono help rollback'):
+  @--rollback@
+  @--rollback-exclude@
 
 Output:
   @--dry-run@
@@ -303,6 +316,40 @@ Exit status: 0 if ALLOWED, 1 if DENIED, 2 for a usage error, 126 if there
 is no policy to answer from (a profile or grant error; --self outside a
 sandbox, or with a policy nono did not write), 125 if the answer could not
 be written.
+]]
+
+HELP.rollback = [[
+Usage: nono rollback list
+       nono rollback show ID
+       nono rollback restore ID [PATH...]
+       nono rollback prune [--keep N] [--keep-days DAYS]
+
+'nono run --rollback' (or rollback() in a profile) records the project
+before COMMAND runs: every file, symlink and directory beneath the git work
+tree (else the working directory), untracked and ignored files such as .env
+included, with their modes; directories named node_modules, target, .venv,
+venv, __pycache__, .tox, .mypy_cache, .pytest_cache, .gradle, .next, .nuxt,
+.parcel-cache and .terraform are left out (--rollback-exclude).  When the
+session ends, one line on stderr says what it added, changed and removed,
+and the command that undoes it.
+
+  list      the recorded sessions, oldest first
+  show      what session ID changed, with a diff of each text file
+  restore   put back the tree session ID recorded before it ran (only
+            PATH... and what is beneath them, if given): what is there now
+            is recorded first as a session of its own, so the restore can
+            be undone too; each file is replaced whole (written beside it,
+            renamed over it); a symlink the session left is replaced, never
+            followed; nothing is written outside the recorded root
+  prune     remove old sessions, then the stored contents no session uses:
+  @--keep@
+  @--keep-days@
+  @-h@
+
+The snapshots are kept in nono's state directory ($XDG_STATE_HOME/nono,
+else ~/.local/state/nono), which no session can read or write; a file the
+same in two sessions is stored once, and a file whose size, times and inode
+did not change since the last snapshot of the tree is not read again.
 ]]
 
 HELP.setup = [[

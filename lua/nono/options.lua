@@ -59,6 +59,19 @@ for _, f in ipairs(grants.FORMS) do
     group = "Grants", complete = f.kind, help = f.help }
 end
 for _, o in ipairs {
+  { "--allow-unix-socket", arg = "PATH", policy = function(p, v, src) return p:allow_unix_socket(v, src) end,
+    cmds = SHAPING, group = "Grants", complete = "file",
+    help = "keep the unix socket PATH reachable ($SSH_AUTH_SOCK for git over ssh): where user namespaces "
+      .. "work the outside daemons' sockets are hidden (the user's runtime directory, docker, tmux, X11, "
+      .. "ssh-agent, gpg-agent; repeatable)" },
+  { "--private-tmp", key = "private_tmp", cmds = SHAPING,
+    group = "Grants",
+    help = "grant /tmp, /var/tmp and /dev/shm read+write, private to the session where user namespaces "
+      .. "work (a new directory under $XDG_STATE_HOME/nono/tmp over each; the host's files and sockets "
+      .. "there are out of sight); on the floor the host's (what the agent profiles do)" },
+  { "--discard-tmp", key = "discard_tmp", cmds = "run shell", group = "Session",
+    help = "remove the session's private /tmp when it ends (kept by default, and its path printed, when "
+      .. "the command left something there)" },
   { "--keep-dirs", key = "keep_dirs", cmds = SHAPING, group = "Grants",
     help = "write grants do not remove or rename directories (the stricter rule; breaks temporary "
       .. "directories and git)" },
@@ -107,6 +120,20 @@ for _, o in ipairs {
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
 
+  { "--rollback", key = "rollback", cmds = "run shell", group = "Rollback",
+    help = "record the project (the git work tree, else the working directory) before COMMAND runs, "
+      .. "untracked and ignored files included; afterwards one line says what changed and how to undo "
+      .. "it ('nono rollback restore ID').  See 'nono help rollback'." },
+  { "--rollback-exclude", arg = "NAME", key = "rollback_exclude", set = true, cmds = "run shell",
+    group = "Rollback", complete = "file",
+    help = "a file or directory name not to record, anywhere in the tree (repeatable; replaces the "
+      .. "defaults node_modules target .venv venv __pycache__ ...; +NAME adds to them)" },
+
+  { "--keep", arg = "N", key = "keep", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps the N newest sessions whatever their age (default 20)" },
+  { "--keep-days", arg = "DAYS", key = "keep_days", cmds = "rollback", group = "Pruning snapshots",
+    help = "nono rollback prune keeps every session of the last DAYS days (default 30)" },
+
   { "--dry-run", key = "dry_run", cmds = "run shell", group = "Output",
     help = "print the policy and the enforcement report; run nothing" },
   { "--json", key = "json", cmds = "run shell", group = "Output",
@@ -132,7 +159,7 @@ for _, o in ipairs {
   { "--json", key = "json", cmds = "setup", group = "Checking the machine",
     help = "with --check: the same as one JSON object" },
 
-  { "-h", "--help", key = "help", cmds = SHAPING, group = "Every command",
+  { "-h", "--help", key = "help", cmds = SHAPING .. " rollback", group = "Every command",
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
@@ -144,6 +171,8 @@ local COMMANDS = {
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
   { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "rollback", usage = "nono rollback list|show ID|restore ID [PATH...]|prune",
+    brief = "undo a session recorded with --rollback" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },
   { "completion", usage = "nono completion bash|zsh|fish", brief = "print a shell completion script" },
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },

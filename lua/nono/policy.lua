@@ -12,6 +12,7 @@ local core = require "nono.core"
 local lfs = require "lfs"
 local paths = require "nono.paths"
 local defaults = require "nono.defaults"
+local mounts = require "nono.mounts"
 local access = require "nono.access"
 local commands = require "nono.commands"
 local narrow = require "nono.narrow"
@@ -121,6 +122,17 @@ function Policy:keep_absent(path, opts)
   return true
 end
 
+--- Keep the unix socket `path` reachable (row 9): the mount view hides the
+-- outside daemons' sockets (nono.mounts) but this one, as asked by
+-- --allow-unix-socket or a profile's allow_unix_socket.
+function Policy:allow_unix_socket(path, source)
+  local expanded, msg = paths.expand(path, self.home, self.cwd)
+  if not expanded then return nil, (source or path) .. ": " .. msg end
+  self.unix_sockets = self.unix_sockets or {}
+  self.unix_sockets[#self.unix_sockets + 1] = { path = expanded, source = source or "--allow-unix-socket " .. path }
+  return true
+end
+
 --- Lift the protection of `path` (it must be protected).
 function Policy:bypass(path, source)
   local expanded, msg = paths.expand(path, self.home, self.cwd)
@@ -178,10 +190,22 @@ function Policy:grant(path, access, opts)
   local g = {
     path = expanded, given = path, mask = mask, access = label,
     kind = opts.kind, source = opts.source or path, optional = opts.optional, ttl = opts.ttl,
-    create = opts.create,
+    create = opts.create, private = opts.private,
   }
   self.grants[#self.grants + 1] = g
   return g
+end
+
+--- The temporary directories (/tmp, /var/tmp, /dev/shm, those that exist)
+-- granted read+write, and where user namespaces work made private to the
+-- session (nono.mounts): a directory of its own bound over each, so the
+-- host's files and sockets there are out of sight.  On the floor they
+-- are the host's, as the report says.
+function Policy:private_tmp(source)
+  for _, dir in ipairs(mounts.TMP_DIRS) do
+    self:grant(dir, "read,write", { source = source or "--private-tmp", optional = true, private = true })
+  end
+  return true
 end
 
 --- A profile may ask for its agent's state directory to be made when it
@@ -239,7 +263,7 @@ function Policy:resolve()
         return nil, string.format("%s: %s is a directory (drop -file from the option)",
           g.source, real)
       end
-      g.canonical, g.isdir = real, isdir
+      g.canonical, g.isdir, g.isreg = real, isdir, kind == "file"
       -- Two names for one place (/bin -> /usr/bin): one rule, rights merged.
       local same = by_path[real]
       if same then
@@ -361,14 +385,27 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
+  -- Rows 9, 22: the read-only view, the private temporary directories
+  -- and the hidden sockets (nono.mounts).  A bind beneath a private /tmp
+  -- is of a host path the command cannot see there: none is needed.
+  local view = self:mount_view()
   for _, binds in ipairs { { "add_pin_bind", self.pin_binds }, { "add_ro_bind", self.ro_binds },
       { "add_noexec_bind", self.noexec_binds } } do
     for _, path in ipairs(binds[2] or {}) do
-      local ok, msg, err = plan[binds[1]](plan, path)
-      if not ok then
-        plan:close()
-        return nil, msg, err
+      if not view or mounts.visible(view, path) then
+        local ok, msg, err = plan[binds[1]](plan, path)
+        if not ok then
+          plan:close()
+          return nil, msg, err
+        end
       end
+    end
+  end
+  if view then
+    local ok, msg, err = mounts.apply(view, plan, self)
+    if not ok then
+      plan:close()
+      return nil, msg, err
     end
   end
   local rules = self:rules()
@@ -401,6 +438,11 @@ function Policy:plan(session)
     end
   end
   return plan
+end
+
+--- The command's mount view here (nono.mounts.view), or nil, reason.
+function Policy:mount_view()
+  return mounts.view(self, M.classes.write)
 end
 
 --- Landlock network rights handled (all denied: there are no port rules).

@@ -27,10 +27,10 @@ end
 
 function M.new_acc()
   return {
-    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {},
+    seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {}, sealed = nil,
+    abi_min = nil, on_expire = nil, extends = {}, rollback = nil, rollback_exclude = nil, sealed = nil,
   }
 end
 
@@ -45,6 +45,8 @@ function M.finish(acc, top)
     protect = acc.protect,
     absent = acc.absent,
     bypass = acc.bypass,
+    unix_sockets = acc.unix_sockets,
+    private_tmp = acc.private_tmp,
     net = { block = acc.net_block },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
@@ -52,6 +54,8 @@ function M.finish(acc, top)
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    rollback = acc.rollback,
+    rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
     -- where nono.apply() sealed it ("file:line"); nil: when it returned
     sealed = acc.sealed,
@@ -242,6 +246,22 @@ function M.add(api, L, rec, c)
     end
   end
 
+  -- A unix socket kept reachable where the outside daemons' sockets are
+  -- hidden: allow_unix_socket(getenv("SSH_AUTH_SOCK")) for git over ssh.
+  function api.allow_unix_socket(v)
+    for _, p in ipairs(path_list("allow_unix_socket", v)) do
+      declared("allow_unix_socket")
+      acc.unix_sockets[#acc.unix_sockets + 1] = { path = p, source = source_of(rec) }
+    end
+  end
+
+  -- /tmp, /var/tmp and /dev/shm read+write, private to the session where
+  -- user namespaces work (Policy:private_tmp).
+  function api.private_tmp()
+    declared("private_tmp")
+    acc.private_tmp = true
+  end
+
   function api.bypass(v)
     for _, p in ipairs(path_list("bypass", v)) do
       declared("bypass")
@@ -292,6 +312,24 @@ function M.add(api, L, rec, c)
     end
     declared("keep_dirs")
     acc.keep_dirs = on ~= false
+  end
+
+  --- rollback() (or rollback(true), rollback{ exclude = { "NAME", ... } }):
+  -- sessions are recorded as with --rollback (the names replace the
+  -- excluded defaults; "+NAME" adds to them); rollback(false) turns it off
+  -- for a profile that extends one asking for it.  Later wins.
+  function api.rollback(t)
+    if t ~= nil and type(t) ~= "boolean" and type(t) ~= "table" then
+      fail("rollback", "expected nothing, true, false or { exclude = {...} }, got " .. describe(t))
+    end
+    local exclude
+    if type(t) == "table" then
+      check_opts("rollback", t, { exclude = true }, "exclude")
+      exclude = name_list("rollback", "exclude", t.exclude, "^%+?[^/%z]+$", "file names (no '/')")
+    end
+    declared("rollback")
+    acc.rollback = t ~= false
+    if exclude then acc.rollback_exclude = exclude end
   end
 
   -- The names a profile blocks are blocked for every process of the
@@ -403,7 +441,7 @@ function M.add(api, L, rec, c)
   local nono = {}
   for _, f in ipairs(grants.FORMS) do nono[f.verb] = api[f.verb] end
   for _, name in ipairs { "grant", "protect", "readonly", "absent", "bypass", "net", "keep_dirs",
-      "commands", "env", "abi_min", "on_expire" } do
+      "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback" } do
     nono[name] = api[name]
   end
   --- The grants so far: the command line's (added before the profile

@@ -4,6 +4,7 @@
 local core = require "nono.core"
 local access = require "nono.access"
 local json = require "nono.json"
+local mounts = require "nono.mounts"
 
 local M = {}
 
@@ -48,11 +49,18 @@ function M.data(self)
     return out
   end
   local blocked_names, checked_names = sorted(blocked), sorted(checked)
+  -- Rows 9, 22: what the mount view makes read-only and hides.
+  local view, no_view
+  if self.resolved then view, no_view = self:mount_view() end
   local not_yet = {
-    "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
+    view and "metadata of denied paths: stat and inotify everywhere; chmod, chown, utimes and xattrs "
+      .. "inside the write grants (threat row 22)"
+      or "metadata of denied paths: stat, chmod, chown, utimes and xattrs are not Landlock rights (threat row 22)",
   }
   if not self.abi or self.abi < 9 then
-    table.insert(not_yet, 1, "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
+    table.insert(not_yet, 1, view and "pathname unix sockets nono does not know of (beyond those hidden "
+      .. "above) can be connected to: that needs Landlock ABI 9 (threat row 9)"
+      or "pathname unix sockets (docker.sock, the D-Bus session bus, ssh-agent) "
       .. "beneath a read grant can be connected to: that needs Landlock ABI 9 (threat row 9)")
   end
   if not self.abi or self.abi < 6 then
@@ -120,6 +128,13 @@ function M.data(self)
   end
   return {
     namespaces = ns,
+    mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden,
+        private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self),
+        devpts = view.devpts }
+      or { read_only = false, reason = no_view or "not resolved", private = {},
+        shared_tmp = self.resolved and mounts.shared_tmp(self) or {},
+        sockets_reachable = self.resolved and mounts.sockets(self) or {},
+        sockets_allowed = self.resolved and mounts.allowed_sockets(self) or {} },
     processes = processes,
     network = network,
     terminals = terminals,
@@ -269,6 +284,31 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   else
     line("  namespaces    not needed: no protection here is kept by a mount")
   end
+  local mv = r.mounts
+  if mv and mv.read_only then
+    line("  mounts        read-only and nosuid outside the write grants (chmod, chown, utimes, xattrs there: "
+      .. "EROFS); bound back writable: %s", #mv.writable > 0 and table.concat(mv.writable, " ") or "none")
+  elseif mv then
+    line("  mounts        the host's, unchanged (%s): chmod, utimes and xattrs of files outside the grants "
+      .. "that the uid owns still work (row 22)", mv.reason)
+  end
+  if mv and mv.read_only and #mv.hidden > 0 then
+    line("  sockets hidden %s (empty mounts over them: connect() finds no socket; --allow-unix-socket PATH "
+      .. "keeps one)", table.concat(mv.hidden, " "))
+  elseif mv and not mv.read_only and #(mv.sockets_reachable or {}) > 0 then
+    line("  NOT HIDDEN    %s: outside daemons' sockets stay connectable without the mount namespace (row 9)",
+      table.concat(mv.sockets_reachable, " "))
+  end
+  if mv and #mv.private > 0 then
+    line("  tmp           private: %s (a new directory under %s each, bound over it; the grants beneath "
+      .. "them put back on top)", table.concat(mv.private, " "), tostring(mounts.tmp_base(p.home)))
+  elseif mv and #(mv.shared_tmp or {}) > 0 then
+    line("  tmp           SHARED: %s are the host's (no mount namespace): the user's other processes' files "
+      .. "and sockets there are in reach", table.concat(mv.shared_tmp, " "))
+  end
+  for _, sk in ipairs(mv and mv.sockets_allowed or {}) do
+    line("  socket        %s reachable (%s)", sk.path, sk.source)
+  end
   local procs = r.processes
   if procs.pid_namespace then
     line("  processes     own pid, IPC and UTS namespaces: /proc shows the sandbox's processes only, SysV IPC "
@@ -283,6 +323,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   if #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
+  elseif r.mounts and r.mounts.devpts then
+    line("  terminal      none of the host's /dev/pts (stdin, stdout and stderr are no terminal); a devpts "
+      .. "instance of the sandbox's own over it: pseudo-terminals made inside work (openpty, script, tmux)")
   else
     line("  terminal      none of /dev/pts (stdin, stdout and stderr are no terminal); a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)")

@@ -130,6 +130,13 @@
  *   open-nocreat-mode PATH             ok / ok  open and openat without a
  *                                       create flag, 06000 in the mode register
  *
+ * Metadata of a file (row 22), which Landlock has no right for:
+ *
+ *   chown-self PATH    ok / ok          chown to the caller's own ids
+ *   utimes PATH        ok / ok          times set to the epoch
+ *   setxattr PATH      ok / ok          user.nono set (ENOTSUP where the
+ *                                       file system has no user xattrs)
+ *
  * Not told apart from the kernel's own answer: the module and kexec calls and
  * x32 if the filter answers ENOSYS; the cap-masked ones as nobody if it
  * answers EPERM; and under nono the ptrace family, which Landlock's scope
@@ -739,6 +746,24 @@ MODE_VECTOR(v_open_tmpfile, fd_done(syscall(SYS_openat, AT_FDCWD, path,
 					    O_TMPFILE | O_WRONLY | O_CLOEXEC, mode)))
 MODE_VECTOR(v_fchmod, fchmod_path(path, mode))
 
+/* ---- row 22: metadata ---- */
+
+static int v_chown_self(char **argv)
+{
+	return done(syscall(SYS_chown, argv[0], getuid(), getgid()), -1);
+}
+
+static int v_utimes(char **argv)
+{
+	struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
+	return done(syscall(SYS_utimensat, AT_FDCWD, argv[0], epoch, 0), -1);
+}
+
+static int v_setxattr(char **argv)
+{
+	return done(syscall(SYS_setxattr, argv[0], "user.nono", "1", 1, 0), -1);
+}
+
 /* Without a create flag the kernel never reads the mode: whatever the
  * register holds must not matter.  A directory is opened with O_DIRECTORY,
  * the half of O_TMPFILE that creates nothing. */
@@ -1108,6 +1133,9 @@ static const struct vector {
 	{ "x32-getpid", v_x32_getpid, 0, "" },
 	{ "setsid", v_setsid, 0, "" },
 	{ "chmod", v_chmod, 2, "PATH MODE" },
+	{ "chown-self", v_chown_self, 1, "PATH" },
+	{ "utimes", v_utimes, 1, "PATH" },
+	{ "setxattr", v_setxattr, 1, "PATH" },
 	{ "fchmod", v_fchmod, 2, "PATH MODE" },
 	{ "fchmodat", v_fchmodat, 2, "PATH MODE" },
 	{ "fchmodat2", v_fchmodat2, 2, "PATH MODE" },

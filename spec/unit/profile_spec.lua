@@ -322,6 +322,8 @@ describe("nono.profile", function()
         env{ set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } }
         abi_min(4)
         on_expire "report"
+        allow_unix_socket "/run/x.sock"
+        private_tmp()
       ]]))
       assert_plain(spec, "spec")
       local s = "profile t:"
@@ -340,6 +342,7 @@ describe("nono.profile", function()
         },
         absent = {},
         bypass = { { path = "~/.bashrc", source = s .. "8" } },
+        unix_sockets = { { path = "/run/x.sock", source = s .. "14" } }, private_tmp = true,
         net = { block = true },
         commands = { allow = { "rm" }, block = { "curl" } },
         command_sources = { rm = s .. "10", curl = s .. "10" },
