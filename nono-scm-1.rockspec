@@ -16,8 +16,10 @@ build = {
   modules = {
     ["nono.core"] = {
       sources = { "src/lnono.c", "src/lnono_plan.c", "src/lnono_fs.c", "src/lnono_fsat.c", "src/lnono_proc.c",
+                  "src/lnono_ephemeral.c", "src/commit.c",
                   "src/landlock.c", "src/policy.c", "src/exec.c", "src/caps.c",
-                  "src/seccomp.c", "src/ns.c", "src/mounts.c", "src/supervisor.c", "src/inflight.c", "src/api.c" },
+                  "src/seccomp.c", "src/ns.c", "src/mounts.c", "src/supervisor.c", "src/inflight.c", "src/api.c",
+                  "src/overlay.c" },
       incdirs = { "src" },
       defines = { 'NONO_VERSION="scm"' },
     },
@@ -29,6 +31,7 @@ build = {
     ["nono.compose"] = "lua/nono/compose.lua",
     ["nono.defaults"] = "lua/nono/defaults.lua",
     ["nono.env"] = "lua/nono/env.lua",
+    ["nono.ephemeral"] = "lua/nono/ephemeral.lua",
     ["nono.exits"] = "lua/nono/exits.lua",
     ["nono.git"] = "lua/nono/git.lua",
     ["nono.grants"] = "lua/nono/grants.lua",

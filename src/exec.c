@@ -24,6 +24,7 @@
 #include "landlock.h"
 #include "mounts.h"
 #include "ns.h"
+#include "overlay.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
 
@@ -38,6 +39,7 @@ enum stage {
 	STAGE_SESSION,
 	STAGE_KEYRING,
 	STAGE_NAMESPACE,
+	STAGE_OVERLAY,
 	STAGE_INIT,
 	STAGE_PROC,
 	STAGE_RLIMITS,
@@ -55,6 +57,7 @@ static const char *const stage_names[] = {
 	[STAGE_SESSION] = "setsid",
 	[STAGE_KEYRING] = "joining a new session keyring",
 	[STAGE_NAMESPACE] = "the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)",
+	[STAGE_OVERLAY] = "overlays over the write grants (--ephemeral)",
 	[STAGE_INIT] = "starting the init of a private pid namespace",
 	[STAGE_PROC] = "mounting /proc for a private pid namespace",
 	[STAGE_RLIMITS] = "RLIMIT_CORE",
@@ -457,6 +460,12 @@ static _Noreturn void child_apply_and_exec(const struct child *c)
 		const char *failed;
 		int have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 		int nerr = ns_enter(getuid(), getgid());
+		/* The overlays first: the read-only view clones the write
+		 * grants as they are then, and the pins and binds beneath them
+		 * hold the overlay's files, the ones the command sees. */
+		if (nerr == 0 &&
+		    (nerr = overlay_apply(policy_overlays(p), c->ruleset)) < 0)
+			child_fail(pipe_fd, STAGE_OVERLAY, -nerr);
 		if (nerr == 0)
 			nerr = mounts_apply(p, &failed);
 		if (nerr == 0 && policy_devpts(p))

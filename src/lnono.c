@@ -217,6 +217,7 @@ int luaopen_nono_core(lua_State *L)
 	lnono_open_fs(L);
 	lnono_open_fsat(L);
 	lnono_open_proc(L);
+	lnono_open_ephemeral(L);
 	push_constants(L);
 	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);
 	lua_setfield(L, -2, "landlock_abi_known");

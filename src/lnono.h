@@ -5,8 +5,9 @@
  * table, kernel facts, small process facts), lnono_plan.c (the plan and
  * session userdata), lnono_fs.c (files, directories, the sealed policy,
  * the audit log), lnono_fsat.c (directory-descriptor file operations for
- * the state directory and rollback restores) and lnono_proc.c (profiles run under a budget or in a
- * child, the supervisor's primitives).  Each adds its functions to the
+ * the state directory and rollback restores), lnono_proc.c (profiles run under a budget or in a
+ * child, the supervisor's primitives) and lnono_ephemeral.c (overlays in
+ * the plan, the commit of an ephemeral session).  Each adds its functions to the
  * module table with its lnono_open_* below. */
 #ifndef NONO_LNONO_H
 #define NONO_LNONO_H
@@ -27,11 +28,16 @@ NONO_EXPORT int luaopen_nono_core(lua_State *L);
  * (wrong argument types, a closed plan) raises instead. */
 int lnono_push_error(lua_State *L, int err, const char *what);
 
+/* The plan userdata's metatable (lnono_plan.c). */
+#define LNONO_PLAN_MT "nono.core.plan"
+
 /* Add a concern's functions to the module table on top of the stack (and
- * register its metatables). */
+ * register its metatables).  lnono_open_ephemeral adds methods to the
+ * plan's: after lnono_open_plan. */
 void lnono_open_plan(lua_State *L);
 void lnono_open_fs(lua_State *L);
 void lnono_open_fsat(lua_State *L);
 void lnono_open_proc(lua_State *L);
+void lnono_open_ephemeral(lua_State *L);
 
 #endif

@@ -16,7 +16,7 @@
 #include "ns.h"
 #include "policy.h"
 
-#define PLAN_MT "nono.core.plan"
+#define PLAN_MT LNONO_PLAN_MT
 #define SESSION_MT "nono.core.session"
 
 static struct nono_policy **plan_box(lua_State *L)

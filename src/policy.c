@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "overlay.h"
 #include "seccomp.h"
 
 /* Rules go into the kernel's ruleset as they are added, each path fd
@@ -30,6 +31,7 @@ struct nono_policy {
 	size_t nbinds, nnoexec, npins, nrw, nhides;
 	struct policy_over *overs;
 	size_t novers;
+	struct overlay_plan *overlays; /* NULL unless --ephemeral */
 };
 
 struct nono_policy *policy_new(uint64_t handled_fs)
@@ -368,10 +370,44 @@ size_t policy_pins(const struct nono_policy *p, char *const **paths)
 	return p->npins;
 }
 
+static struct overlay_plan *overlays_of(struct nono_policy *p)
+{
+	if (!p->overlays)
+		p->overlays = overlay_plan_new();
+	return p->overlays;
+}
+
+int policy_add_overlay(struct nono_policy *p, const char *target,
+		       const char *upper, const char *work)
+{
+	struct overlay_plan *o = overlays_of(p);
+	if (!o)
+		return -ENOMEM;
+	p->private_mounts = 1;
+	return overlay_plan_add(o, target, upper, work);
+}
+
+int policy_add_overlay_rule(struct nono_policy *p, const char *path,
+			    uint64_t access)
+{
+	struct overlay_plan *o = overlays_of(p);
+	if (!o)
+		return -ENOMEM;
+	if (access & ~p->handled_fs)
+		return -EINVAL;
+	return overlay_plan_rule(o, path, access);
+}
+
+const struct overlay_plan *policy_overlays(const struct nono_policy *p)
+{
+	return p->overlays;
+}
+
 void policy_free(struct nono_policy *p)
 {
 	if (!p)
 		return;
+	overlay_plan_free(p->overlays);
 	for (size_t i = 0; i < p->nbinds; i++)
 		free(p->ro_binds[i]);
 	free(p->ro_binds);

@@ -137,6 +137,17 @@ int policy_private_mounts(const struct nono_policy *p);
 void policy_set_private_net(struct nono_policy *p);
 int policy_private_net(const struct nono_policy *p);
 
+/* --ephemeral: mount an overlay over the write-granted directory `target`
+ * (overlay.h), which also means a private user+mount namespace; and add the
+ * rule `access` on `path`, beneath such a target, again on the overlay.
+ * 0, -EINVAL (a relative path), -ENOMEM. */
+struct overlay_plan;
+int policy_add_overlay(struct nono_policy *p, const char *target,
+		       const char *upper, const char *work);
+int policy_add_overlay_rule(struct nono_policy *p, const char *path,
+			    uint64_t access);
+const struct overlay_plan *policy_overlays(const struct nono_policy *p);
+
 /* Let the command inherit `fd` (above 2; the caller keeps it open until
  * the command has started): every other descriptor is closed on exec.
  * Used for the sealed policy `nono why --self` reads.  0, or -EINVAL. */

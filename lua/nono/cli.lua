@@ -3,6 +3,7 @@
 -- nono.compose; the exit statuses are nono.exits.
 local core = require "nono.core"
 local compose = require "nono.compose"
+local ephemeral = require "nono.ephemeral"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
@@ -210,6 +211,7 @@ local function run(args, i, shell)
   end
   local spec = spec_or_msg
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
+  if spec and spec.ephemeral and not shell then opts.ephemeral = true end
   -- What --rollback (or the profile's rollback()) records.
   local record
   if opts.rollback or spec and spec.rollback then
@@ -226,6 +228,14 @@ local function run(args, i, shell)
   local environ, dropped = environment(spec, opts.keep_env)
   if shell then shell:environ(environ) end
   local runnable, why_not = check_runnable(p)
+  local eph
+  if runnable and opts.ephemeral then
+    eph, why_not = ephemeral.prepare(p)
+    if not eph then
+      runnable = false
+      why_not[#why_not + 1] = "the command was not run"
+    end
+  end
   -- The command nono itself runs is checked against the whole blocklist,
   -- found as execvpe will find it (in nono's own PATH).
   local blocked = #opts.command > 0 and p:blocked_command(opts.command[1], os.getenv("PATH"))
@@ -244,6 +254,7 @@ local function run(args, i, shell)
       io.stdout:write(report.format(p, command, false, dropped, spec, on_expire),
         rollback_cli.report_line(record))
     end
+    if eph and not opts.json then io.stdout:write(ephemeral.report_line(eph)) end
     for _, l in ipairs(why_not or refusal or {}) do
       if not l:find("^the command was not run") then say("%s", l) end
     end
@@ -269,6 +280,7 @@ local function run(args, i, shell)
   end
   if opts.verbose then
     io.stderr:write(report.format(p, opts.command, true, dropped, spec, on_expire), rollback_cli.report_line(record))
+    if eph then io.stderr:write(ephemeral.report_line(eph)) end
   end
   -- The record is taken before the sandbox exists: refused (126) when it
   -- cannot be, as any other part of the session asked for.
@@ -285,8 +297,12 @@ local function run(args, i, shell)
   end
 
   local plan <close>, emsg = p:plan()
-  local sealed
-  if plan then
+  local sealed, eph_ok = nil, true
+  if plan and eph then
+    eph_ok, emsg = ephemeral.create(eph, opts.command)
+    if eph_ok then eph_ok, emsg = ephemeral.add_to_plan(eph, plan, p) end
+  end
+  if plan and eph_ok then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
     if p:net_namespace() then plan:set_private_net() end
     -- The sealed policy `nono why --self` answers from inside (read-only:
@@ -302,7 +318,8 @@ local function run(args, i, shell)
       environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed
     end
   end
-  if not plan or not sealed then
+  if not plan or not eph_ok or not sealed then
+    if eph then ephemeral.abandon(eph) end
     say("cannot set up the sandbox: %s", emsg)
     say("the command was not run")
     if log then log:event("not_run", { message = emsg }) log:close() end
@@ -332,6 +349,11 @@ local function run(args, i, shell)
   mounts.finish(p, opts.discard_tmp, say)
   if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
+  if eph then
+    -- (a command that never ran changed nothing: its session goes)
+    local ran = result and (result.kind == "exited" or result.kind == "signaled")
+    if ran then ephemeral.finish(eph) else ephemeral.abandon(eph) end
+  end
   if log and log.failed and status ~= EXIT_SETUP then
     -- The session's record is incomplete: that is the outcome to report,
     -- whatever the command did (a script cannot tell otherwise).
@@ -564,6 +586,14 @@ function M.main(args)
     return rollback_command(args, 2)
   elseif cmd == "setup" then
     return setup_command(args, 2)
+  elseif cmd == "session" then
+    if args[2] == "-h" or args[2] == "--help" then
+      io.stdout:write(help().HELP.session)
+      return 0
+    end
+    return ephemeral.command(args, 2, function()
+      return usage_error("session", "expected list, diff ID, commit ID or discard ID")
+    end)
   elseif cmd == "completion" then
     return completion_command(args, 2)
   elseif cmd == "--version" or cmd == "-V" or cmd == "version" then

@@ -191,6 +191,9 @@ from the sealed policy of the sandbox.
   @--audit-log@
   @--audit-log-required@
 
+Ephemeral sessions: every change waits aside until you commit it ('nono
+help session'); when COMMAND ends nono prints the session's id.
+  @--ephemeral@
 Rollback ('nono help rollback'):
   @--rollback@
   @--rollback-exclude@
@@ -316,6 +319,33 @@ Exit status: 0 if ALLOWED, 1 if DENIED, 2 for a usage error, 126 if there
 is no policy to answer from (a profile or grant error; --self outside a
 sandbox, or with a policy nono did not write), 125 if the answer could not
 be written.
+]]
+
+HELP.session = [[
+Usage: nono session list
+       nono session diff ID
+       nono session commit ID
+       nono session discard ID
+
+An ephemeral session ('nono run --ephemeral ...') writes only to overlays:
+its changes wait under $XDG_STATE_HOME/nono/sessions/ID (else
+~/.local/state/nono/sessions/ID), outside every grant, and the real tree is
+untouched.  When the command ends nono prints the session's id and how many
+entries it changed.
+
+  list      the sessions kept: id, start, running or ended, changes, trees
+  diff      what commit would do: added, changed, removed and refused
+            entries, with a unified diff for each file
+  commit    apply the changes to the real tree, then drop the session.  The
+            kept changes are treated as hostile: paths are resolved beneath
+            the tree without following symlinks; device nodes, fifos,
+            sockets and symlinks leading out of the tree are left out (and
+            named; the exit status is then 1); setuid, setgid and sticky
+            bits are dropped; each file is written to a temporary name and
+            renamed over the old one.  Anything changed in the real tree
+            since the session started stops the commit before anything is
+            written.  A commit that stops half-way can be run again.
+  discard   drop the session; the real tree was never changed
 ]]
 
 HELP.rollback = [[

@@ -120,6 +120,11 @@ for _, o in ipairs {
     help = "what happens to the processes still holding a time-limited grant when it expires: "
       .. "killed (the default, or the profile's on_expire) or only reported" },
 
+  { "--ephemeral", key = "ephemeral", cmds = "run", group = "Ephemeral sessions",
+    help = "the directories granted for writing become overlays in the command's own mount namespace: "
+      .. "every change is kept aside (under $XDG_STATE_HOME/nono/sessions) and the real tree is "
+      .. "untouched until 'nono session commit ID'.  Needs unprivileged user namespaces; refused with "
+      .. "a file write grant or a time-limited grant.  See 'nono help session'" },
   { "--rollback", key = "rollback", cmds = "run shell", group = "Rollback",
     help = "record the project (the git work tree, else the working directory) before COMMAND runs, "
       .. "untracked and ignored files included; afterwards one line says what changed and how to undo "
@@ -171,6 +176,8 @@ local COMMANDS = {
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
   { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
+  { "session", usage = "nono session list|diff ID|commit ID|discard ID",
+    brief = "the changes of --ephemeral sessions" },
   { "rollback", usage = "nono rollback list|show ID|restore ID [PATH...]|prune",
     brief = "undo a session recorded with --rollback" },
   { "setup", usage = "nono setup --check [--json]", brief = "what nono can enforce here" },

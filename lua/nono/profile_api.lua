@@ -30,7 +30,8 @@ function M.new_acc()
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
     net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
     env_set = {}, env_keep = {}, env_drop = {},
-    abi_min = nil, on_expire = nil, extends = {}, rollback = nil, rollback_exclude = nil, sealed = nil,
+    abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
+    sealed = nil,
   }
 end
 
@@ -54,6 +55,7 @@ function M.finish(acc, top)
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
+    ephemeral = acc.ephemeral,
     rollback = acc.rollback,
     rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
@@ -398,6 +400,17 @@ function M.add(api, L, rec, c)
     acc.on_expire = what
   end
 
+  --- The session's writes go to overlays until `nono session commit`
+  -- (nono run --ephemeral).  No built-in profile asks for it: their single
+  -- file grants (an agent's state file) cannot be overlays.
+  function api.ephemeral(on)
+    if on ~= nil and type(on) ~= "boolean" then
+      fail("ephemeral", "expected nothing, true or false, got " .. describe(on))
+    end
+    declared("ephemeral")
+    acc.ephemeral = on ~= false
+  end
+
   function api.description(text)
     rec.description = check_string("description", text, "a string")
   end
@@ -441,7 +454,7 @@ function M.add(api, L, rec, c)
   local nono = {}
   for _, f in ipairs(grants.FORMS) do nono[f.verb] = api[f.verb] end
   for _, name in ipairs { "grant", "protect", "readonly", "absent", "bypass", "net", "keep_dirs",
-      "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback" } do
+      "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback", "ephemeral" } do
     nono[name] = api[name]
   end
   --- The grants so far: the command line's (added before the profile
