@@ -29,7 +29,7 @@ else
 end
 
 -- Sessions, history, todos, shell snapshots, backups of .claude.json.
-allow(config_dir, { create = true })
+allow(config_dir, { missing = "create" })
 
 -- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
 -- which proper-lockfile creates with mkdir and removes with rmdir, then via
@@ -43,7 +43,7 @@ allow(config_dir, { create = true })
 -- missing ~/.claude.json is made as "{}" before the sandbox (Claude takes
 -- an empty file as corrupted).  Setting CLAUDE_CONFIG_DIR moves the file into
 -- the config directory and avoids all of this.
-allow_file(state_file, { create = "{}" })
+allow_file(state_file, { missing = "create", content = "{}" })
 
 -- What runs later without asking, possibly outside any sandbox (row 19):
 -- settings (hooks, permissions.allow, statusLine, apiKeyHelper), hook

@@ -18,7 +18,7 @@ allow_host("api.openai.com", "auth.openai.com", "chatgpt.com")
 
 local codex_home = getenv("CODEX_HOME")
 if codex_home == nil or codex_home == "" then codex_home = path.join(home(), ".codex") end
-allow(codex_home, { create = true })
+allow(codex_home, { missing = "create" })
 
 local sqlite_home = getenv("CODEX_SQLITE_HOME")
 if sqlite_home and sqlite_home ~= "" then allow(sqlite_home, { optional = true }) end

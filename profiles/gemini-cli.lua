@@ -20,7 +20,7 @@ allow_host("generativelanguage.googleapis.com", "cloudcode-pa.googleapis.com", "
 local gemini_home = getenv("GEMINI_CLI_HOME")
 if gemini_home == nil or gemini_home == "" then gemini_home = home() end
 local dir = path.join(gemini_home, ".gemini")
-allow(dir, { create = true })
+allow(dir, { missing = "create" })
 
 -- Administrators' settings must keep applying inside the sandbox.
 read("/etc/gemini-cli", { optional = true })

@@ -20,7 +20,7 @@ allow_host("@model-apis")
 
 local state = getenv("OPENCLAW_STATE_DIR")
 if state == nil or state == "" then state = path.join(home(), ".openclaw") end
-allow(state, { create = true })
+allow(state, { missing = "create" })
 
 local workspace = getenv("OPENCLAW_WORKSPACE_DIR")
 if workspace and workspace ~= "" then allow(workspace, { optional = true }) end

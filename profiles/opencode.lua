@@ -19,10 +19,10 @@ extends { "base", "node" }
 allow_host("@model-apis", "opencode.ai", "api.opencode.ai", "models.dev")
 
 local config = xdg.config("opencode")
-allow(config, { create = true })
-allow(xdg.data("opencode"), { create = true })
-allow(xdg.cache("opencode"), { create = true })
-allow(xdg.state("opencode"), { create = true })
+allow(config, { missing = "create" })
+allow(xdg.data("opencode"), { missing = "create" })
+allow(xdg.cache("opencode"), { missing = "create" })
+allow(xdg.state("opencode"), { missing = "create" })
 
 -- Extra configuration named by the environment: read only.
 local extra_dir = getenv("OPENCODE_CONFIG_DIR")

@@ -1,6 +1,7 @@
---- The words grants are written in (read, write, ioctl) and the Landlock
--- rights each means; the names of the rights, for reports.
+--- The Landlock rights each access class means (the words themselves are
+-- nono.grants'); the names of the rights, for reports.
 local core = require "nono.core"
+local grants = require "nono.grants"
 
 local A = core.access
 local M = {}
@@ -11,7 +12,7 @@ local M = {}
 -- write includes remove_dir (removing and renaming directories): it
 -- protects no data, since every file inside is removable already, and
 -- without it renames, temporary directories, package managers and git
--- break.  What must keep its place is protected (`keeps_place`);
+-- break.  What must keep its place is pinned (Policy:keep_places);
 -- --keep-dirs withholds it from every grant.  write never includes
 -- make_char/make_block (no device nodes).
 M.classes = {
@@ -42,17 +43,11 @@ local parsed_access = {} -- a handful of distinct strings, thousands of grants
 local function parse_access(access)
   local known = parsed_access[access]
   if known then return known[1], known[2] end
-  local mask, names = 0, {}
-  for word in tostring(access):gmatch("[^,+%s]+") do
-    local bits = M.classes[word]
-    if not bits then
-      return nil, "unknown access '" .. word .. "' (expected read, write or ioctl)"
-    end
-    mask = mask | bits
-    names[#names + 1] = word
-  end
-  if mask == 0 then return nil, "empty access" end
-  local label = table.concat(names, "+")
+  local have, words = grants.parse_access(tostring(access))
+  if not have then return nil, words end
+  local mask = 0
+  for class in pairs(have) do mask = mask | M.classes[class] end
+  local label = words:gsub(",", "+")
   if type(access) == "string" then parsed_access[access] = { mask, label } end
   return mask, label
 end

@@ -496,14 +496,17 @@ local function profile_command(args, i)
     return run(rest, 1)
   elseif sub == "check" then
     if not target or args[i + 2] then return usage_error("profile", "nono profile check FILE|NAME") end
-    local spec, msg = profile.check(target, ctx)
-    if not spec then
-      say("%s", msg)
+    -- Exactly what `run` does with it, short of running: load it and
+    -- build the policy, so that "ok" means `run` takes it.
+    local p, spec = build_policy({ profile = target, policy = {} }, false)
+    if not p then
+      say("%s", spec)
       return 1
     end
-    io.stdout:write(string.format("ok: %s (%s): %d grants, %d protections%s\n", spec.name, spec.file,
+    io.stdout:write(string.format("ok: %s (%s): %d grants, %d protections%s; %s\n", spec.name, spec.file,
       #spec.grants, #spec.protect,
-      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or ""))
+      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "",
+      report.sealed_where(spec)))
     return 0
   end
   local msg = help().unknown("profile command", sub, { "list", "show", "check" })

@@ -295,8 +295,10 @@ Usage: nono profile list | show NAME [options] | check FILE
                (each file's description line, read without running it)
   show NAME    the policy and enforcement report NAME computes here (as
                'nono run --dry-run --profile NAME'; run options add to it)
-  check FILE   load a profile (a path or a name) and report the first error
-               with its file and line; exit 0 if it loads, 1 if not
+  check FILE   load a profile (a path or a name) and build its policy as run
+               does; report the first error with its file and line, or
+               where the policy was sealed; exit 0 if run would take it, 1
+               if not
 
 A name is looked up among the built-ins first, then in your directory, and
 never in the working directory.  A profile runs under limits: 10 million

@@ -4,7 +4,7 @@
 -- shell completions (nono.completion) come from the same table.
 local lfs = require "lfs"
 local paths = require "nono.paths"
-local parse_duration = require("nono.duration").parse
+local grants = require "nono.grants"
 
 local M = {}
 
@@ -19,7 +19,7 @@ local function grant_option(access, kind)
     local path, ttl = v, nil
     local head, duration = v:match("^(.*):([^:/]*)$")
     if head and head ~= "" and duration:match("^[-+]?[%d.]") then
-      local seconds, msg = parse_duration(duration)
+      local seconds, msg = grants.parse_duration(duration)
       if seconds then
         path, ttl = head, seconds
       else
@@ -52,19 +52,13 @@ local OPTIONS = {
   { "--profile", arg = "NAME", key = "profile", cmds = SHAPING, group = "Profile", complete = "profile",
     help = "start from a Lua profile (a built-in such as claude-code, yours, or a path); the other "
       .. "options add to it.  See 'nono help profile'." },
-
-  { "--allow", arg = "DIR", policy = grant_option("read,write", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "read, write and create beneath DIR" },
-  { "--read", arg = "DIR", policy = grant_option("read", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "read (and execute) beneath DIR" },
-  { "--write", arg = "DIR", policy = grant_option("write", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "write and create beneath DIR, without reading" },
-  { "--allow-file", arg = "FILE", policy = grant_option("read,write", "file"), cmds = SHAPING,
-    group = "Grants", complete = "file", help = "read and write one file" },
-  { "--read-file", arg = "FILE", policy = grant_option("read", "file"), cmds = SHAPING, group = "Grants",
-    complete = "file", help = "read (and execute) one file" },
-  { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
-    complete = "file", help = "write one file" },
+}
+-- The grant forms (nono.grants), each an option.
+for _, f in ipairs(grants.FORMS) do
+  OPTIONS[#OPTIONS + 1] = { f.flag, arg = f.arg, policy = grant_option(f.access, f.kind), cmds = SHAPING,
+    group = "Grants", complete = f.kind, help = f.help }
+end
+for _, o in ipairs {
   { "--allow-unix-socket", arg = "PATH", policy = function(p, v, src) return p:allow_unix_socket(v, src) end,
     cmds = SHAPING, group = "Grants", complete = "file",
     help = "keep the unix socket PATH reachable ($SSH_AUTH_SOCK for git over ssh): where user namespaces "
@@ -183,7 +177,7 @@ local OPTIONS = {
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
-}
+} do OPTIONS[#OPTIONS + 1] = o end
 
 --- The commands, in the order the help lists them.
 local COMMANDS = {

@@ -38,13 +38,13 @@ for _, part in ipairs { commands, narrow } do
 end
 
 --- A new policy.  opts: abi (default: probe the kernel), home, cwd,
--- system (default true: include the built-in system set); binds and pins
--- override the probes of Policy:binds_available and :pins_available.
+-- system (default true: include the built-in system set); binds overrides
+-- the probe of Policy:binds_available.
 function M.new(opts)
   opts = opts or {}
   local self = setmetatable({
     grants = {}, protections = {}, bypasses = {}, blocked = {},
-    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds, pins = opts.pins,
+    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
   }, Policy)
   -- --no-namespaces: the floor, as where the probe fails
   if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
@@ -326,10 +326,6 @@ function Policy:describe(rule)
     local full = M.classes[class] & scope
     if full ~= 0 and m & full == full then
       words[#words + 1] = class
-      m = m & ~full
-    elseif class == "write" and full & ~A.remove_dir ~= 0 and m & full == full & ~A.remove_dir then
-      -- (a directory narrowed to keep the one above a read-only mount in place)
-      words[#words + 1] = "write(no rmdir)"
       m = m & ~full
     end
   end
