@@ -37,7 +37,7 @@ end
 
 -- 1. Loading every module `nono run` requires the way the host does: the
 -- bytecode the build compiled (BUILD/luac, next to LIB_DIR), else source.
-local MODULES = { "cli", "options", "exits", "compose", "defaults", "env", "json", "paths", "duration",
+local MODULES = { "cli", "options", "exits", "compose", "defaults", "env", "json", "paths", "grants",
   "policy", "access", "commands", "narrow", "sealed", "profile", "profile_env", "profile_api" }
 local function read(path)
   local f = io.open(path, "rb")

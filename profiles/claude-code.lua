@@ -11,6 +11,14 @@ description "Claude Code (claude): the project, ~/.claude and ~/.claude.json; it
 
 extends { "base", "node" }
 
+-- The network: the model API (api.anthropic.com: messages, and the API key
+-- a console login creates) and the login's token exchange
+-- (platform.claude.com/v1/oauth/token), as the 2.1.x binary names them;
+-- the authorize pages open in the user's browser, outside.  Everything
+-- else (telemetry, WebFetch, MCP servers, package registries) is refused
+-- unless added: --allow-host, or --net-open.
+allow_host("api.anthropic.com", "platform.claude.com")
+
 local config_dir = getenv("CLAUDE_CONFIG_DIR")
 local state_file
 if config_dir == nil or config_dir == "" then
@@ -21,7 +29,7 @@ else
 end
 
 -- Sessions, history, todos, shell snapshots, backups of .claude.json.
-allow(config_dir, { create = true })
+allow(config_dir, { missing = "create" })
 
 -- ~/.claude.json: Claude writes it under a lock, `~/.claude.json.lock`,
 -- which proper-lockfile creates with mkdir and removes with rmdir, then via
@@ -35,7 +43,7 @@ allow(config_dir, { create = true })
 -- missing ~/.claude.json is made as "{}" before the sandbox (Claude takes
 -- an empty file as corrupted).  Setting CLAUDE_CONFIG_DIR moves the file into
 -- the config directory and avoids all of this.
-allow_file(state_file, { create = "{}" })
+allow_file(state_file, { missing = "create", content = "{}" })
 
 -- What runs later without asking, possibly outside any sandbox (row 19):
 -- settings (hooks, permissions.allow, statusLine, apiKeyHelper), hook

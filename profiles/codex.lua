@@ -9,9 +9,16 @@ description "OpenAI Codex CLI (codex): the project and ~/.codex; its config, hoo
 
 extends { "base", "node" }
 
+-- The network: the model API (api.openai.com, with an API key), the
+-- ChatGPT sign-in's token exchange (auth.openai.com/oauth/token) and the
+-- API a ChatGPT sign-in talks to (chatgpt.com/backend-api/codex), as the
+-- binary names them.  Everything else is refused unless added (--allow-host,
+-- or --net-open).
+allow_host("api.openai.com", "auth.openai.com", "chatgpt.com")
+
 local codex_home = getenv("CODEX_HOME")
 if codex_home == nil or codex_home == "" then codex_home = path.join(home(), ".codex") end
-allow(codex_home, { create = true })
+allow(codex_home, { missing = "create" })
 
 local sqlite_home = getenv("CODEX_SQLITE_HOME")
 if sqlite_home and sqlite_home ~= "" then allow(sqlite_home, { optional = true }) end

@@ -9,10 +9,18 @@ description "Gemini CLI (gemini): the project and ~/.gemini; its settings, trust
 
 extends { "base", "node" }
 
+-- The network: the Gemini API with a key (generativelanguage), Code Assist
+-- for a Google sign-in (cloudcode-pa), the sign-in's token refresh
+-- (oauth2.googleapis.com/token) and its user information (www.googleapis.com),
+-- as the bundle names them; the consent page opens in the user's browser.
+-- Everything else is refused unless added (--allow-host, or --net-open).
+allow_host("generativelanguage.googleapis.com", "cloudcode-pa.googleapis.com", "oauth2.googleapis.com",
+  "www.googleapis.com")
+
 local gemini_home = getenv("GEMINI_CLI_HOME")
 if gemini_home == nil or gemini_home == "" then gemini_home = home() end
 local dir = path.join(gemini_home, ".gemini")
-allow(dir, { create = true })
+allow(dir, { missing = "create" })
 
 -- Administrators' settings must keep applying inside the sandbox.
 read("/etc/gemini-cli", { optional = true })

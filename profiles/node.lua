@@ -8,11 +8,11 @@ description "group: Node.js (private npm and node-gyp caches read+write; nvm, vo
 -- of their own, shared by nono sessions only: npm and npx work online and,
 -- offline, from what earlier sessions cached; ~/.npm is not granted.
 local cache = xdg.cache("nono/npm")
-allow(cache, { create = true })
+allow(cache, { missing = "create" })
 -- node-gyp's headers are compiled into the user's own native modules later:
 -- private too.
 local gyp = xdg.cache("nono/node-gyp")
-allow(gyp, { create = true })
+allow(gyp, { missing = "create" })
 env { set = { npm_config_cache = cache, npm_config_devdir = gyp } }
 
 -- Version managers and user-level global installs: read (and execute) only,

@@ -12,9 +12,15 @@ description "OpenClaw (openclaw): the project and ~/.openclaw; its config, .env,
 
 extends { "base", "node" }
 
+-- The network: OpenClaw talks to whichever model provider it is set up
+-- for, so the common providers' APIs (@model-apis); its telemetry and push
+-- relays are not allowed.  Everything else is refused unless added
+-- (--allow-host, or --net-open).
+allow_host("@model-apis")
+
 local state = getenv("OPENCLAW_STATE_DIR")
 if state == nil or state == "" then state = path.join(home(), ".openclaw") end
-allow(state, { create = true })
+allow(state, { missing = "create" })
 
 local workspace = getenv("OPENCLAW_WORKSPACE_DIR")
 if workspace and workspace ~= "" then allow(workspace, { optional = true }) end

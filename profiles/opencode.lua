@@ -11,11 +11,18 @@ description "opencode: the project and its XDG directories; its config, plugins 
 
 extends { "base", "node" }
 
+-- The network: opencode talks to whichever model provider it is set up
+-- for, so the common providers' APIs (@model-apis), and its own services:
+-- opencode.ai (Zen, sharing) and models.dev (the model catalogue it
+-- fetches).  Everything else is refused unless added (--allow-host, or
+-- --net-open).
+allow_host("@model-apis", "opencode.ai", "api.opencode.ai", "models.dev")
+
 local config = xdg.config("opencode")
-allow(config, { create = true })
-allow(xdg.data("opencode"), { create = true })
-allow(xdg.cache("opencode"), { create = true })
-allow(xdg.state("opencode"), { create = true })
+allow(config, { missing = "create" })
+allow(xdg.data("opencode"), { missing = "create" })
+allow(xdg.cache("opencode"), { missing = "create" })
+allow(xdg.state("opencode"), { missing = "create" })
 
 -- Extra configuration named by the environment: read only.
 local extra_dir = getenv("OPENCODE_CONFIG_DIR")

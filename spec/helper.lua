@@ -88,7 +88,9 @@ function H.ready(user)
   return H.can_run_as(user) and H.require_landlock()
 end
 
---- A fresh world in /tmp, readable by everyone so that uid 65534 is stopped
+--- A fresh world in /var/lib (not /tmp: the agent profiles give the command
+-- a private /tmp, where a fixture home would not be there at all and a
+-- denial could not be told from a missing file), readable by everyone so that uid 65534 is stopped
 -- by Landlock and not by file permissions:
 --   bin/nono, bin/nono-probe  copies of the built binaries
 --   home/.ssh/id_rsa          a fake secret (0644), home/.bashrc
@@ -96,7 +98,7 @@ end
 --     file.txt, sub/          an existing file and directory
 --   outside/                  never granted (0777), outside/file.txt (0666)
 function H.world()
-  local root = must("mktemp -d /tmp/nono-spec.XXXXXX"):gsub("%s+$", "")
+  local root = must("mktemp -d /var/lib/nono-spec.XXXXXX"):gsub("%s+$", "")
   local w = {
     root = root, bin = root .. "/bin", home = root .. "/home",
     project = root .. "/project", outside = root .. "/outside",
@@ -123,7 +125,7 @@ function H.world()
 end
 
 function H.destroy(w)
-  if w and w.root:match("^/tmp/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
+  if w and w.root:match("^/var/lib/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
 end
 
 --- Run `nono ARGS...` in world `w` as `user`, from the project directory

@@ -26,6 +26,7 @@
 #include "caps.h"
 #include "landlock.h"
 #include "mounts.h"
+#include "netns.h"
 #include "overlay.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -339,6 +340,10 @@ _Noreturn void exec_child_run(const struct child *c)
 			nerr = ns_net_loopback();
 		if (nerr == 0 && have_cwd && chdir(cwd) < 0)
 			nerr = -errno;
+		/* Row 33: loopback only, the proxy's socket made here */
+		int nport, nfd = policy_netns(p, &nport);
+		if (nerr == 0 && nfd >= 0)
+			nerr = netns_enter_with_listener(nport, nfd);
 		if (nerr < 0)
 			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
 	}

@@ -147,6 +147,18 @@ int landlock_ruleset_add_path(int ruleset_fd, int path_fd, uint64_t access)
 	return 0;
 }
 
+int landlock_ruleset_add_port(int ruleset_fd, uint64_t port, uint64_t access)
+{
+	struct landlock_net_port_attr rule = {
+		.allowed_access = access,
+		.port = port,
+	};
+	if (syscall(__NR_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_NET_PORT,
+		    &rule, 0U) < 0)
+		return -errno;
+	return 0;
+}
+
 int landlock_restrict(int ruleset_fd)
 {
 	if (syscall(__NR_landlock_restrict_self, ruleset_fd, 0U) < 0)

@@ -54,6 +54,10 @@ int landlock_ruleset_create(uint64_t handled_fs, uint64_t handled_net,
  * 0, or -errno (-EINVAL: a directory right on a file, -EBADF, ...). */
 int landlock_ruleset_add_path(int ruleset_fd, int path_fd, uint64_t access);
 
+/* Allow `access` (TCP bind and/or connect) for TCP port `port`, to or on
+ * any address: Landlock's port rules name no address.  0, or -errno
+ * (-EINVAL: a right the ruleset does not handle). */
+int landlock_ruleset_add_port(int ruleset_fd, uint64_t port, uint64_t access);
 /* Enforce the ruleset on the calling thread and its future children.
  * Needs no_new_privs (or CAP_SYS_ADMIN); -EPERM otherwise. */
 int landlock_restrict(int ruleset_fd);

@@ -15,6 +15,7 @@
 #include "../vendor/landlock_uapi.h"
 #include "exec.h"
 #include "landlock.h"
+#include "lproxy.h"
 #include "seccomp.h"
 
 int lnono_push_error(lua_State *L, int err, const char *what)
@@ -291,6 +292,7 @@ int luaopen_nono_core(lua_State *L)
 	lnono_open_proc(L);
 	lnono_open_ephemeral(L);
 	push_constants(L);
+	lproxy_open(L);
 	lua_pushinteger(L, NONO_LANDLOCK_ABI_KNOWN);
 	lua_setfield(L, -2, "landlock_abi_known");
 	lua_pushliteral(L, NONO_VERSION);

@@ -24,6 +24,7 @@ struct nono_policy {
 	int private_mounts; /* a user+mount namespace even with no bind */
 	int private_net;    /* a network namespace with loopback only */
 	int inherit_fd;     /* -1, or the one fd above 2 the command keeps */
+	int netns_fd, netns_port; /* policy_set_netns; -1 without */
 	int ruleset; /* -1 until the first rule */
 	int ro_view;        /* everything read-only but rw_binds */
 	int devpts;         /* a devpts instance of the command's own */
@@ -41,6 +42,7 @@ struct nono_policy *policy_new(uint64_t handled_fs)
 		p->handled_fs = handled_fs;
 		p->ruleset = -1;
 		p->inherit_fd = -1;
+		p->netns_fd = -1;
 	}
 	return p;
 }
@@ -78,9 +80,19 @@ static int ensure_ruleset(struct nono_policy *p)
 	return 0;
 }
 
+int policy_add_port(struct nono_policy *p, uint64_t port, uint64_t access)
+{
+	if (port > 65535 || !access || (access & ~p->handled_net))
+		return -EINVAL;
+	int err = ensure_ruleset(p);
+	if (err)
+		return err;
+	return landlock_ruleset_add_port(p->ruleset, port, access);
+}
+
 int policy_set_seccomp(struct nono_policy *p, unsigned opts)
 {
-	if (opts & ~(unsigned)SECCOMP_OPT_NET_BLOCK)
+	if (opts & ~(unsigned)(SECCOMP_OPT_NET_BLOCK | SECCOMP_OPT_NET_PROXY))
 		return -EINVAL;
 	p->seccomp_opts = opts;
 	return 0;
@@ -368,6 +380,22 @@ size_t policy_pins(const struct nono_policy *p, char *const **paths)
 {
 	*paths = p->pins;
 	return p->npins;
+}
+
+int policy_set_netns(struct nono_policy *p, int port, int send_fd)
+{
+	if (port <= 0 || port > 65535 || send_fd < 0)
+		return -EINVAL;
+	p->netns_port = port;
+	p->netns_fd = send_fd;
+	p->private_mounts = 1;
+	return 0;
+}
+
+int policy_netns(const struct nono_policy *p, int *port)
+{
+	*port = p->netns_port;
+	return p->netns_fd;
 }
 
 static struct overlay_plan *overlays_of(struct nono_policy *p)

@@ -46,9 +46,13 @@ int policy_add_entries(struct nono_policy *p, const char *canonical_dir,
 uint64_t policy_handled_fs(const struct nono_policy *p);
 
 /* Network rights the ruleset handles (Landlock ABI 4: TCP bind and
- * connect).  There are no port rules: every handled right is denied.
- * Before the first policy_add_path; -EBUSY after it. */
+ * connect): denied but for policy_add_port's rules.  Before the first
+ * policy_add_path or policy_add_port; -EBUSY after it. */
 int policy_set_net(struct nono_policy *p, uint64_t handled_net);
+/* Allow `access` (handled network rights) for TCP port `port` on any
+ * address (the egress proxy's port).  0, or -EINVAL (a right not handled,
+ * a port above 65535), or the errno of Landlock's ruleset calls. */
+int policy_add_port(struct nono_policy *p, uint64_t port, uint64_t access);
 
 /* IPC scopes (Landlock ABI 6): signals and abstract unix sockets reach
  * only processes inside the same sandbox.  Before the first
@@ -154,6 +158,15 @@ const struct overlay_plan *policy_overlays(const struct nono_policy *p);
 int policy_set_inherit_fd(struct nono_policy *p, int fd);
 int policy_inherit_fd(const struct nono_policy *p);
 
+/* Give the command a network namespace of its own, holding only loopback,
+ * made in the private user namespace (which this turns on), where a
+ * socket listening on 127.0.0.1:`port` is made and sent over the unix
+ * socket `send_fd` (netns.c) before the command runs: the egress proxy
+ * serves it from outside.  The caller keeps `send_fd` open until the
+ * command has started.  0, or -EINVAL. */
+int policy_set_netns(struct nono_policy *p, int port, int send_fd);
+/* The fd given to policy_set_netns (its port in `*port`), or -1. */
+int policy_netns(const struct nono_policy *p, int *port);
 /* Close every fd the plan holds and free it.  NULL is fine. */
 void policy_free(struct nono_policy *p);
 

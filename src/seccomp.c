@@ -144,7 +144,7 @@ const struct seccomp_rule seccomp_unimplemented[] = {
 
 #define SETID "setuid/setgid bits"
 #define SOCKETS "any but unix, IPv4/IPv6 TCP and UDP, netlink route " \
-	"(with net_block: unix only)"
+	"(with net_block: unix only; with an allow-list: no UDP)"
 
 /* Looked at further: each goes to the check of its label (the mode
  * argument's position differs per call; aarch64 has the *at forms and
@@ -265,8 +265,9 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 	struct bpf b = { .insn = insns, .cap = cap };
 	const int net_block = (opts & SECCOMP_OPT_NET_BLOCK) != 0;
 	const int floor = (opts & SECCOMP_OPT_FLOOR) != 0;
+	const int net_proxy = (opts & SECCOMP_OPT_NET_PROXY) != 0;
 
-	if (opts & ~(unsigned)(SECCOMP_OPT_NET_BLOCK | SECCOMP_OPT_FLOOR))
+	if (opts & ~(unsigned)(SECCOMP_OPT_NET_BLOCK | SECCOMP_OPT_FLOOR | SECCOMP_OPT_NET_PROXY))
 		return -EINVAL;
 	if (cap > SECCOMP_MAX_INSNS)
 		b.cap = SECCOMP_MAX_INSNS;
@@ -387,7 +388,10 @@ int seccomp_build_filter(unsigned opts, struct sock_filter *insns, size_t cap,
 		/* SOCK_NONBLOCK and SOCK_CLOEXEC ride in the type's high bits */
 		emit(&b, BPF_ALU | BPF_AND | BPF_K, 0xf, NEXT, NEXT);
 		jump(&b, BPF_JEQ, SOCK_STREAM, L_INET_STREAM, NEXT);
-		jump(&b, BPF_JEQ, SOCK_DGRAM, L_INET_DGRAM, L_ESOCKTNOSUPPORT);
+		/* row 33: with an allow-list, UDP would be a way around
+		 * the proxy (DNS tunnels, QUIC) */
+		jump(&b, BPF_JEQ, SOCK_DGRAM, net_proxy ? L_EACCES : L_INET_DGRAM,
+		     L_ESOCKTNOSUPPORT);
 		label(&b, L_INET_STREAM);
 		load_arg(&b, 2);
 		jump(&b, BPF_JEQ, 0, L_ALLOW, NEXT);

@@ -29,6 +29,10 @@ enum {
 	 * only its own processes, and a thread of its own by its id (glibc's
 	 * pthread_setaffinity_np) works there. */
 	SECCOMP_OPT_FLOOR = 1 << 1,
+	/* --allow-host: IPv4/IPv6 datagram sockets refused (EACCES), so no
+	 * UDP (and no DNS) leaves but through the proxy; TCP stays, for
+	 * Landlock's port rule to judge. */
+	SECCOMP_OPT_NET_PROXY = 1 << 2,
 };
 
 /* One system call the filter names: refused whatever the arguments

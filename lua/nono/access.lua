@@ -1,6 +1,7 @@
---- The words grants are written in (read, write, ioctl) and the Landlock
--- rights each means; the names of the rights, for reports.
+--- The Landlock rights each access class means (the words themselves are
+-- nono.grants'); the names of the rights, for reports.
 local core = require "nono.core"
+local grants = require "nono.grants"
 
 local M = {}
 
@@ -8,7 +9,7 @@ local M = {}
 -- Landlock rights each means: the class column of the C core's one rights
 -- table (src/landlock.c says why each right is in its class), which the C
 -- API's NONO_READ/NONO_WRITE/NONO_IOCTL use too.  What must keep its place
--- although write includes remove_dir is protected (`keeps_place`);
+-- although write includes remove_dir is pinned (Policy:keep_places);
 -- --keep-dirs withholds remove_dir from every grant.
 M.classes = {}
 --- Names of Landlock rights, in bit order, for reports.
@@ -34,17 +35,11 @@ local parsed_access = {} -- a handful of distinct strings, thousands of grants
 local function parse_access(access)
   local known = parsed_access[access]
   if known then return known[1], known[2] end
-  local mask, names = 0, {}
-  for word in tostring(access):gmatch("[^,+%s]+") do
-    local bits = M.classes[word]
-    if not bits then
-      return nil, "unknown access '" .. word .. "' (expected read, write or ioctl)"
-    end
-    mask = mask | bits
-    names[#names + 1] = word
-  end
-  if mask == 0 then return nil, "empty access" end
-  local label = table.concat(names, "+")
+  local have, words = grants.parse_access(tostring(access))
+  if not have then return nil, words end
+  local mask = 0
+  for class in pairs(have) do mask = mask | M.classes[class] end
+  local label = words:gsub(",", "+")
   if type(access) == "string" then parsed_access[access] = { mask, label } end
   return mask, label
 end

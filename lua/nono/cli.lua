@@ -8,6 +8,7 @@ local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
 local mounts = require "nono.mounts"
+local net = require "nono.net"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
@@ -296,6 +297,16 @@ local function run(args, i, shell)
     end
   end
 
+  local proxy
+  if net.mode(p) == "allow-list" then
+    local pmsg
+    proxy, pmsg = net.prepare(p, environ, opts.verbose)
+    if not proxy then
+      say("cannot start the proxy: %s", pmsg)
+      say("the command was not run")
+      return EXIT_SETUP
+    end
+  end
   local plan <close>, emsg = p:plan()
   local sealed, eph_ok = nil, true
   if plan and eph then
@@ -305,6 +316,7 @@ local function run(args, i, shell)
   if plan and eph_ok then
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
     if p:net_namespace() then plan:set_private_net() end
+    if proxy and proxy.send_fd then plan:set_netns(proxy.port, proxy.send_fd) end
     -- The sealed policy `nono why --self` answers from inside (read-only:
     -- a memory file no one can write once sealed).
     p:start_clock(core.time_ms() / 1000)
@@ -344,7 +356,7 @@ local function run(args, i, shell)
   end
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
-    start = start,
+    start = start, proxy = proxy,
   })
   if log then log:close() end
   if failure then say("%s", failure) end
@@ -408,7 +420,8 @@ local function why(args, i)
   if #opts.command > 0 then
     return usage_error("why", "unexpected argument '%s'", opts.command[1])
   end
-  if not opts.path then return usage_error("why", "--path PATH is required") end
+  if not opts.path and not opts.host then return usage_error("why", "--path PATH is required (or --host HOST)") end
+  if opts.path and opts.host then return usage_error("why", "ask about --path or --host, not both") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
       or opts.keep_dirs or opts.accept_links or opts.no_namespaces) then
     return usage_error("why", "--self answers for the sandbox this process is in; it takes no policy options")
@@ -423,6 +436,18 @@ local function why(args, i)
   if not p then
     say("%s", msg)
     return status
+  end
+  if opts.host then
+    local answer, herr = net.why(p, opts.host)
+    if not answer then return usage_error("why", "--host %s: %s", opts.host, herr) end
+    if opts.json then
+      io.stdout:write(json.encode(answer), "\n")
+    else
+      io.stdout:write(string.format("%s %s\n  reason: %s\n", answer.verdict:upper(), answer.target, answer.reason))
+      if answer.hint then io.stdout:write("  hint: ", answer.hint, "\n") end
+      if answer.note then io.stdout:write("  note: ", answer.note, "\n") end
+    end
+    return answer.verdict == "allowed" and exits.ALLOWED or exits.DENIED
   end
   local ok, answer, werr = true, nil, nil
   if opts.self then
@@ -473,14 +498,17 @@ local function profile_command(args, i)
     return run(rest, 1)
   elseif sub == "check" then
     if not target or args[i + 2] then return usage_error("profile", "nono profile check FILE|NAME") end
-    local spec, msg = profile.check(target, ctx)
-    if not spec then
-      say("%s", msg)
+    -- Exactly what `run` does with it, short of running: load it and
+    -- build the policy, so that "ok" means `run` takes it.
+    local p, spec = build_policy({ profile = target, policy = {} }, false)
+    if not p then
+      say("%s", spec)
       return 1
     end
-    io.stdout:write(string.format("ok: %s (%s): %d grants, %d protections%s\n", spec.name, spec.file,
+    io.stdout:write(string.format("ok: %s (%s): %d grants, %d protections%s; %s\n", spec.name, spec.file,
       #spec.grants, #spec.protect,
-      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or ""))
+      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "",
+      report.sealed_where(spec)))
     return 0
   end
   local msg = help().unknown("profile command", sub, { "list", "show", "check" })

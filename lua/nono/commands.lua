@@ -4,17 +4,13 @@
 local core = require "nono.core"
 local lfs = require "lfs"
 local defaults = require "nono.defaults"
+local grants = require "nono.grants"
 
 local M = {}
 local Policy = {}
 M.methods = Policy
 
-local function check_command(name)
-  if type(name) ~= "string" or not name:match("^[%w][%w%._+-]*$") then
-    return nil, "'" .. tostring(name) .. "' is not a command name"
-  end
-  return true
-end
+local check_command = grants.check_command
 
 --- The command directories, each resolved once (/bin is /usr/bin where
 -- /usr is merged, and is then searched once); a missing one is left out.

@@ -6,19 +6,27 @@ local lfs = require "lfs"
 local env = require "nono.env"
 local exits = require "nono.exits"
 local git = require "nono.git"
+local net = require "nono.net"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
 local profile = require "nono.profile"
+local grants = require "nono.grants"
 local state = require "nono.state"
 local POLICY = require("nono.options").POLICY
+
+-- The options that are grants (nono.grants' forms).
+local GRANT_FLAGS = {}
+for _, f in ipairs(grants.FORMS) do GRANT_FLAGS[f.flag] = f end
 
 local EXIT_USAGE, EXIT_SETUP = exits.USAGE, exits.SETUP
 local M = {}
 
---- What a profile sees of the world (nono.profile's ctx).
-local function profile_ctx(cwd, abi)
+--- What a profile sees of the world (nono.profile's ctx); `granted`, the
+-- command line's grants (nono.grants() in the profile).
+local function profile_ctx(cwd, abi, granted)
   local home, homes = paths.homes(os.getenv)
-  return { home = home, homes = homes, uid = core.geteuid(), cwd = cwd, getenv = os.getenv, abi = abi }
+  return { home = home, homes = homes, uid = core.geteuid(), cwd = cwd, getenv = os.getenv, abi = abi,
+    grants = granted }
 end
 
 --- Put a profile's spec into the policy: its grants, protections, bypasses,
@@ -43,20 +51,26 @@ local function apply_profile(p, spec)
     local ok, msg = p:bypass(b.path, b.source)
     if not ok then return nil, msg end
   end
+  local sources = spec.command_sources or {}
   if spec.private_tmp then p:private_tmp("profile " .. spec.name) end
   for _, sk in ipairs(spec.unix_sockets or {}) do
     local ok, msg = p:allow_unix_socket(sk.path, sk.source)
     if not ok then return nil, msg end
   end
   for _, name in ipairs(spec.commands.block) do
-    local ok, msg = p:block_command(name, "profile " .. spec.name)
+    local ok, msg = p:block_command(name, sources[name] or "profile " .. spec.name)
     if not ok then return nil, msg end
   end
   for _, name in ipairs(spec.commands.allow) do
-    local ok, msg = p:allow_command(name, "profile " .. spec.name)
+    local ok, msg = p:allow_command(name, sources[name] or "profile " .. spec.name)
     if not ok then return nil, msg end
   end
   if spec.net.block then p:set_net_block(true) end
+  if spec.net.open then p.net_open = true end
+  for _, h in ipairs(spec.net.hosts or {}) do
+    local ok, msg = net.allow(p, h.text, h.source)
+    if not ok then return nil, msg end
+  end
   if spec.keep_dirs then p:set_keep_dirs(true) end
   if spec.abi_min then
     local ok, msg = p:set_abi_min(spec.abi_min, "profile " .. spec.name)
@@ -65,9 +79,10 @@ local function apply_profile(p, spec)
   return true
 end
 
---- Build and resolve the policy for parsed options: the profile first,
--- then the command line's options, which add to it.  Returns the policy
--- and the profile's spec (or nil), or nil, message, exit status.
+--- Build and resolve the policy for parsed options: the command line's
+-- grants, then the profile (which sees them, and has the last word), then
+-- the command line's other options.  Returns the policy and the profile's
+-- spec (or nil), or nil, message, exit status.
 local function build_policy(opts, create_missing)
   local cwd = core.realpath(".")
   local home, homes, note = paths.homes(os.getenv)
@@ -78,9 +93,20 @@ local function build_policy(opts, create_missing)
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
     path = os.getenv("PATH"), no_namespaces = opts.no_namespaces }
   p:set_create_missing(create_missing)
+  local granted, rest = {}, {}
+  for _, o in ipairs(opts.policy) do
+    if GRANT_FLAGS[o.option] then
+      local g, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
+      if not g then return nil, msg, EXIT_USAGE end
+      granted[#granted + 1] = { path = g.path, access = g.access:gsub("%+", ","), kind = g.kind,
+        ttl = g.ttl, source = g.source }
+    else
+      rest[#rest + 1] = o
+    end
+  end
   local spec
   if opts.profile then
-    local ctx = profile_ctx(cwd, p.abi)
+    local ctx = profile_ctx(cwd, p.abi, granted)
     local msg
     spec, msg = profile.load(opts.profile, ctx)
     if not spec then return nil, msg, EXIT_SETUP end
@@ -118,11 +144,15 @@ local function build_policy(opts, create_missing)
     local ok, msg = p:grant(g.path, "read", { kind = g.kind, optional = g.optional, source = g.source })
     if not ok then return nil, msg, EXIT_SETUP end
   end
-  for _, o in ipairs(opts.policy) do
+  for _, o in ipairs(rest) do
     local ok, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
     if not ok then return nil, msg, EXIT_USAGE end
   end
   if opts.net_block then p:set_net_block(true) end
+  if opts.net_open then p.net_open = true end
+  if p.net_block and (p.net_open or (p.hosts and #p.hosts > 0)) then
+    return nil, "--net-block leaves no network: it goes with neither --net-open nor allowed hosts", EXIT_USAGE
+  end
   if opts.keep_dirs then p:set_keep_dirs(true) end
   if opts.private_tmp then p:private_tmp("--private-tmp") end
   p:set_accept_links(opts.accept_links)
@@ -180,6 +210,12 @@ local function check_runnable(p)
   end
   local floor_ok, floor_msg = p:check_floor()
   if not floor_ok then return nil, { floor_msg, "the command was not run" } end
+  if net.mode(p) == "allow-list" and p.abi < 4 and not p.best_effort then
+    return nil, { string.format("--allow-host needs Landlock ABI 4 (TCP connect rules) to keep the "
+        .. "command from going around the proxy; this kernel has %d", p.abi),
+      "hint: add --best-effort to run with the proxy offered but not enforced",
+      "the command was not run" }
+  end
   local timed = p:timed_grants()
   if #timed > 0 then
     local ok, msg = p:check_timed()

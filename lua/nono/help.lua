@@ -169,9 +169,16 @@ directly in them cannot be created.  'nono run --dry-run' lists them all.
   @--allow-command@
   @--block-command@
 
-Network: TCP and UDP over IPv4/IPv6, unix sockets and netlink routing
-information are allowed; every other socket family, raw sockets, MPTCP and
-SCTP are refused.
+Network: open unless hosts are allowed (TCP and UDP over IPv4/IPv6, unix
+sockets and netlink routing information; every other socket family, raw
+sockets, MPTCP and SCTP are refused).  With --allow-host (and under the
+agent profiles, which allow their model APIs) the command reaches only those
+hosts, through a proxy nono runs outside (HTTPS_PROXY and the like point at
+it): in a network namespace of loopback only where namespaces work; no UDP,
+no DNS inside; TCP connect to the proxy's port only (Landlock ABI 4+; below
+it nono refuses unless --best-effort).
+  @--allow-host@
+  @--net-open@
   @--net-block@
 
 Kernel:
@@ -288,8 +295,10 @@ Usage: nono profile list | show NAME [options] | check FILE
                (each file's description line, read without running it)
   show NAME    the policy and enforcement report NAME computes here (as
                'nono run --dry-run --profile NAME'; run options add to it)
-  check FILE   load a profile (a path or a name) and report the first error
-               with its file and line; exit 0 if it loads, 1 if not
+  check FILE   load a profile (a path or a name) and build its policy as run
+               does; report the first error with its file and line, or
+               where the policy was sealed; exit 0 if run would take it, 1
+               if not
 
 A name is looked up among the built-ins first, then in your directory, and
 never in the working directory.  A profile runs under limits: 10 million
@@ -300,16 +309,19 @@ nono-profile'.
 
 HELP.why = [[
 Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [--self | options]
+       nono why --host HOST[:PORT] [--json] [options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED
 or DENIED, the reason, the grant or protection responsible, and the flag
 that would change it.  The --profile, grant, --bypass, --allow-command,
---block-command, --net-block, --abi-min and --best-effort options are those
-of 'nono run' (see 'nono help run').
+--block-command, --net-block, --allow-host, --net-open, --abi-min and
+--best-effort options are those of 'nono run' (see 'nono help run').  With
+--host, whether the command may reach HOST[:PORT] (443 unless given).
 
   @--path@
   @--op@
+  @--host@
   @--json@
   @--self@
 

@@ -9,6 +9,7 @@
 -- operating system return nil, message, errno.  See docs/api.md.
 local core = require "nono.core"
 local policy = require "nono.policy"
+local grants = require "nono.grants"
 local env = require "nono.env"
 local lfs = require "lfs"
 
@@ -133,14 +134,10 @@ local function granter(access, kind, name)
   end
 end
 
---- Grants, as the command line's --allow/--read/--write (directories) and
--- their -file forms.  Return the policy (to chain) or nil, message.
-Policy.allow = granter("read,write", "dir", "allow")
-Policy.read = granter("read", "dir", "read")
-Policy.write = granter("write", "dir", "write")
-Policy.allow_file = granter("read,write", "file", "allow_file")
-Policy.read_file = granter("read", "file", "read_file")
-Policy.write_file = granter("write", "file", "write_file")
+--- Grants, the forms of nono.grants: allow/read/write (directories) and
+-- their _file forms, as the command line's --allow and so on.  Return the
+-- policy (to chain) or nil, message.
+for _, f in ipairs(grants.FORMS) do Policy[f.method] = granter(f.access, f.kind, f.method) end
 
 --- Keep `path` denied (mode "deny", the default) or read-only ("readonly")
 -- even inside a grant.
@@ -162,7 +159,7 @@ end
 local function command(method, name)
   return function(self, cmd)
     mutable(self)
-    check(type(cmd) == "string" and cmd:match("^[%w][%w%._+-]*$"), "%s: '%s' is not a command name", name, tostring(cmd))
+    check(grants.check_command(cmd), "%s: '%s' is not a command name", name, tostring(cmd))
     return change(self, function(m) return m[method](m, cmd, name .. " " .. cmd) end)
   end
 end

@@ -12,28 +12,16 @@ local M = {}
 local Policy = {}
 M.methods = Policy
 
-
 --- What a protection leaves of a grant's rights.  Landlock rights flow down
 -- a hierarchy, so this also bounds every directory above the protected
 -- entry up to the grant: `deny` leaves nothing, `readonly` leaves reading
 -- (so no directory on the way can be removed or renamed either),
--- `noexec` (a blocked command) everything but executing, `keeps_place`
--- everything but removing directories (see Policy:keep_places).
+-- `noexec` (a blocked command) everything but executing.
 local function allowed_under(mode)
   if mode == "deny" then return 0 end
   if mode == "readonly" then return access.classes.read end
-  if mode == "keeps_place" then return ~A.remove_dir end
   return ~A.execute
 end
-
---- What a protection leaves of the rights of the protected entry itself:
--- as above, but a directory that only keeps its place loses nothing
--- beneath it (git removes directories inside .git).
-local function allowed_at(mode)
-  if mode == "keeps_place" then return ~0 end
-  return allowed_under(mode)
-end
-
 
 --- Every directory above `path` (canonical), nearest first, up to "/".
 -- Protections and grants meet through these lookups, so the cost grows
@@ -144,18 +132,6 @@ function Policy:choose_binds(grants)
   end
 end
 
---- Whether the core can pin a directory (bind it over itself in the
--- command's mount namespace); opts.pins of M.new overrides, for tests.
-local pins_supported
-function Policy:pins_available()
-  if self.pins ~= nil then return self.pins end
-  if pins_supported == nil then
-    local plan = core.policy(0)
-    pins_supported = plan.add_pin_bind ~= nil
-    plan:close()
-  end
-  return pins_supported
-end
 
 --- A read-only bind keeps a file from being written, renamed or removed,
 -- but not the directories above it: where a write grant gives remove_dir
@@ -163,13 +139,11 @@ end
 -- sandbox wrote where git looks for it.  So each directory above a
 -- read-only bind that could be renamed (its parent has remove_dir) keeps
 -- its place: pinned, a bind of itself (a mount point cannot be renamed or
--- removed, and stays as writable as it was), where the core can; otherwise
--- a `keeps_place` protection narrows its parent to lose remove_dir (then
--- directories directly in that parent cannot be removed or renamed).
+-- removed, and stays as writable as it was); without mounts, guarded.
 -- Narrowed read-only protections need neither: the directories on their
 -- way keep reading only.
 function Policy:keep_places(grants)
-  self.pin_binds, self.kept_places, self.place_guards = {}, {}, {}
+  self.pin_binds, self.place_guards = {}, {}
   local bound, seen = {}, {}
   for _, path in ipairs(self.ro_binds) do bound[path] = true end
   local function up(path)
@@ -196,12 +170,8 @@ function Policy:keep_places(grants)
             -- no mounts (the floor): the supervisor holds the directory and
             -- moves it back when the session ends if it was moved away
             self.place_guards[#self.place_guards + 1] = dir
-          elseif self:pins_available() then
-            self.pin_binds[#self.pin_binds + 1] = dir
           else
-            self.kept_places[#self.kept_places + 1] = { path = dir, canonical = dir, given = dir,
-              exists = true, mode = "keeps_place", source = p.source,
-              why = "holds " .. p.canonical .. ", kept read-only by a mount" }
+            self.pin_binds[#self.pin_binds + 1] = dir
           end
         end
         dir = up(dir)
@@ -342,7 +312,7 @@ end
 -- directory on the way keeps only what every protection beneath it leaves,
 -- each sibling gets the grant's full rights.  Names created later directly
 -- in such a directory are covered by that narrowed rule only (the cost).
-function Policy:expand(g, dir, mask, prots, out)
+function Policy:narrow(g, dir, mask, prots, out)
   local own = mask
   for _, p in ipairs(prots) do own = own & allowed_under(p.mode) end
   self:add_rule(out, dir, own, true, g, prots[1])
@@ -370,7 +340,7 @@ function Policy:expand(g, dir, mask, prots, out)
     local name, rest = p.canonical:match("^([^/]+)(.*)$", prefix)
     if rest == "" then
       -- (a directory may keep its place and be protected too: the stricter wins)
-      if not exact[name] or allowed_at(p.mode) & ~allowed_at(exact[name].mode) == 0 then exact[name] = p end
+      if not exact[name] or allowed_under(p.mode) & ~allowed_under(exact[name].mode) == 0 then exact[name] = p end
     else
       under[name] = under[name] or {}
       table.insert(under[name], p)
@@ -382,9 +352,9 @@ function Policy:expand(g, dir, mask, prots, out)
     if kind ~= "link" then
       local isdir = kind == "directory"
       local p = exact[name]
-      local m = p and mask & allowed_at(p.mode) or mask
+      local m = p and mask & allowed_under(p.mode) or mask
       if isdir and under[name] then
-        self:expand(g, base .. name, m, under[name], out)
+        self:narrow(g, base .. name, m, under[name], out)
       else
         self:add_rule(out, base .. name, m, isdir, g, p, true, dir, name)
       end
@@ -403,7 +373,6 @@ function Policy:build_rules()
   for _, p in ipairs(self.active) do
     if not p.bind and not p.guarded then narrowing[#narrowing + 1] = p end
   end
-  for _, p in ipairs(self.kept_places or {}) do narrowing[#narrowing + 1] = p end
   for _, p in ipairs(narrowing) do
     for dir in ancestors(p.canonical) do
       local g = grants[dir]
@@ -416,7 +385,7 @@ function Policy:build_rules()
   for _, g in ipairs(self.grants) do
     local prots = beneath[g]
     if prots then
-      self:expand(g, g.canonical, g.mask, prots, out)
+      self:narrow(g, g.canonical, g.mask, prots, out)
     else
       self:add_rule(out, g.canonical, g.mask, g.isdir, g)
     end

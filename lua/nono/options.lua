@@ -4,7 +4,7 @@
 -- shell completions (nono.completion) come from the same table.
 local lfs = require "lfs"
 local paths = require "nono.paths"
-local parse_duration = require("nono.duration").parse
+local grants = require "nono.grants"
 
 local M = {}
 
@@ -19,7 +19,7 @@ local function grant_option(access, kind)
     local path, ttl = v, nil
     local head, duration = v:match("^(.*):([^:/]*)$")
     if head and head ~= "" and duration:match("^[-+]?[%d.]") then
-      local seconds, msg = parse_duration(duration)
+      local seconds, msg = grants.parse_duration(duration)
       if seconds then
         path, ttl = head, seconds
       else
@@ -52,19 +52,13 @@ local OPTIONS = {
   { "--profile", arg = "NAME", key = "profile", cmds = SHAPING, group = "Profile", complete = "profile",
     help = "start from a Lua profile (a built-in such as claude-code, yours, or a path); the other "
       .. "options add to it.  See 'nono help profile'." },
-
-  { "--allow", arg = "DIR", policy = grant_option("read,write", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "read, write and create beneath DIR" },
-  { "--read", arg = "DIR", policy = grant_option("read", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "read (and execute) beneath DIR" },
-  { "--write", arg = "DIR", policy = grant_option("write", "dir"), cmds = SHAPING, group = "Grants",
-    complete = "dir", help = "write and create beneath DIR, without reading" },
-  { "--allow-file", arg = "FILE", policy = grant_option("read,write", "file"), cmds = SHAPING,
-    group = "Grants", complete = "file", help = "read and write one file" },
-  { "--read-file", arg = "FILE", policy = grant_option("read", "file"), cmds = SHAPING, group = "Grants",
-    complete = "file", help = "read (and execute) one file" },
-  { "--write-file", arg = "FILE", policy = grant_option("write", "file"), cmds = SHAPING, group = "Grants",
-    complete = "file", help = "write one file" },
+}
+-- The grant forms (nono.grants), each an option.
+for _, f in ipairs(grants.FORMS) do
+  OPTIONS[#OPTIONS + 1] = { f.flag, arg = f.arg, policy = grant_option(f.access, f.kind), cmds = SHAPING,
+    group = "Grants", complete = f.kind, help = f.help }
+end
+for _, o in ipairs {
   { "--allow-unix-socket", arg = "PATH", policy = function(p, v, src) return p:allow_unix_socket(v, src) end,
     cmds = SHAPING, group = "Grants", complete = "file",
     help = "keep the unix socket PATH reachable ($SSH_AUTH_SOCK for git over ssh): where user namespaces "
@@ -100,6 +94,13 @@ local OPTIONS = {
   { "--net-block", key = "net_block", cmds = SHAPING, group = "Network",
     help = "unix sockets only (seccomp), and Landlock's TCP bind and connect denied too (kernels "
       .. "with Landlock ABI 4+)" },
+  { "--allow-host", arg = "HOST[:PORT]", policy = function(p, v, src) return require("nono.net").allow(p, v, src) end,
+    cmds = SHAPING, group = "Network",
+    help = "let COMMAND reach HOST (ports 443 and 80, or PORT) through nono's proxy, and nothing else: "
+      .. "*.example.com for its subdomains, @GROUP for a named group (@npm, @pypi, @github, "
+      .. "@package-registries, @git-hosting, @model-apis, ...); repeatable.  No UDP, no DNS inside" },
+  { "--net-open", key = "net_open", cmds = SHAPING, group = "Network",
+    help = "keep the network open although the profile allows hosts one by one" },
 
   { "--abi-min", arg = "N", policy = function(p, v, src) return p:set_abi_min(v, src) end, cmds = SHAPING,
     group = "Kernel", complete = { "1", "2", "3", "4", "5", "6", "7", "8", "9" },
@@ -155,6 +156,8 @@ local OPTIONS = {
 
   { "--path", arg = "PATH", key = "path", cmds = "why", group = "Asking why", complete = "file",
     help = "the path to ask about (need not exist: write then means create)" },
+  { "--host", arg = "HOST[:PORT]", key = "host", cmds = "why", group = "Asking why",
+    help = "the host to ask about instead (port 443 unless given)" },
   { "--op", arg = "OP", key = "op", cmds = "why", group = "Asking why",
     complete = { "read", "write", "readwrite", "exec" }, help = "read (default), write, readwrite or exec" },
   { "--json", key = "json", cmds = "why", group = "Asking why",
@@ -174,13 +177,14 @@ local OPTIONS = {
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
-}
+} do OPTIONS[#OPTIONS + 1] = o end
 
 --- The commands, in the order the help lists them.
 local COMMANDS = {
   { "run", usage = "nono run [options] [--] COMMAND [ARGS...]", brief = "run COMMAND sandboxed" },
   { "shell", usage = "nono shell [options]", brief = "your shell, sandboxed" },
-  { "why", usage = "nono why --path PATH [--op OP] [options]", brief = "explain the sandbox's verdict" },
+  { "why", usage = "nono why --path PATH [--op OP] | --host HOST[:PORT] [options]",
+    brief = "explain the sandbox's verdict" },
   { "profile", usage = "nono profile list|show NAME|check FILE", brief = "the Lua profiles" },
   { "session", usage = "nono session list|diff ID|commit ID|discard ID",
     brief = "the changes of --ephemeral sessions" },

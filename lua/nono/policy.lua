@@ -38,13 +38,13 @@ for _, part in ipairs { commands, narrow } do
 end
 
 --- A new policy.  opts: abi (default: probe the kernel), home, cwd,
--- system (default true: include the built-in system set); binds and pins
--- override the probes of Policy:binds_available and :pins_available.
+-- system (default true: include the built-in system set); binds overrides
+-- the probe of Policy:binds_available.
 function M.new(opts)
   opts = opts or {}
   local self = setmetatable({
     grants = {}, protections = {}, bypasses = {}, blocked = {},
-    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds, pins = opts.pins,
+    home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
   }, Policy)
   -- --no-namespaces: the floor, as where the probe fails
   if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
@@ -327,10 +327,6 @@ function Policy:describe(rule)
     if full ~= 0 and m & full == full then
       words[#words + 1] = class
       m = m & ~full
-    elseif class == "write" and full & ~A.remove_dir ~= 0 and m & full == full & ~A.remove_dir then
-      -- (a directory narrowed to keep the one above a read-only mount in place)
-      words[#words + 1] = "write(no rmdir)"
-      m = m & ~full
     end
   end
   for _, name in ipairs(M.names_of(m)) do words[#words + 1] = name end
@@ -389,6 +385,13 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
+  if self.proxy_port and self:handled_net() ~= 0 then
+    local ok, msg, err = plan:add_port(self.proxy_port, core.net_access.connect_tcp)
+    if not ok then
+      plan:close()
+      return nil, msg, err
+    end
+  end
   -- Rows 9, 22: the read-only view, the private temporary directories
   -- and the hidden sockets (nono.mounts).  A bind beneath a private /tmp
   -- is of a host path the command cannot see there: none is needed.
@@ -449,9 +452,12 @@ function Policy:mount_view()
   return mounts.view(self, M.classes.write)
 end
 
---- Landlock network rights handled (all denied: there are no port rules).
+--- Landlock network rights handled: all of them under --net-block (no
+-- port allowed) and with an allow-list of hosts (connect to the proxy's
+-- port only, row 33).
 function Policy:handled_net()
-  return self.net_block and core.net_rights_for_abi(self.abi or 0) or 0
+  local on = self.net_block or require("nono.net").mode(self) == "allow-list"
+  return on and core.net_rights_for_abi(self.abi or 0) or 0
 end
 
 --- Landlock IPC scopes: always every scope the ABI has.
@@ -461,7 +467,8 @@ end
 
 --- Options of the seccomp filter.
 function Policy:seccomp_options()
-  return self.net_block and core.seccomp.net_block or 0
+  if self.net_block then return core.seccomp.net_block end
+  return require("nono.net").mode(self) == "allow-list" and core.seccomp.net_proxy or 0
 end
 
 --- What each Landlock ABI added, for the report and the ABI floor.

@@ -28,7 +28,7 @@
 local lfs = require "lfs"
 local json = require "nono.json"
 local paths = require "nono.paths"
-local duration = require "nono.duration"
+local grants = require "nono.grants"
 local profile_env = require "nono.profile_env"
 local profile_api = require "nono.profile_api"
 
@@ -58,8 +58,8 @@ M.MAX_SOURCE = 1024 * 1024
 --- Valid profile names (a value with '/' is a path instead).
 M.NAME_PATTERN = "^[%w][%w%._-]*$"
 
---- "90s", "5m", "2h" -> seconds (nono.duration).
-M.parse_ttl = duration.parse
+--- "90s", "5m", "2h" -> seconds (nono.grants).
+M.parse_ttl = grants.parse_duration
 
 local BUDGET_EXHAUSTED = profile_env.BUDGET_EXHAUSTED
 local MEMORY_EXHAUSTED = profile_env.MEMORY_EXHAUSTED

@@ -3,7 +3,7 @@
 -- checks its arguments (an error names the profile's file and line) and
 -- writes into the load's accumulated spec, plain data the CLI turns into
 -- a Policy.  nono.profile_env puts them in a profile's environment.
-local duration = require "nono.duration"
+local grants = require "nono.grants"
 
 local M = {}
 
@@ -28,9 +28,10 @@ end
 function M.new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
-    net_block = nil, keep_dirs = nil, cmd_allow = {}, cmd_block = {},
+    net_block = nil, net_open = nil, hosts = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
+    sealed = nil,
   }
 end
 
@@ -47,9 +48,10 @@ function M.finish(acc, top)
     bypass = acc.bypass,
     unix_sockets = acc.unix_sockets,
     private_tmp = acc.private_tmp,
-    net = { block = acc.net_block },
+    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
+    command_sources = acc.cmd_source,
     env = { set = set, keep = oset_list(acc.env_keep), drop = oset_list(acc.env_drop) },
     abi_min = acc.abi_min,
     on_expire = acc.on_expire,
@@ -57,22 +59,30 @@ function M.finish(acc, top)
     rollback = acc.rollback,
     rollback_exclude = acc.rollback_exclude,
     extends = acc.extends,
+    -- where nono.apply() sealed it ("file:line"); nil: when it returned
+    sealed = acc.sealed,
   }
 end
 
-local ACCESS_WORDS = { read = "read", exec = "read", write = "write", ioctl = "ioctl" }
-local ACCESS_ORDER = { "read", "write", "ioctl" }
 
 --- Add the verbs to `api`, the globals of profile `rec` in load `L`.
 -- `c`: the checks the environment shares (fail, check_string, check_path,
--- describe, source_of).
+-- describe, source_of, where).
 function M.add(api, L, rec, c)
   local ctx, acc = L.ctx, L.acc
   local fail, check_string, check_path, describe, source_of =
     c.fail, c.check_string, c.check_path, c.describe, c.source_of
 
+  --- After nono.apply() the policy is what was applied: nothing more.
+  local function not_sealed(fn)
+    if acc.sealed then
+      fail(fn, "the policy is sealed (nono.apply() at " .. acc.sealed .. "): nothing can be added after it")
+    end
+  end
+
   --- Mark that this profile has declared something: extends must precede.
   local function declared(fn)
+    not_sealed(fn)
     rec.declared = rec.declared or fn
   end
 
@@ -101,7 +111,7 @@ function M.add(api, L, rec, c)
   local function ttl_of(fn, ttl)
     if ttl == nil then return nil end
     if math.type(ttl) == "integer" and ttl > 0 then return ttl end
-    local secs, msg = duration.parse(ttl)
+    local secs, msg = grants.parse_duration(ttl)
     if not secs then fail(fn, "ttl: " .. msg) end
     return secs
   end
@@ -110,14 +120,8 @@ function M.add(api, L, rec, c)
     if type(words) ~= "string" then
       fail(fn, "expected access words (read, write, exec, ioctl), got " .. describe(words))
     end
-    local have = {}
-    for w in words:gmatch("[^,+%s]+") do
-      local class = ACCESS_WORDS[w]
-      if not class then
-        fail(fn, "unknown access '" .. w .. "' (expected read, write, exec or ioctl; exec is read)")
-      end
-      have[class] = true
-    end
+    local have, msg = grants.parse_access(words)
+    if not have then fail(fn, msg) end
     return have
   end
 
@@ -128,22 +132,26 @@ function M.add(api, L, rec, c)
     if opts.ioctl ~= nil and type(opts.ioctl) ~= "boolean" then
       fail(fn, "ioctl: expected true or false, got " .. describe(opts.ioctl))
     end
-    -- create: true makes a missing directory; for a file, a string is the
-    -- content a missing file is made with (an agent's state file whose empty
-    -- form is not empty: "{}").
-    if opts.create ~= nil then
-      if kind == "dir" and type(opts.create) ~= "boolean" then
-        fail(fn, "create: expected true or false, got " .. describe(opts.create))
-      elseif kind == "file" and type(opts.create) ~= "string" then
-        fail(fn, "create: for a file, expected the text to make it with, got " .. describe(opts.create))
+    -- missing = "create" makes a missing directory, or file (with
+    -- `content`, the text it is made with: an agent's state file whose
+    -- empty form is not empty, "{}"), as protections spell it.
+    local create
+    if opts.missing ~= nil then
+      if opts.missing ~= "create" then
+        fail(fn, "missing: expected \"create\" (or optional = true to skip a missing path), got "
+          .. describe(opts.missing))
       elseif kind ~= "dir" and kind ~= "file" then
-        fail(fn, "create: only with allow/read/write or their _file forms")
+        fail(fn, "missing: only with allow/read/write or their _file forms")
       end
+      create = kind == "file" and (opts.content or "") or true
+    end
+    if opts.content ~= nil and (type(opts.content) ~= "string" or kind ~= "file" or opts.missing ~= "create") then
+      fail(fn, "content: the text a missing file is made with, a string, with missing = \"create\"")
     end
     if opts.from ~= nil then check_string(fn, opts.from, "from: the file this grant was read from") end
     if opts.ioctl then have.ioctl = true end
     local words = {}
-    for _, w in ipairs(ACCESS_ORDER) do
+    for _, w in ipairs(grants.CLASSES) do
       if have[w] then words[#words + 1] = w end
     end
     if #words == 0 then fail(fn, "empty access") end
@@ -152,34 +160,29 @@ function M.add(api, L, rec, c)
       path = path, access = table.concat(words, ","), kind = kind,
       optional = opts.optional or nil, ttl = ttl_of(fn, opts.ttl),
       source = source_of(rec) .. (opts.from and " (named by " .. opts.from .. ")" or ""),
-      create = opts.create or nil,
+      create = create,
     }
     acc.grants[#acc.grants + 1] = g
   end
 
-  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true, create = true, from = true }
+  local GRANT_OPTS = { optional = true, ttl = true, ioctl = true, missing = true, content = true, from = true }
   local function granter(fn, access, kind)
     return function(path, opts)
       path = check_path(fn, path)
-      opts = check_opts(fn, opts, GRANT_OPTS, "optional, create, ttl, ioctl or from")
+      opts = check_opts(fn, opts, GRANT_OPTS, "optional, missing, content, ttl, ioctl or from")
       record_grant(fn, path, access_of(fn, access), kind, opts)
     end
   end
 
-  -- Grants: the same six forms as the command line's options.
-  api.allow = granter("allow", "read,write", "dir")
-  api.read = granter("read", "read", "dir")
-  api.write = granter("write", "write", "dir")
-  api.allow_file = granter("allow_file", "read,write", "file")
-  api.read_file = granter("read_file", "read", "file")
-  api.write_file = granter("write_file", "write", "file")
+  -- Grants: the forms of nono.grants, as the command line's options.
+  for _, f in ipairs(grants.FORMS) do api[f.verb] = granter(f.verb, f.access, f.kind) end
 
   local GRANT_FIELDS = { path = true, access = true, kind = true, optional = true, ttl = true,
-    ioctl = true, create = true, from = true }
+    ioctl = true, missing = true, content = true, from = true }
   --- The general form: grant{ path=, access=, kind=, optional=, ttl=, ioctl= }.
   function api.grant(t)
     if type(t) ~= "table" then fail("grant", "expected a table { path = ..., access = ... }, got " .. describe(t)) end
-    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, create, ttl, ioctl or from")
+    check_opts("grant", t, GRANT_FIELDS, "path, access, kind, optional, missing, content, ttl, ioctl or from")
     local path = check_path("grant", t.path)
     if t.kind ~= nil and t.kind ~= "dir" and t.kind ~= "file" then
       fail("grant", "kind: expected \"dir\", \"file\" or nil, got " .. describe(t.kind))
@@ -269,13 +272,32 @@ function M.add(api, L, rec, c)
   end
 
   function api.net(t)
-    if type(t) ~= "table" then fail("net", "expected a table { block = true|false }, got " .. describe(t)) end
-    check_opts("net", t, { block = true }, "block")
-    if t.block ~= nil and type(t.block) ~= "boolean" then
-      fail("net", "block: expected true or false, got " .. describe(t.block))
+    if type(t) ~= "table" then
+      fail("net", "expected a table { block = true|false, open = true|false }, got " .. describe(t))
+    end
+    check_opts("net", t, { block = true, open = true }, "block, open")
+    for _, k in ipairs { "block", "open" } do
+      if t[k] ~= nil and type(t[k]) ~= "boolean" then
+        fail("net", k .. ": expected true or false, got " .. describe(t[k]))
+      end
     end
     declared("net")
     if t.block ~= nil then acc.net_block = t.block end
+    if t.open ~= nil then acc.net_open = t.open end
+  end
+
+  -- allow_host("api.example.com", "*.example.org:8443", "@npm"): the
+  -- hosts the command may reach through nono's proxy (lua/nono/net.lua
+  -- reads them; an error names the profile's line).
+  function api.allow_host(...)
+    local net = require "nono.net"
+    for i = 1, select("#", ...) do
+      local h = select(i, ...)
+      local rules, msg = net.parse_entry(h, "profile")
+      if not rules then fail("allow_host", msg) end
+      declared("allow_host")
+      acc.hosts[#acc.hosts + 1] = { text = h, source = source_of(rec) }
+    end
   end
 
   local function name_list(fn, field, v, pattern, what)
@@ -335,7 +357,7 @@ function M.add(api, L, rec, c)
   -- sandbox (each looked up in the system directories, then in PATH, when
   -- the policy is built); the ones it allows come off the blocklist, both
   -- tiers.
-  local COMMAND = "^[%w][%w%._+-]*$"
+  local COMMAND = grants.COMMAND_NAME
   function api.commands(t)
     if type(t) ~= "table" then fail("commands", "expected a table { allow = {...}, block = {...} }, got " .. describe(t)) end
     check_opts("commands", t, { allow = true, block = true }, "allow or block")
@@ -343,8 +365,11 @@ function M.add(api, L, rec, c)
     local block = name_list("commands", "block", t.block, COMMAND, "command names")
     no_overlap("commands", allow, "allow", block, "block")
     declared("commands")
-    for _, n in ipairs(allow) do oset_add(acc, acc.cmd_allow, n); acc.cmd_block[n] = nil end
-    for _, n in ipairs(block) do oset_add(acc, acc.cmd_block, n); acc.cmd_allow[n] = nil end
+    -- (each name keeps the line that named it: a name the policy cannot
+    -- find is an error at that line, in `profile check` as in `run`)
+    local source = source_of(rec)
+    for _, n in ipairs(allow) do oset_add(acc, acc.cmd_allow, n); acc.cmd_block[n] = nil; acc.cmd_source[n] = source end
+    for _, n in ipairs(block) do oset_add(acc, acc.cmd_block, n); acc.cmd_allow[n] = nil; acc.cmd_source[n] = source end
   end
 
   local ENV_NAME = "^[^=%z]+$"
@@ -415,6 +440,7 @@ function M.add(api, L, rec, c)
   local function extend(fn, v)
     local names = type(v) == "table" and v or { v }
     if #names == 0 then fail(fn, "expected a profile name or a list of names, got an empty table") end
+    not_sealed(fn)
     if rec.declared then
       fail(fn, "must come before the profile's own settings (" .. rec.declared
         .. " was called first), so that what a profile declares wins over what it extends")
@@ -438,6 +464,34 @@ function M.add(api, L, rec, c)
   function api.extends(v) extend("extends", v) end
   function api.include(v) extend("include", v) end
 
+  -- The policy being built, named as `require "nono"` names a policy:
+  -- nono.allow(root), nono.read(dir), nono.protect(path), ... (the same
+  -- functions as the bare verbs), and nono.apply(), the seal: after it
+  -- the profile (and one that includes it) can add nothing, and `nono
+  -- run` applies exactly that.  A profile that does not call it is sealed
+  -- when it returns.
+  local nono = {}
+  for _, f in ipairs(grants.FORMS) do nono[f.verb] = api[f.verb] end
+  for _, name in ipairs { "grant", "protect", "readonly", "absent", "bypass", "net", "keep_dirs",
+      "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback", "ephemeral" } do
+    nono[name] = api[name]
+  end
+  --- The grants so far: the command line's (added before the profile
+  -- ran), then those of this load.  Copies: plain data.
+  function nono.grants()
+    local out = {}
+    for _, list in ipairs { ctx.grants or {}, acc.grants } do
+      for _, g in ipairs(list) do
+        out[#out + 1] = { path = g.path, access = g.access, kind = g.kind, ttl = g.ttl, source = g.source }
+      end
+    end
+    return out
+  end
+  function nono.apply()
+    not_sealed("nono.apply")
+    acc.sealed = c.where(rec)
+  end
+  api.nono = nono
 end
 
 return M

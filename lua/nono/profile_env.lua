@@ -56,6 +56,12 @@ local function raise(rec, msg)
   error(string.format("%s:%s: %s", rec.file, line and tostring(line) or "?", msg), 0)
 end
 
+--- "file:line" of the call being made in profile `rec`.
+local function where(rec)
+  local line = line_of(rec)
+  return string.format("%s:%s", rec.file, line and tostring(line) or "?")
+end
+
 local function source_of(rec)
   local line = line_of(rec)
   return string.format("profile %s:%s", rec.label, line and tostring(line) or "?")
@@ -126,7 +132,7 @@ function M.new(L, rec)
   end
 
   verbs.add(api, L, rec, { fail = fail, check_string = check_string, check_path = check_path,
-    describe = describe, source_of = source_of })
+    describe = describe, source_of = source_of, where = where })
 
   -- Computation helpers -----------------------------------------------
 

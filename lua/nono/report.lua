@@ -5,6 +5,7 @@ local core = require "nono.core"
 local access = require "nono.access"
 local json = require "nono.json"
 local mounts = require "nono.mounts"
+local net = require "nono.net"
 
 local M = {}
 
@@ -70,8 +71,6 @@ function M.data(self)
     return out
   end
   local blocked_names, checked_names = sorted(blocked), sorted(checked)
-  local kept = {}
-  for i, p in ipairs(self.kept_places or {}) do kept[i] = p.canonical end
   -- Rows 9, 22: what the mount view makes read-only and hides.
   local view, no_view
   if self.resolved then view, no_view = self:mount_view() end
@@ -178,6 +177,7 @@ function M.data(self)
       denied = seccomp_denied(),
       syscalls = core.seccomp_rules(),
       sockets = self.net_block and "unix only"
+        or self:seccomp_options() ~= 0 and "unix; IPv4/IPv6 stream (TCP); netlink route; no UDP"
         or "unix; IPv4/IPv6 stream (TCP) and datagram (UDP); netlink route",
     },
     protections = {
@@ -197,7 +197,6 @@ function M.data(self)
     directories = {
       removable = not self.keep_dirs,
       pinned = self.pin_binds or {},
-      kept = kept,
       guarded = self.place_guards or {},
     },
     session = self.session,
@@ -208,6 +207,12 @@ function M.data(self)
   }
 end
 
+
+--- Where a profile's policy was sealed, as the report and `profile check`
+-- say it.
+function M.sealed_where(spec)
+  return spec.sealed and "sealed by nono.apply() at " .. spec.sealed or "sealed when it returned"
+end
 
 --- "--allow-command A --allow-command B": what lifts a blocked file.
 local function allow_words(names)
@@ -228,8 +233,8 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
   local timed = p:timed_grants()
   local timed_refused = #timed > 0 and not (p:check_timed() and p:binds_available(timed[1].canonical))
   if spec then
-    line("profile: %s (%s)%s", spec.name, spec.file,
-      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "")
+    line("profile: %s (%s)%s; %s", spec.name, spec.file,
+      #spec.extends > 0 and ", composed of " .. table.concat(spec.extends, ", ") or "", M.sealed_where(spec))
   end
   line("policy:")
   for _, rule in ipairs(p:rules()) do
@@ -238,8 +243,7 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       folded[rule.grant.source] = (folded[rule.grant.source] or 0) + 1
     else
       line("  %-16s %-36s %s%s%s", p:describe(rule), rule.path, rule.grant.source,
-        rule.protection and " (narrowed: " .. rule.protection.canonical .. (rule.protection.mode == "keeps_place"
-          and " keeps its place)" or " is protected)") or "",
+        rule.protection and " (narrowed: " .. rule.protection.canonical .. " is protected)" or "",
         rule.grant.ttl and string.format(timed_refused and " (expires after %ds: nono run refuses "
           .. "it here, see below)" or " (expires after %ds)", rule.grant.ttl) or "")
     end
@@ -273,7 +277,7 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
         and "own network namespace: loopback only, the host's 127.0.0.1 not reachable"
         or "the host's network namespace (" .. r.network.reason .. ")")
     else
-      line("  network       open (--net-block closes it)")
+      for _, l in ipairs(net.report_lines(p, ll)) do line("  network       %s", l) end
     end
     for _, f in ipairs(ll.best_effort_missing) do
       line("  BEST EFFORT   missing %s (ABI %d; --abi-min %d asked for it)", f.what, f.abi, ll.abi_min)
@@ -385,10 +389,6 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  kept in place %s (guarded: it holds a guarded path; if it is renamed or replaced during the "
       .. "session, nono moves it back when the session ends)", path)
   end
-  for _, path in ipairs(d.kept) do
-    line("  kept in place %s (it holds a read-only mount, and this core cannot pin it: no directory "
-      .. "directly in %s can be removed or renamed)", path, path:match("^(.*)/[^/]*$"))
-  end
   if r.session == "keep" then
     line("  session       kept: stdin is a terminal (TIOCSTI is refused by seccomp)")
   elseif r.session == "new" then
@@ -432,7 +432,6 @@ local function enforcement(p)
     json.array(r.protections[key])
   end
   json.array(r.directories.pinned)
-  json.array(r.directories.kept)
   json.array(r.directories.guarded)
   json.array(r.terminals)
   return r

@@ -12,6 +12,7 @@
 local core = require "nono.core"
 local json = require "nono.json"
 local lfs = require "lfs"
+local net = require "nono.net"
 local guard = require "nono.guard"
 local policy = require "nono.policy"
 
@@ -192,9 +193,32 @@ function M.run(plan, command, o)
   -- commondir and the like; row 27): kept before the command starts.
   local kept, kmsg = guard.keep(o.policy.guards, o.policy.place_guards, o.policy.absent)
   if not kept then return { kind = "setup_failed", stage = "the supervisor", message = kmsg } end
+  -- The allow-list's proxy, a process of its own (it never blocks this
+  -- loop), stopped before the tree is ended; each connection is logged.
+  local proxy_pid
+  if o.proxy then
+    local px = o.proxy
+    local decide, check, record = net.hooks(px.hosts, function(ev)
+      log:event("net", ev)
+      if px.verbose and not ev.allowed then
+        (o.say or function() end)("proxy refused %s%s: %s", ev.host, ev.port and ":" .. ev.port or "", ev.reason)
+      end
+    end)
+    local pmsg
+    proxy_pid, pmsg = core.proxy_start(px.fd or -1, { auth = px.auth, receive_fd = px.receive_fd },
+      decide, check, record)
+    core.close_fd(px.fd or px.receive_fd)
+    if not proxy_pid then
+      if px.send_fd then core.close_fd(px.send_fd) end
+      return { kind = "setup_failed", stage = "the proxy", message = pmsg }
+    end
+  end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
+  -- (the command's child has its copy: the proxy's socket comes that way)
+  if o.proxy and o.proxy.send_fd then core.close_fd(o.proxy.send_fd) end
   if getmetatable(session) == nil then
+    if proxy_pid then core.proxy_stop(proxy_pid) end
     log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
     return session
   end
@@ -258,6 +282,7 @@ function M.run(plan, command, o)
     end
   end
   session:finish()
+  if proxy_pid then core.proxy_stop(proxy_pid) end
   -- Row 20: nothing the command started outlives it.
   local ended = core.end_tree()
   guard.restore(kept, o.say or function() end, function(name, fields) log:event(name, fields) end)

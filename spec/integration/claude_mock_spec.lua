@@ -66,7 +66,9 @@ local function run_claude(w, user, port)
   }
   for i, e in ipairs(env) do env[i] = H.q(e) end
   local words = {
-    "run", "--profile", "claude-code", "--read", AGENTS_DIR, "--",
+    -- the mock is on loopback: the profile's allow-list goes through
+    -- nono's proxy, which refuses loopback unless that address is allowed
+    "run", "--profile", "claude-code", "--read", AGENTS_DIR, "--allow-host", "127.0.0.1:" .. port, "--",
     CLAUDE, "-p", "Follow the plan.", "--output-format", "json",
     -- Pre-approved, so Claude Code asks nobody and refuses nothing itself:
     -- whatever is denied is denied by the kernel.  (--dangerously-skip-
@@ -176,21 +178,53 @@ for _, user in ipairs(H.users) do
       local bash, read = results.toolu_bash_secret, results.toolu_read_secret
       assert.is_table(bash, "no tool_result for the cat")
       assert.is_table(read, "no tool_result for the Read")
-      -- cat's own message: open(2) answered EACCES (or ENOENT where /tmp is
-      -- private: the fixture home, in the host's /tmp and not granted, is
-      -- not there at all).
+      -- cat's own message: open(2) answered EACCES.
       local secret = w.secret:gsub("%p", "%%%0")
-      assert.is_truthy(bash.text:match("cat: " .. secret .. ": Permission denied")
-        or bash.text:match("cat: " .. secret .. ": No such file or directory"), bash.text)
+      assert.matches("cat: " .. secret .. ": Permission denied", bash.text)
       assert.is_true(bash.is_error)
       -- The runtime's fs error for the same open(2).
-      assert.is_truthy(read.text:match("EACCES: permission denied, open '" .. secret .. "'")
-        or read.text:match("^File does not exist%."), read.text)
+      assert.matches("EACCES: permission denied, open '" .. secret .. "'", read.text)
       assert.is_true(read.is_error)
       -- And the key's text reached the model in no request at all.
       assert.is_true(#requests > 0)
       assert.is_nil(H.slurp(log):find(SECRET_TEXT, 1, true), "the key's text reached the mock")
       assert.is_nil(out:find(SECRET_TEXT, 1, true), "the key's text is in claude's output")
+    end)
+
+    it("talks to its API through nono's proxy, and its Bash tool reaches no other local port (row 33)",
+      function()
+      if not ready() then return end
+      -- another local server, outside the sandbox
+      local other_log = w.root .. "/other.log"
+      local portfile = w.root .. "/other.port"
+      H.sh(string.format("python3 %s %s %s >/dev/null 2>&1 & echo $! > %s",
+        H.q(H.source .. "/spec/fixtures/net_upstream.py"), H.q(portfile), H.q(other_log), H.q(portfile .. ".pid")))
+      H.sh("for i in $(seq 200); do [ -s " .. H.q(portfile) .. " ] && break; sleep 0.05; done")
+      local other = H.slurp(portfile):match("^(%d+)")
+      local other_pid = H.slurp(portfile .. ".pid"):match("^(%d+)")
+      assert(other, "the other server did not start")
+      -- control: without nono the Bash tool's command reaches it
+      local bare = H.sh(H.as(user, "curl -sS -m 20 http://127.0.0.1:" .. other .. "/bare"))
+      assert.matches("upstream saw: GET /bare", bare, 1, true)
+      local port, log = start_mock(w, {
+        { tool = "Bash", id = "toolu_bash_curl", input = { command = "curl -sS -m 20 http://127.0.0.1:" .. other
+          .. "/from-claude; curl -sS -m 20 --noproxy '*' http://127.0.0.1:" .. other .. "/direct",
+          description = "Fetch" } },
+        { text = "done" },
+      })
+      local result, out, err, code = run_claude(w, user, port)
+      os.execute("kill " .. other_pid .. " 2>/dev/null")
+      assert.equal(0, code, err .. out .. "\nthe mock's log:\n" .. H.slurp(log):gsub("[^\n]*\"messages\"[^\n]*", function(l)
+        return l:sub(1, 300) end))
+      assert.is_table(result, out)
+      assert.equal("done", result.result)
+      local _, results = read_log(log)
+      local curl = results.toolu_bash_curl
+      assert.is_table(curl, "no tool_result for the curl")
+      -- the proxy's refusal, and a direct connect refused by the kernel
+      assert.matches("127.0.0.1:" .. other .. " is not an allowed host", curl.text, 1, true)
+      assert.matches("curl: %(7%)", curl.text)
+      assert.equal("upstream saw: GET /bare HTTP/1.1 | Host: 127.0.0.1:" .. other .. "\n", H.slurp(other_log))
     end)
   end)
 end

@@ -147,6 +147,11 @@ describe("the command line's conventions", function()
       assert.truthy(profile_page:find(name, 1, true), "nono-profile(5) does not mention " .. name)
       names = names + 1
     end
+    -- (the grant verbs are made from nono.grants' table)
+    for _, f in ipairs(require("nono.grants").FORMS) do
+      assert.truthy(profile_page:find(f.verb, 1, true), "nono-profile(5) does not mention " .. f.verb)
+      names = names + 1
+    end
     assert.is_true(names > 30)
   end)
 end)

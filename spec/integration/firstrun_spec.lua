@@ -47,9 +47,9 @@ for _, user in ipairs(H.users) do
     end)
 
     --- `nono run --profile PROFILE -- ARGV...` with HOME at the empty home.
-    local function run(profile, argv, envp, stdin)
+    local function run(profile, argv, envp, stdin, extra)
       local env = "HOME=" .. H.q(home) .. " " .. (envp or "")
-      local args = H.args({ "run", "--profile", profile, "--read", AGENTS_DIR, "--" }, argv)
+      local args = H.args({ "run", "--profile", profile, "--read", AGENTS_DIR }, extra or {}, { "--" }, argv)
       local words = {}
       for i, a in ipairs(args) do words[i] = H.q(a) end
       return H.sh(string.format("cd %s && %s env %s timeout -k 5 90 %s %s", H.q(w.project),
@@ -69,7 +69,10 @@ for _, user in ipairs(H.users) do
       local port = assert(H.slurp(portfile):match("^(%d+)\n"), "the mock did not start")
       local out, err, code = run("claude-code", { BIN .. "claude", "-p", "hi", "--output-format", "json" },
         "ANTHROPIC_BASE_URL=http://127.0.0.1:" .. port .. " ANTHROPIC_API_KEY=fake DISABLE_TELEMETRY=1 "
-          .. "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1")
+          .. "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1", nil,
+        -- the mock is on loopback, which the profile's allow-list refuses
+        -- unless that address is allowed
+        { "--allow-host", "127.0.0.1:" .. port })
       assert.equal(0, code, err .. out)
       assert.matches('"result":"done"', out, 1, true)
       no_denial(err)

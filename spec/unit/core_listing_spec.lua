@@ -1,4 +1,4 @@
--- core.list_dir lists a narrowed directory for policy.expand: the same
+-- core.list_dir lists a narrowed directory for Policy:narrow: the same
 -- entries and kinds as LuaFileSystem sees, already in table.sort's order.
 local H = require "spec.helper"
 local core = require "nono.core"

@@ -260,7 +260,7 @@ describe("nono.profile", function()
       local cases = {
         { "allow(nil)", "allow: expected a path string, got nil" },
         { "read_file(42)", "read_file: expected a path string, got number" },
-        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, create, ttl, ioctl or from)" },
+        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, missing, content, ttl, ioctl or from)" },
         { "allow('/x', { ttl = '5 minutes' })", "allow: ttl: invalid duration '5 minutes'" },
         { "grant{ path = '/x', access = 'rwx' }", "grant: unknown access 'rwx'" },
         { "allow('~bob/x')", "allow: '~bob/x': only '~' and '~/...' are expanded" },
@@ -274,6 +274,25 @@ describe("nono.profile", function()
       for _, case in ipairs(cases) do
         local _, err = run("-- a comment\n\n" .. case[1] .. "\n")
         assert.equal(f .. ":3: " .. case[2], err:sub(1, #f + 4 + #case[2]))
+      end
+    end)
+
+    it("seals the policy at nono.apply(), the same verbs on the nono object, and sees the command line's grants",
+        function()
+      local f = userdir .. "/t.lua"
+      ctx.grants = { { path = "/srv/cli", access = "read", kind = "dir", source = "--read /srv/cli" } }
+      local spec = assert(run("nono.read('/a')\nread_file('/b')\nassert(#nono.grants() == 3)\nnono.apply()\n"))
+      assert.equal(f .. ":4", spec.sealed)
+      assert.equal(2, #spec.grants)
+      assert.equal("profile t:1", spec.grants[1].source)
+      ctx.grants = nil
+      assert.is_nil(assert(run("allow('/a')\n")).sealed)
+      for _, case in ipairs {
+        { "nono.allow('/x')", "allow" }, { "protect '/x'", "protect" }, { "extends 'base'", "extends" },
+        { "nono.apply()", "nono.apply" } } do
+        local _, err = run("allow('/a')\nnono.apply()\n" .. case[1] .. "\n")
+        assert.equal(f .. ":3: " .. case[2] .. ": the policy is sealed (nono.apply() at " .. f .. ":2): "
+          .. "nothing can be added after it", err)
       end
     end)
 
@@ -324,8 +343,9 @@ describe("nono.profile", function()
         absent = {},
         bypass = { { path = "~/.bashrc", source = s .. "8" } },
         unix_sockets = { { path = "/run/x.sock", source = s .. "14" } }, private_tmp = true,
-        net = { block = true },
+        net = { block = true, hosts = {} },
         commands = { allow = { "rm" }, block = { "curl" } },
+        command_sources = { rm = s .. "10", curl = s .. "10" },
         env = { set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } },
         abi_min = 4, on_expire = "report", extends = {},
       }, spec)
@@ -457,7 +477,7 @@ describe("nono.profile", function()
         { spec.grants[1].source, spec.grants[2].source, spec.grants[3].source })
       assert.same({ allow = { "curl" }, block = { "wget", "rm" } }, spec.commands)
       assert.same({ set = { X = "b", Y = "a" }, keep = { "D" }, drop = { "K" } }, spec.env)
-      assert.same({ block = false }, spec.net)
+      assert.same({ block = false, hosts = {} }, spec.net)
       assert.equal(5, spec.abi_min)
       assert.equal("report", spec.on_expire)
     end)
