@@ -32,6 +32,10 @@ int lnono_push_error(lua_State *L, int err, const char *what);
  * core.sealed_memfd, core.log_open make them); raises when it is not one
  * or is closed. */
 int lnono_checkfd(lua_State *L, int idx);
+/* Push a new fd object, closed (close(2) closes it), and return where its
+ * descriptor goes once acquired: made before the descriptor, so a memory
+ * error leaks none. */
+int *lnono_newfd(lua_State *L);
 
 /* The plan userdata's metatable (lnono_plan.c). */
 #define LNONO_PLAN_MT "nono.core.plan"

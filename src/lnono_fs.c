@@ -267,6 +267,11 @@ static struct lfd *newfd(lua_State *L, int (*closef)(int), const char *what)
 	return f;
 }
 
+int *lnono_newfd(lua_State *L)
+{
+	return &newfd(L, close_plain, "close")->fd;
+}
+
 int lnono_checkfd(lua_State *L, int idx)
 {
 	struct lfd *f = luaL_checkudata(L, idx, FD_MT);

@@ -17,6 +17,7 @@
 
 #include <lauxlib.h>
 
+#include "lnono.h"
 #include "netns.h"
 #include "policy.h"
 #include "proxy.h"
@@ -50,16 +51,18 @@ static int proxy_listen(int port, int *bound)
 	return fd;
 }
 
-/* proxy_listen([port]) -> fd, port: a listening socket on 127.0.0.1. */
+/* proxy_listen([port]) -> fd object, port: a listening socket on
+ * 127.0.0.1. */
 static int l_proxy_listen(lua_State *L)
 {
 	lua_Integer port = luaL_optinteger(L, 1, 0);
 	int bound = 0;
 	luaL_argcheck(L, port >= 0 && port <= 65535, 1, "not a port");
+	int *slot = lnono_newfd(L);
 	int fd = proxy_listen((int)port, &bound);
 	if (fd < 0)
 		return fail(L, -fd, "the proxy's socket");
-	lua_pushinteger(L, fd);
+	*slot = fd;
 	lua_pushinteger(L, bound);
 	return 2;
 }
@@ -190,16 +193,17 @@ static int opt_int(lua_State *L, int t, const char *k, int dflt, int lo, int hi)
 static int l_proxy_start(lua_State *L)
 {
 	struct proxy_config c;
-	lua_Integer fd = luaL_checkinteger(L, 1);
+	int fd = lua_isnoneornil(L, 1) ? -1 : lnono_checkfd(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	luaL_checktype(L, 4, LUA_TFUNCTION);
 	luaL_checktype(L, 5, LUA_TFUNCTION);
-	luaL_argcheck(L, fd >= -1 && fd < 1 << 30, 1, "not a descriptor");
 	proxy_config_defaults(&c);
-	int receive = opt_int(L, 2, "receive_fd", -1, -1, 1 << 30);
+	lua_getfield(L, 2, "receive_fd");
+	int receive = lua_isnil(L, -1) ? -1 : lnono_checkfd(L, -1);
+	lua_pop(L, 1);
 	luaL_argcheck(L, (fd >= 0) != (receive >= 0), 1, "a listening socket or receive_fd");
-	c.listen_fd = (int)fd;
+	c.listen_fd = fd;
 	c.max_conns = opt_int(L, 2, "max_conns", c.max_conns, 1, 4096);
 	c.header_ms = opt_int(L, 2, "header_ms", c.header_ms, 1, 1 << 30);
 	c.idle_ms = opt_int(L, 2, "idle_ms", c.idle_ms, 1, 1 << 30);
@@ -310,26 +314,30 @@ static int l_policy_add_port(lua_State *L)
 	return 1;
 }
 
-/* socketpair() -> a, b: a unix SOCK_SEQPACKET pair, close-on-exec. */
+/* socketpair() -> a, b: fd objects, a unix SOCK_SEQPACKET pair,
+ * close-on-exec. */
 static int l_socketpair(lua_State *L)
 {
 	int sv[2];
+	int *a = lnono_newfd(L), *b = lnono_newfd(L);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return fail(L, errno, "socketpair");
-	lua_pushinteger(L, sv[0]);
-	lua_pushinteger(L, sv[1]);
+	*a = sv[0];
+	*b = sv[1];
 	return 2;
 }
 
-/* plan:set_netns(port, send_fd): policy_set_netns. */
+/* plan:set_netns(port, send_fd): policy_set_netns.  The plan keeps the
+ * number only: the caller keeps the fd object open until the command has
+ * started. */
 static int l_policy_set_netns(lua_State *L)
 {
 	struct nono_policy **box = luaL_checkudata(L, 1, "nono.core.plan");
 	if (!*box)
 		return luaL_error(L, "nono.core: policy is closed");
-	lua_Integer port = luaL_checkinteger(L, 2), fd = luaL_checkinteger(L, 3);
+	lua_Integer port = luaL_checkinteger(L, 2);
+	int fd = lnono_checkfd(L, 3);
 	luaL_argcheck(L, port > 0 && port <= 65535, 2, "not a port");
-	luaL_argcheck(L, fd > 2 && fd < 1 << 30, 3, "not a descriptor");
 	policy_set_netns(*box, (int)port, (int)fd);
 	return 0;
 }

@@ -378,6 +378,7 @@ function M.prepare(p, environ, verbose)
   local fd, port, send
   if M.namespace(p) then
     send, fd = core.socketpair()
+    if not send then return nil, fd end
     port = M.NAMESPACE_PORT
   else
     fd, port = core.proxy_listen(0)

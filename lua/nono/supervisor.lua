@@ -205,18 +205,19 @@ function M.run(plan, command, o)
       end
     end)
     local pmsg
-    proxy_pid, pmsg = core.proxy_start(px.fd or -1, { auth = px.auth, receive_fd = px.receive_fd },
+    proxy_pid, pmsg = core.proxy_start(px.fd, { auth = px.auth, receive_fd = px.receive_fd },
       decide, check, record)
-    core.close_fd(px.fd or px.receive_fd)
+    local held = px.fd or px.receive_fd -- the proxy has its own copy
+    held:close()
     if not proxy_pid then
-      if px.send_fd then core.close_fd(px.send_fd) end
+      if px.send_fd then px.send_fd:close() end
       return { kind = "setup_failed", stage = "the proxy", message = pmsg }
     end
   end
   local t0 = core.monotonic_ms()
   local session = plan:start(command, o.environ)
   -- (the command's child has its copy: the proxy's socket comes that way)
-  if o.proxy and o.proxy.send_fd then core.close_fd(o.proxy.send_fd) end
+  if o.proxy and o.proxy.send_fd then o.proxy.send_fd:close() end
   if getmetatable(session) == nil then
     if proxy_pid then core.proxy_stop(proxy_pid) end
     log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
