@@ -88,17 +88,18 @@ function H.ready(user)
   return H.can_run_as(user) and H.require_landlock()
 end
 
---- A fresh world in /var/lib (not /tmp: the agent profiles give the command
--- a private /tmp, where a fixture home would not be there at all and a
--- denial could not be told from a missing file), readable by everyone so that uid 65534 is stopped
--- by Landlock and not by file permissions:
+--- A fresh world at the top of the tree, readable by everyone so that uid
+-- 65534 is stopped by Landlock and not by file permissions.  Not in /tmp:
+-- the agent profiles give the command a private /tmp, where a fixture home
+-- would not be there at all (ENOENT, not the EACCES a spec must see); not
+-- in /var: git metadata there is a system directory's.
 --   bin/nono, bin/nono-probe  copies of the built binaries
 --   home/.ssh/id_rsa          a fake secret (0644), home/.bashrc
 --   project/                  the directory the specs grant (0777)
 --     file.txt, sub/          an existing file and directory
 --   outside/                  never granted (0777), outside/file.txt (0666)
 function H.world()
-  local root = must("mktemp -d /var/lib/nono-spec.XXXXXX"):gsub("%s+$", "")
+  local root = must("mktemp -d /nono-spec.XXXXXX"):gsub("%s+$", "")
   local w = {
     root = root, bin = root .. "/bin", home = root .. "/home",
     project = root .. "/project", outside = root .. "/outside",
@@ -125,7 +126,7 @@ function H.world()
 end
 
 function H.destroy(w)
-  if w and w.root:match("^/var/lib/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
+  if w and w.root:match("^/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
 end
 
 --- Run `nono ARGS...` in world `w` as `user`, from the project directory
