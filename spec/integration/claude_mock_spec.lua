@@ -54,12 +54,10 @@ end
 local function run_claude(w, user, port)
   local env = {
     "HOME=" .. w.home,
-    -- The fixture home lives in /tmp, so the profile's /tmp grant is
-    -- narrowed around ~/.ssh and new names directly in /tmp are refused.
     -- Claude keeps $TMPDIR/claude-<uid> and its shell's cwd file there
-    -- (without them, its Bash tool fails and, when claude-<uid> cannot be
-    -- created, it hangs); a home outside /tmp needs none of this.
-    "TMPDIR=" .. w.root .. "/tmp",
+    -- (without them its Bash tool fails, and when claude-<uid> cannot be
+    -- created it hangs): the session's private /tmp.
+    "TMPDIR=/tmp",
     "ANTHROPIC_BASE_URL=http://127.0.0.1:" .. port,
     "ANTHROPIC_API_KEY=fake",
     "DISABLE_TELEMETRY=1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_AUTOUPDATER=1",

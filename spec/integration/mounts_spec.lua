@@ -13,7 +13,7 @@
 --     with --allow-unix-socket; on the floor they can (row 9's residual);
 --   * with a private /tmp (--private-tmp, the agent profiles) a tmux
 --     server's socket and the user's files in the host's /tmp are out of
---     sight, `tmux -S SOCKET send-keys` cannot type into the user's shell;
+--     sight, `tmux -S SOCKET run-shell` cannot run a command outside;
 --     what the command leaves in its /tmp is kept, or removed with
 --     --discard-tmp.  On the floor /tmp is the host's and the attack works
 --     (rows 9, 29: the residual the report names);
@@ -190,19 +190,24 @@ for _, user in ipairs(H.users) do
         os.execute("rm -f " .. H.q(sock) .. " " .. H.q(host_file) .. " " .. H.q(left))
       end)
       assert(H.sh(H.as(user, "sh -c " .. H.q("echo host > " .. host_file .. " && echo made"))):find("made"))
-      -- a tmux server of the user's, outside, running a shell
-      H.sh(H.as(user, "tmux -S " .. H.q(sock) .. " new-session -d -s s sh") .. " >/dev/null 2>&1")
-      local attack = "tmux -S " .. sock .. " send-keys -t s " .. H.q("touch " .. pwned) .. " Enter"
-      local function typed()
+      -- a tmux server of the user's, outside (no configuration read: the
+      -- attack must not depend on what this machine's tmux.conf does)
+      local started = H.sh(H.as(user, "tmux -f /dev/null -S " .. H.q(sock) .. " new-session -d -s s sh") .. " 2>&1"
+        .. " && " .. H.as(user, "tmux -S " .. H.q(sock) .. " has-session -t s") .. " 2>&1 && echo up")
+      assert.matches("up\n$", started)
+      -- run-shell: the server itself runs the command, outside, at once (no
+      -- keystrokes into a shell that may not have started yet)
+      local attack = "tmux -S " .. sock .. " run-shell " .. H.q("touch " .. pwned)
+      local function ran()
         for _ = 1, 200 do
           if io.open(pwned) then return true end
           os.execute("sleep 0.05")
         end
         return false
       end
-      -- The control: without nono the keys reach the shell outside.
+      -- The control: without nono the tmux server runs the command outside.
       H.sh(H.as(user, "sh -c " .. H.q(attack)))
-      assert.is_true(typed(), "the control's keys never arrived")
+      assert.is_true(ran(), "the control: tmux did not run the command outside")
       os.remove(pwned)
 
       local script = attack .. "; echo tmux=$?; cat " .. host_file .. "; echo inside > " .. left
@@ -231,7 +236,7 @@ for _, user in ipairs(H.users) do
       assert.equal(0, code, err)
       assert.equal("", err)
       assert.equal("1", H.sh("ls " .. H.q(state .. "/nono/tmp") .. " | wc -l"):match("%d+"))
-      -- The floor: /tmp is the host's, the keys arrive (the residual).
+      -- The floor: /tmp is the host's, the command runs outside (the residual).
       out, err = H.nono(w, user, { "run", "--allow", ".", "--private-tmp", "--dry-run", "--", "true" },
         { floor = "NOUIDMAP", env = env })
       assert.matches("tmp +SHARED: /tmp", out)
@@ -239,7 +244,7 @@ for _, user in ipairs(H.users) do
         attack .. "; echo tmux=$?; cat " .. host_file }, { floor = "NOUIDMAP", env = env })
       assert.equal(0, code, err)
       assert.matches("tmux=0\nhost\n", out)
-      assert.is_true(typed(), "on the floor the keys arrive")
+      assert.is_true(ran(), "on the floor the command runs outside")
     end)
 
     it("gives a command without a terminal ptys of its own where namespaces work: script and pty.fork work; "

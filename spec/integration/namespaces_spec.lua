@@ -166,7 +166,7 @@ for _, user in ipairs(H.users) do
       for _, mode in ipairs({ MODES[1], floors[1], floors[2] }) do
         local out, err, code = shell(mode, "echo $(( $(nice -n 5 nice) - $(nice) )); taskset -c 0 true && echo taskset; "
           .. "chrt -b 0 true && echo chrt; ionice -c 3 true && echo ionice; "
-          .. "printf 'all: a b\\na:\\n\\t@echo a\\nb:\\n\\t@echo b\\n' > mk && make -s -j2 -f mk | sort",
+          .. "printf 'all: a b\\na:\\n\\t@echo a\\nb:\\n\\t@echo b\\n' > mk && make -s --no-print-directory -j2 -f mk | sort",
           H.args({ "--allow", "." }, mode.extra or {}))
         assert.equal(0, code, mode.name .. ": " .. err)
         assert.equal("5\ntaskset\nchrt\nionice\na\nb\n", out, mode.name)

@@ -182,8 +182,10 @@ for _, user in ipairs(H.users) do
       assert.is_true(exists(w.marker), "control: the husky hook did not run")
       os.remove(w.marker)
       must("rm -rf " .. H.q(w.project .. "/.husky"))
+      -- the hook's text from inside the project (outside/ is not granted)
+      must("cp " .. H.q(w.evil) .. " " .. H.q(w.project .. "/evil.sh"))
       local out, err, code = session(w, user, "claude-code",
-        "mkdir -p .husky/_ 2>/dev/null; cp " .. H.q(w.evil) .. " .husky/_/pre-commit 2>&1 && echo PLANTED; "
+        "mkdir -p .husky/_ 2>/dev/null; cp evil.sh .husky/_/pre-commit 2>&1 && echo PLANTED; "
         .. "git -c user.name=t -c user.email=t@t commit -q --allow-empty -m inside && echo COMMITTED")
       if H.floor then
         -- no mounts: guarded, so the hook was planted and ran inside the
