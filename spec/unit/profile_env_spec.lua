@@ -7,13 +7,9 @@ local write = F.write
 local assert_plain = F.assert_plain
 
 describe("nono.profile", function()
-  local root, home, project, env, ctx, userdir
-
-  before_each(function() root, home, project, userdir, env, ctx = F.world() end)
+  local root, home, project, userdir, env, ctx, user, run
+  before_each(function() root, home, project, userdir, env, ctx, user, run = F.world() end)
   after_each(function() F.rm_rf(root) end)
-
-  local function user(name, text) return F.user(userdir, name, text) end
-  local function run(text, name) return F.load(userdir, ctx, text, name) end
 
   describe("the restricted environment", function()
     it("refuses to read an undefined global, naming file and line", function()
@@ -118,11 +114,15 @@ describe("nono.profile", function()
     it("gives the line of the call even from a helper function, and a long path in full", function()
       local deep = userdir .. "/" .. string.rep("d", 40)
       ctx.xdg_config_home = deep
-      userdir = deep .. "/nono/profiles"
-      local spec = assert(run("local function both(p)\n  read(p)\n  allow(p)\nend\nboth('/a')\n"))
+      -- (the profile directory moves with XDG_CONFIG_HOME)
+      local function deep_run(text)
+        write(deep .. "/nono/profiles/t.lua", text)
+        return profile.load("t", ctx)
+      end
+      local spec = assert(deep_run("local function both(p)\n  read(p)\n  allow(p)\nend\nboth('/a')\n"))
       assert.equal("profile t:2", spec.grants[1].source)
       assert.equal("profile t:3", spec.grants[2].source)
-      local _, err = run("\nallow(false)\n")
+      local _, err = deep_run("\nallow(false)\n")
       assert.equal(deep .. "/nono/profiles/t.lua:2: allow: expected a path string, got boolean", err)
     end)
 

@@ -68,7 +68,9 @@ F.tmpdir, F.mkdirs, F.write, F.rm_rf = tmpdir, mkdirs, write, rm_rf
 F.make_repo, F.assert_plain = make_repo, assert_plain
 
 --- A new world: root, home, project, the user profile directory, the
--- environment the profile sees (a table to fill) and the load context.
+-- environment the profile sees (a table to fill), the load context, and
+-- two functions: user(name, text) writes a user profile and returns its
+-- path, run(text[, name]) loads a throw-away one made of `text`.
 function F.world()
   local root = tmpdir()
   local home, project = root .. "/home", root .. "/project"
@@ -77,20 +79,17 @@ function F.world()
   make_repo(project)
   local env = {}
   local ctx = { home = home, cwd = project, abi = 7, getenv = function(name) return env[name] end }
-  return root, home, project, home .. "/.config/nono/profiles", env, ctx
-end
-
---- Write a user profile into `userdir` and return its path.
-function F.user(userdir, name, text)
-  local path = userdir .. "/" .. name .. ".lua"
-  write(path, text)
-  return path
-end
-
---- Load a throw-away user profile made of `text`.
-function F.load(userdir, ctx, text, name)
-  F.user(userdir, name or "t", text)
-  return profile.load(name or "t", ctx)
+  local userdir = home .. "/.config/nono/profiles"
+  local function user(name, text)
+    local path = userdir .. "/" .. name .. ".lua"
+    write(path, text)
+    return path
+  end
+  local function run(text, name)
+    user(name or "t", text)
+    return profile.load(name or "t", ctx)
+  end
+  return root, home, project, userdir, env, ctx, user, run
 end
 
 return F

@@ -10,13 +10,9 @@ local make_repo = F.make_repo
 local assert_plain = F.assert_plain
 
 describe("nono.profile", function()
-  local root, home, project, env, ctx, userdir
-
-  before_each(function() root, home, project, userdir, env, ctx = F.world() end)
+  local root, home, project, userdir, env, ctx, user, run
+  before_each(function() root, home, project, userdir, env, ctx, user, run = F.world() end)
   after_each(function() F.rm_rf(root) end)
-
-  local function user(name, text) return F.user(userdir, name, text) end
-  local function run(text, name) return F.load(userdir, ctx, text, name) end
 
   describe("built-in profiles", function()
     local agents = { "claude-code", "codex", "opencode", "openclaw", "gemini-cli" }
