@@ -24,12 +24,9 @@ end
 local function nono_with_input(w, user, args, input, env)
   local file = w.root .. "/input"
   write(file, input, "0644")
-  local words = {}
-  for i, a in ipairs(args) do words[i] = H.q(a) end
-  local nono = H.q(w.nono)
-  if H.floor then nono = H.q(w.injector) .. " " .. H.q(H.floor) .. " " .. nono end
+  local nono, words = H.nono_words(w, args)
   return H.sh(string.format("cd %s && env HOME=%s %s %s %s < %s", H.q(w.project), H.q(w.home), env or "",
-    H.as(user, nono), table.concat(words, " "), H.q(file)))
+    H.as(user, nono), words, H.q(file)))
 end
 
 --- The lines between man/nono.1's generated-options markers.
