@@ -394,7 +394,9 @@ for _, user in ipairs(H.users) do
       assert.matches("\nok%s+landlock%s+ABI %d", out)
       assert.matches("\nok%s+seccomp ", out)
       assert.matches("\nok%s+trial%s+a sandboxed 'true' ran", out)
-      if H.floor then
+      if H.floor == "FLAG" then
+        assert.matches("\nlimited%s+namespaces%s+not used: %-%-no%-namespaces %(the floor, by choice%); they work", out)
+      elseif H.floor then
         assert.matches("\nlimited%s+namespaces%s+unavailable: uid_map", out)
       else
         assert.matches("\nok%s+namespaces ", out)
