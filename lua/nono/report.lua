@@ -143,7 +143,7 @@ function M.data(self)
   -- The network namespace (loopback only) comes with --net-block where
   -- the others work; without it the host's network is seccomp's and
   -- Landlock's to limit.
-  local network = { namespace = self.net_block and ns.available or false }
+  local network = { namespace = self.net_block and ns.available or false, allow = net.report_data(self) }
   if not network.namespace then
     network.reason = not self.net_block and "only with --net-block (for now)"
       or ns.reason or "the user and mount namespace is not used by this policy"
@@ -434,6 +434,7 @@ local function enforcement(p)
   json.array(r.directories.pinned)
   json.array(r.directories.guarded)
   json.array(r.terminals)
+  for _, key in ipairs { "hosts", "connect_ports", "bind_ports" } do json.array(r.network.allow[key]) end
   return r
 end
 
