@@ -286,8 +286,8 @@ function M.match(hosts, host, port, kind)
   local shown = kind == "ipv6" and "[" .. host .. "]" or host
   local flag = "--allow-host " .. shown .. ((port == 443 or port == 80) and "" or ":" .. port)
   for _, rule in ipairs(hosts or {}) do
-    if host_ok(rule, host) then
-      -- the host is allowed, on other ports
+    if not rule.port and host_ok(rule, host) then
+      -- the host is allowed, on the default ports
       flag = string.format("--allow-port %d (every allowed host) or %s", port, flag)
       break
     end
