@@ -34,8 +34,10 @@ for _, user in ipairs(H.users) do
       w.upstreams = {}
       w.attempt = w.bin .. "/nono-attempt"
       w.client = w.bin .. "/net_client.py"
+      w.pressure = w.bin .. "/net_pressure.py"
       local _, err, code = H.sh("cp " .. H.q(built_attempt) .. " " .. H.q(fixtures .. "net_upstream.py") .. " "
-        .. H.q(fixtures .. "net_client.py") .. " " .. H.q(w.bin) .. " && chmod a+rx " .. H.q(w.bin) .. "/*")
+        .. H.q(fixtures .. "net_client.py") .. " " .. H.q(fixtures .. "net_pressure.py") .. " " .. H.q(w.bin)
+        .. " && chmod a+rx " .. H.q(w.bin) .. "/*")
       assert(code == 0, err)
       up = upstream(w, "allowed")
       other = upstream(w, "other")
@@ -229,6 +231,36 @@ for _, user in ipairs(H.users) do
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\n{AUTH}{PAD:20000}\\r\\n")
       assert.matches("^HTTP/1.1 431", out)
       assert.equal("", seen(up))
+    end)
+
+    --- spec/fixtures/net_pressure.py MODE inside, against `up`: its lines.
+    local function pressure(mode)
+      local out, err, code = run({ allow(up) }, { "python3", w.pressure, mode, tostring(up.port) },
+        { "--read-file", w.pressure })
+      assert.equal(0, code, err)
+      return out
+    end
+
+    it("cuts a client that sends its header a byte at a time at the header deadline, and serves "
+      .. "others meanwhile (row 36)", function()
+      if not H.ready(user) then return end
+      local out = pressure("slow")
+      assert.matches("other: HTTP/1.1 200 Connection established | HTTP/1.1 200 OK", out, 1, true)
+      assert.matches("upstream saw: GET /other", out, 1, true)
+      assert.matches("other_while_slow_open: True", out, 1, true)
+      -- (4000 bytes at one each 0.2 s would take 800 s: the proxy cut it)
+      assert.matches("slow: HTTP/1.1 408 Request Timeout", out, 1, true)
+      assert.equal("upstream saw: GET /other HTTP/1.1 | Host: t\n", seen(up))
+    end)
+
+    it("refuses the 65th connection at once while 64 are open, and serves again when they close "
+      .. "(row 36)", function()
+      if not H.ready(user) then return end
+      local out = pressure("slots")
+      assert.matches("65th: HTTP/1.1 503 Service Unavailable", out, 1, true)
+      assert.matches("after: HTTP/1.1 200 Connection established | HTTP/1.1 200 OK", out, 1, true)
+      assert.matches("upstream saw: GET /after", out, 1, true)
+      assert.not_matches("GET /65th", seen(up))
     end)
 
     it("refuses a name that resolves to loopback unless that address is allowed (rebinding, row 35)",
