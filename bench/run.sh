@@ -396,6 +396,7 @@ fi
 # A project of 10,000 files / 200 MB generated in a temporary directory:
 # nono's first and next snapshot next to cp -a and git add -A.
 ROLLBACK=$(sh "$ROOT/bench/rollback.sh" "$NONO" 2>&1) || ROLLBACK="bench/rollback.sh failed: $ROLLBACK"
+NET=$(sh "$ROOT/bench/net.sh" "$NONO" 2>&1) || NET="bench/net.sh failed: $NET" # 8. network (bench/net.sh)
 
 # ---------------------------------------------------------------- report
 med() { v=$(field "$1" 4); if [ -n "$v" ]; then printf '%.1f' "$v"; else printf '—'; fi; }
@@ -559,6 +560,8 @@ work_line() { # prefix label
   fi
   echo
   echo "$ROLLBACK"
+  echo
+  echo "$NET"
 } > "$TMP/results.md"
 
 {
