@@ -281,59 +281,6 @@ static int connect_upstream(const struct proxy_config *c, const struct proxy_hoo
 	return fd;
 }
 
-/* One direction of a pump: bytes read from `from` wait in `buf` until
- * sent to `to`; at most `left` more are read. */
-struct side {
-	int from, to, eof;
-	size_t len, off;
-	uint64_t *count, left;
-	char buf[PUMP_BUF];
-};
-
-/* Move what `d` can without waiting: send what it holds, read more once it
- * is empty, until either would block (a poll for every buffer would halve
- * loopback throughput), or for a bounded number of rounds so the other
- * direction is not starved.  Returns -1 when the connection is over. */
-static int move(struct side *d)
-{
-	for (int round = 0; round < 64; round++) {
-		if (d->len > d->off) {
-			ssize_t w = send(d->to, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno == EAGAIN)
-				return 0;
-			if (w <= 0)
-				return -1;
-			d->off += (size_t)w;
-			*d->count += (uint64_t)w;
-			if (d->off < d->len)
-				continue;
-			d->off = d->len = 0;
-			if (d->eof)
-				shutdown(d->to, SHUT_WR);
-		}
-		if (d->eof)
-			return 0;
-		size_t want = d->left < sizeof(d->buf) ? (size_t)d->left : sizeof(d->buf);
-		ssize_t k = recv(d->from, d->buf, want, 0);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 && errno == EAGAIN)
-			return 0;
-		if (k <= 0) {
-			d->eof = 1;
-			shutdown(d->to, SHUT_WR);
-			return 0;
-		}
-		d->len = (size_t)k;
-		d->left -= (uint64_t)k;
-		/* the request's end: what follows is not forwarded */
-		d->eof = d->left == 0;
-	}
-	return 0;
-}
-
 /* Pump bytes both ways until both sides are done or nothing moved for
  * idle_ms; from `a` to `b` at most `limit` bytes (`pre` first), then
  * nothing more is read from `a`.  Each direction has one bounded buffer: a
@@ -341,6 +288,12 @@ static int move(struct side *d)
 static void pump(const struct proxy_config *c, int a, int b, const char *pre, size_t npre,
 		 uint64_t limit, uint64_t *out, uint64_t *in)
 {
+	struct side {
+		int from, to, eof;
+		size_t len, off;
+		uint64_t *count, left;
+		char buf[PUMP_BUF];
+	};
 	static struct side s[2];
 	s[0] = (struct side){ .from = a, .to = b, .count = out, .left = limit };
 	s[1] = (struct side){ .from = b, .to = a, .count = in, .left = UINT64_MAX };
@@ -360,7 +313,7 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 			}
 			if (s[i].len > s[i].off) {
 				pf[np] = (struct pollfd){ .fd = s[i].to, .events = POLLOUT };
-				idx[np++] = i;
+				idx[np++] = i | 2;
 			}
 		}
 		if (np == 0)
@@ -370,9 +323,41 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 			continue;
 		if (r <= 0)
 			return; /* idle: the connection ends */
-		for (int k = 0; k < np; k++)
-			if (pf[k].revents && move(&s[idx[k]]) < 0)
-				return;
+		for (int k = 0; k < np; k++) {
+			struct side *d = &s[idx[k] & 1];
+			if (!pf[k].revents)
+				continue;
+			if (idx[k] & 2) {
+				ssize_t w = send(d->to, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL);
+				if (w < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				if (w <= 0)
+					return;
+				d->off += (size_t)w;
+				*d->count += (uint64_t)w;
+				if (d->off == d->len) {
+					d->off = d->len = 0;
+					if (d->eof)
+						shutdown(d->to, SHUT_WR);
+				}
+			} else {
+				size_t want = d->left < sizeof(d->buf) ? (size_t)d->left : sizeof(d->buf);
+				ssize_t k2 = recv(d->from, d->buf, want, 0);
+				if (k2 < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				if (k2 <= 0) {
+					d->eof = 1;
+					shutdown(d->to, SHUT_WR);
+					if (s[0].eof && s[1].eof)
+						return;
+					continue;
+				}
+				d->len = (size_t)k2;
+				d->left -= (uint64_t)k2;
+				/* the request's end: what follows is not forwarded */
+				d->eof = d->left == 0;
+			}
+		}
 		if (s[0].eof && s[1].eof && !s[0].len && !s[1].len)
 			return;
 	}
