@@ -365,6 +365,15 @@ function M.why(p, text)
   return answer
 end
 
+--- Whether some allowed host of `p` names no port (takes 443, 80 and
+-- --allow-port's).
+function M.has_portless(p)
+  for _, rule in ipairs(p.hosts or {}) do
+    if not rule.port then return true end
+  end
+  return false
+end
+
 --- `nono why --port N` (`right` "connect") and `nono why --bind N`
 -- ("bind"): the answer as a table, or nil and a usage message.
 function M.why_port(p, right, value)
@@ -382,6 +391,9 @@ function M.why_port(p, right, value)
     answer.verdict, answer.reason = "allowed", "the network is open: any TCP port"
   elseif mode == "blocked" then
     answer.reason = "--net-block: no network but unix sockets"
+  elseif right == "connect" and not M.has_portless(p) then
+    answer.reason = "every allowed host names its own port: --allow-port widens none of them"
+    answer.hint = string.format("add --allow-host HOST:%d", port)
   elseif right == "connect" and (granted or port == 443 or port == 80) then
     answer.verdict = "allowed"
     answer.reason = string.format("the allowed hosts without a port of their own are reached on %d "
