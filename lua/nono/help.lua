@@ -175,8 +175,9 @@ sockets, MPTCP and SCTP are refused).  With --allow-host (and under the
 agent profiles, which allow their model APIs) the command reaches only those
 hosts, through a proxy nono runs outside (HTTPS_PROXY and the like point at
 it): in a network namespace of loopback only where namespaces work; no UDP,
-no DNS inside; TCP connect to the proxy's port only (Landlock ABI 4+; below
-it nono refuses unless --best-effort).
+no DNS inside; TCP connect to the proxy's port only, and no bind but
+--allow-bind's ports (Landlock ABI 4+; below it nono refuses unless
+--best-effort).
   @--allow-host@
   @--allow-port@
   @--allow-bind@
