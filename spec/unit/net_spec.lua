@@ -175,3 +175,25 @@ describe("nono.net", function()
     end)
   end)
 end)
+
+describe("nono run's refusals for ports", function()
+  local compose = require "nono.compose"
+  local function policy(abi, best_effort)
+    local p = { abi = abi, best_effort = best_effort, hosts = {},
+      binds_available = function() return true end,
+      check_floor = function() return true end,
+      timed_grants = function() return {} end }
+    assert(net.allow(p, "a.example", "--allow-host a.example"))
+    assert(net.allow_port(p, "bind", "3000", "--allow-bind 3000"))
+    return p
+  end
+
+  it("refuses --allow-bind below Landlock ABI 4 unless --best-effort (the allow-list's refusal)", function()
+    local ok, lines = compose.check_runnable(policy(3))
+    assert.is_nil(ok)
+    assert.matches("needs Landlock ABI 4", lines[1], 1, true)
+    assert.is_true(compose.check_runnable(policy(3, true)))
+    -- control: ABI 4 runs it
+    assert.is_true(compose.check_runnable(policy(4)))
+  end)
+end)
