@@ -307,6 +307,7 @@ fi
 # A project of 10,000 files / 200 MB generated in a temporary directory:
 # nono's first and next snapshot next to cp -a and git add -A.
 ROLLBACK=$(sh "$ROOT/bench/rollback.sh" "$NONO" 2>&1) || ROLLBACK="bench/rollback.sh failed: $ROLLBACK"
+NET=$(sh "$ROOT/bench/net.sh" "$NONO" 2>&1) || NET="bench/net.sh failed: $NET" # 8. network (bench/net.sh)
 
 # ---------------------------------------------------------------- report
 
@@ -440,6 +441,8 @@ RSS_ALLOW_MIB=$(mib "$RSS_ALLOW")
   fi
   echo
   echo "$ROLLBACK"
+  echo
+  echo "$NET"
 } > "$TMP/results.md"
 
 {

@@ -28,7 +28,7 @@ end
 function M.new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
-    net_block = nil, net_open = nil, hosts = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
+    net_block = nil, net_open = nil, hosts = {}, ports = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
     sealed = nil,
@@ -48,7 +48,7 @@ function M.finish(acc, top)
     bypass = acc.bypass,
     unix_sockets = acc.unix_sockets,
     private_tmp = acc.private_tmp,
-    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts },
+    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts, ports = acc.ports },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     command_sources = acc.cmd_source,
@@ -462,6 +462,17 @@ function M.add(api, L, rec, c)
     end
   end
   function api.extends(v) extend("extends", v) end
+  -- allow_port(8080), allow_bind(3000): the port forms of nono.grants.
+  for _, f in ipairs(grants.PORT_FORMS) do
+    api[f.verb] = function(...)
+      for i = 1, select("#", ...) do
+        local port, msg = grants.parse_port((select(i, ...)))
+        if not port then fail(f.verb, msg) end
+        declared(f.verb)
+        acc.ports[#acc.ports + 1] = { right = f.right, port = port, source = source_of(rec) }
+      end
+    end
+  end
   function api.include(v) extend("include", v) end
 
   -- The policy being built, named as `require "nono"` names a policy:
@@ -472,6 +483,7 @@ function M.add(api, L, rec, c)
   -- when it returns.
   local nono = {}
   for _, f in ipairs(grants.FORMS) do nono[f.verb] = api[f.verb] end
+  for _, f in ipairs(grants.PORT_FORMS) do nono[f.verb] = api[f.verb] end
   for _, name in ipairs { "grant", "protect", "readonly", "absent", "bypass", "net", "keep_dirs",
       "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback", "ephemeral" } do
     nono[name] = api[name]

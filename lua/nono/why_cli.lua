@@ -51,8 +51,9 @@ function M.command(opts, say, usage)
   if #opts.command > 0 then
     return usage("unexpected argument '%s'", opts.command[1])
   end
-  if not opts.path and not opts.host then return usage("--path PATH is required (or --host HOST)") end
-  if opts.path and opts.host then return usage("ask about --path or --host, not both") end
+  local asked = (opts.path and 1 or 0) + (opts.host and 1 or 0) + (opts.port and 1 or 0) + (opts.bind and 1 or 0)
+  if asked == 0 then return usage("--path PATH is required (or --host HOST, --port N, --bind N)") end
+  if asked > 1 then return usage("ask about one of --path, --host, --port and --bind") end
   if opts.self and (opts.profile or #opts.policy > 0 or opts.net_block or opts.best_effort
       or opts.keep_dirs or opts.accept_links or opts.no_namespaces) then
     return usage("--self answers for the sandbox this process is in; it takes no policy options")
@@ -68,9 +69,14 @@ function M.command(opts, say, usage)
     say("%s", msg)
     return status
   end
-  if opts.host then
-    local answer, herr = net.why(p, opts.host)
-    if not answer then return usage("--host %s: %s", opts.host, herr) end
+  if opts.host or opts.port or opts.bind then
+    local answer, herr
+    if opts.host then
+      answer, herr = net.why(p, opts.host)
+    else
+      answer, herr = net.why_port(p, opts.port and "connect" or "bind", opts.port or opts.bind)
+    end
+    if not answer then return usage("%s: %s", opts.host or opts.port or opts.bind, herr) end
     if opts.json then
       io.stdout:write(json.encode(answer), "\n")
     else

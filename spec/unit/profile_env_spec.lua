@@ -162,7 +162,7 @@ describe("nono.profile", function()
         absent = {},
         bypass = { { path = "~/.bashrc", source = s .. "8" } },
         unix_sockets = { { path = "/run/x.sock", source = s .. "14" } }, private_tmp = true,
-        net = { block = true, hosts = {} },
+        net = { block = true, hosts = {}, ports = {} },
         commands = { allow = { "rm" }, block = { "curl" } },
         command_sources = { rm = s .. "10", curl = s .. "10" },
         env = { set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } },

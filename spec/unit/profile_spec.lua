@@ -209,9 +209,25 @@ describe("nono.profile", function()
         { spec.grants[1].source, spec.grants[2].source, spec.grants[3].source })
       assert.same({ allow = { "curl" }, block = { "wget", "rm" } }, spec.commands)
       assert.same({ set = { X = "b", Y = "a" }, keep = { "D" }, drop = { "K" } }, spec.env)
-      assert.same({ block = false, hosts = {} }, spec.net)
+      assert.same({ block = false, hosts = {}, ports = {} }, spec.net)
       assert.equal(5, spec.abi_min)
       assert.equal("report", spec.on_expire)
+    end)
+
+    it("carries port grants (allow_port, allow_bind; nono.allow_port too), and refuses a non-port", function()
+      local spec = assert(run([[
+        allow_host "api.example.com"
+        allow_port(8443, "9000")
+        nono.allow_bind(3000)
+      ]], "ports"))
+      assert.same({ { right = "connect", port = 8443, source = "profile ports:2" },
+        { right = "connect", port = 9000, source = "profile ports:2" },
+        { right = "bind", port = 3000, source = "profile ports:3" } }, spec.net.ports)
+      for _, bad in ipairs { "0", "65536", "'80x'", "1.5", "{}" } do
+        local s2, err = run("allow_bind(" .. bad .. ")", "bad")
+        assert.is_nil(s2, bad)
+        assert.matches("allow_bind", err, 1, true)
+      end
     end)
 
     it("lets a later drop remove a variable an earlier profile set", function()
