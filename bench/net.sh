@@ -4,7 +4,7 @@
 # each made directly (no nono) and through nono's proxy (`nono run
 # --allow-host 127.0.0.1:PORT`, its own network namespace where namespaces
 # work, and again with --no-namespaces, the floor).  Through the proxy the
-# client sends CONNECT with the session's token, then the same request.
+# client sends CONNECT (with the session's token on the floor), then the same request.
 #
 #   sh bench/net.sh [PATH/TO/nono]     (bench/run.sh runs it)
 #   BENCH_NET_MB (200)  BENCH_NET_CONNS (300)  BENCH_NET_RUNS (5)
@@ -59,7 +59,7 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 
-# The client: through HTTP_PROXY when it is set (CONNECT, with the token),
+# The client: through HTTP_PROXY when it is set (CONNECT, with the floor's token),
 # directly otherwise.  `big`: MB/s of one transfer; `conns N`: the median
 # milliseconds of N connections.
 cat > "$T/client.py" <<'EOF'
@@ -71,8 +71,11 @@ def connect():
         return socket.create_connection(("127.0.0.1", port))
     u = urllib.parse.urlsplit(proxy)
     s = socket.create_connection((u.hostname, u.port))
-    cred = base64.b64encode(("%s:%s" % (u.username, u.password)).encode()).decode()
-    s.sendall(("CONNECT 127.0.0.1:%d HTTP/1.1\r\nProxy-Authorization: Basic %s\r\n\r\n" % (port, cred)).encode())
+    auth = ""
+    if u.username:  # the floor's token
+        cred = base64.b64encode(("%s:%s" % (u.username, u.password)).encode()).decode()
+        auth = "Proxy-Authorization: Basic %s\r\n" % cred
+    s.sendall(("CONNECT 127.0.0.1:%d HTTP/1.1\r\n%s\r\n" % (port, auth)).encode())
     head = b""
     while b"\r\n\r\n" not in head:
         d = s.recv(1)

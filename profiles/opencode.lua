@@ -13,10 +13,12 @@ extends { "base", "node" }
 
 -- The network: opencode talks to whichever model provider it is set up
 -- for, so the common providers' APIs (@model-apis), and its own services:
--- opencode.ai (Zen, sharing) and models.dev (the model catalogue it
--- fetches).  Everything else is refused unless added (--allow-host, or
--- --net-open).
-allow_host("@model-apis", "opencode.ai", "api.opencode.ai", "models.dev")
+-- opencode.ai (Zen, sharing) and the model catalogue it fetches
+-- (models.dev; models.opencode.ai is where opencode 1.18 asks first, seen
+-- in its traffic here).  Everything else is refused unless added
+-- (--allow-host, or --net-open): opencode also asks registry.npmjs.org
+-- for provider packages (--allow-host @npm).
+allow_host("@model-apis", "opencode.ai", "api.opencode.ai", "models.opencode.ai", "models.dev")
 
 local config = xdg.config("opencode")
 allow(config, { missing = "create" })

@@ -468,8 +468,8 @@ function M.report_lines(p, ll)
   if M.namespace(p) then
     out[2] = "own network namespace with loopback only: no interface of this machine is reachable; the "
       .. "proxy's socket is made inside it and served from outside; Landlock allows TCP connect to the "
-      .. "proxy's port only, and " .. binds .. "; UDP is refused (seccomp); the proxy also asks for this "
-      .. "session's token"
+      .. "proxy's port only, and " .. binds .. "; UDP is refused (seccomp); no other process reaches the "
+      .. "proxy (so it asks for no token)"
     if #bind > 0 then
       out[#out + 1] = "a server on " .. table.concat(bind, ", ") .. " listens in that namespace: the "
         .. "command may connect to it there (loopback only); it is not reachable from this machine's "
@@ -536,19 +536,27 @@ function M.prepare(p, environ, verbose)
   else
     fd, port = core.proxy_listen(0)
   end
-  local token, tmsg = fd and core.random_hex(16)
-  if not fd or not token then return nil, fd and tmsg or port end
+  if not fd then return nil, port end
+  -- The token keeps the user's other processes off a proxy that listens
+  -- on the machine's loopback (the floor, row 36).  In the command's own
+  -- namespace nothing else reaches it, and a token would only fail the
+  -- clients that send no proxy credentials (Codex's WebSocket transport).
+  local token, tmsg
+  if not send then
+    token, tmsg = core.random_hex(16)
+    if not token then return nil, tmsg end
+  end
   p.proxy_port = port
   local names = {}
   for _, name in ipairs(M.variables) do names[name] = true end
   for j = #environ, 1, -1 do
     if names[environ[j]:match("^([^=]*)")] then table.remove(environ, j) end
   end
-  for _, e in ipairs(M.environment(string.format("http://nono:%s@127.0.0.1:%d", token, port))) do
-    environ[#environ + 1] = e
-  end
+  local url = token and string.format("http://nono:%s@127.0.0.1:%d", token, port)
+    or string.format("http://127.0.0.1:%d", port)
+  for _, e in ipairs(M.environment(url)) do environ[#environ + 1] = e end
   return { fd = not send and fd or nil, receive_fd = send and fd or nil, send_fd = send, port = port,
-    auth = "Basic " .. M.base64("nono:" .. token), hosts = M.rules(p), verbose = verbose }
+    auth = token and "Basic " .. M.base64("nono:" .. token), hosts = M.rules(p), verbose = verbose }
 end
 
 --- The hooks core.proxy_start calls: decide, check_address, record.

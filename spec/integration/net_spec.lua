@@ -133,8 +133,28 @@ for _, user in ipairs(H.users) do
       assert.equal("ECONNREFUSED", (out:gsub("%s+$", "")))
     end)
 
-    it("is no proxy for a client without the session's token (row 36)", function()
+    it("is no proxy for another process: out of its reach where namespaces work (no token asked), "
+      .. "and without the session's token on the floor (row 36)", function()
       if not H.ready(user) then return end
+      if not H.floor then
+        -- outside, nothing listens on the proxy's port of the machine's
+        -- loopback: the proxy's socket is in the command's namespace
+        local port = "3128"
+        local outside = H.trim(H.sh(H.as(user, H.q(w.attempt) .. " connect-tcp 127.0.0.1 " .. port)))
+        if outside == "ok" then
+          pending("something else listens on 127.0.0.1:" .. port .. " on this machine")
+          return
+        end
+        local out, err, code = run({ allow(up) }, { "sh", "-c", "echo $HTTPS_PROXY; " .. H.q(w.attempt)
+          .. " connect-tcp 127.0.0.1 " .. port })
+        assert.equal(0, code, err)
+        assert.equal("http://127.0.0.1:" .. port .. "\nok\n", out)
+        assert.equal("ECONNREFUSED", outside)
+        -- inside, no credentials needed (clients that send none work)
+        out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\n\\r\\nGET /n HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n")
+        assert.matches("upstream saw: GET /n HTTP/1.1", out, 1, true)
+        return
+      end
       local out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
       assert.matches("^HTTP/1.1 407", out)
       out = raw({ allow(up) }, "CONNECT " .. allow(up) .. " HTTP/1.1\\r\\nProxy-Authorization: Basic "
