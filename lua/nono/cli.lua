@@ -30,6 +30,8 @@ local environment, profile_ctx = compose.environment, compose.profile_ctx
 
 -- Loaded when used: the help texts and did-you-mean.
 local function help() return require "nono.help" end
+-- Lua 5.4's own collector settings (lgc.h), which main.c relaxes for start-up
+local GC_PAUSE, GC_STEPMUL, GC_STEPSIZE = 200, 100, 13
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -354,6 +356,8 @@ local function run(args, i, shell)
       on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
+  -- (main.c's start-up pause off: the wait may last hours, RSS row 4)
+  collectgarbage("incremental", GC_PAUSE, GC_STEPMUL, GC_STEPSIZE)
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
@@ -601,6 +605,7 @@ end
 
 function M.main(args)
   local cmd = args[1]
+  if cmd ~= "run" then collectgarbage("incremental", GC_PAUSE, GC_STEPMUL, GC_STEPSIZE) end
   if cmd == "run" then
     return run(args, 2)
   elseif cmd == "shell" then
