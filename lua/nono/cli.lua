@@ -3,7 +3,8 @@
 -- nono.compose; the exit statuses are nono.exits.
 local core = require "nono.core"
 local compose = require "nono.compose"
-local ephemeral = require "nono.ephemeral"
+local lazy = require "nono.lazy"
+local ephemeral = lazy "nono.ephemeral"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
@@ -12,9 +13,9 @@ local net = require "nono.net"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
-local profile = require "nono.profile"
-local report = require "nono.report"
-local rollback_cli = require "nono.rollback_cli"
+local profile = lazy "nono.profile"
+local report = lazy "nono.report"
+local rollback_cli = lazy "nono.rollback_cli"
 local supervisor = require "nono.supervisor"
 
 local M = {}
