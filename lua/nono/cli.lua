@@ -31,8 +31,10 @@ local environment, profile_ctx = compose.environment, compose.profile_ctx
 
 -- Loaded when used: the help texts and did-you-mean.
 local function help() return require "nono.help" end
--- Lua 5.4's own collector settings (lgc.h), which main.c relaxes for start-up
-local GC_PAUSE, GC_STEPMUL, GC_STEPSIZE = 200, 100, 13
+-- Lua 5.4's own collector settings (lgc.h), which main.c relaxes for
+-- start-up: back before anything that allocates as it goes (a snapshot's
+-- walk of the tree, the supervisor's wait of hours, the other commands).
+local function gc_defaults() collectgarbage("incremental", 200, 100, 13) end
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -290,6 +292,7 @@ local function run(args, i, shell)
   -- cannot be, as any other part of the session asked for.
   local recorded
   if record then
+    gc_defaults()
     local ok, msg = rollback_cli.check_out_of_reach(p)
     if ok then recorded, msg = rollback_cli.begin(record) end
     if not recorded then
@@ -357,8 +360,7 @@ local function run(args, i, shell)
       on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
-  -- (main.c's start-up pause off: the wait may last hours, RSS row 4)
-  collectgarbage("incremental", GC_PAUSE, GC_STEPMUL, GC_STEPSIZE)
+  gc_defaults()
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
@@ -606,7 +608,7 @@ end
 
 function M.main(args)
   local cmd = args[1]
-  if cmd ~= "run" then collectgarbage("incremental", GC_PAUSE, GC_STEPMUL, GC_STEPSIZE) end
+  if cmd ~= "run" then gc_defaults() end
   if cmd == "run" then
     return run(args, 2)
   elseif cmd == "shell" then
