@@ -11,10 +11,13 @@ H.built_nono = os.getenv("NONO_BIN") or (H.source .. "/build/nono")
 H.built_probe = os.getenv("NONO_PROBE") or (H.source .. "/build/nono-probe")
 H.is_root = io.popen("id -u"):read("l") == "0"
 H.built_injector = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
+H.built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 --- NONO_SPEC_FLOOR=MODE (NOUSERNS, NOUIDMAP or NOMOUNT): H.nono runs nono
 -- under `nono-no-landlock MODE`, so the suite runs on the floor: a machine
--- where nono's user and mount namespace cannot be set up.  Calls of w.nono
--- that do not go through H.nono are not affected.
+-- where nono's user and mount namespace cannot be set up.  MODE FLAG: the
+-- same floor by the user's choice, `--no-namespaces` added to each command
+-- that takes it.  Calls of w.nono that do not go through H.nono are not
+-- affected.
 H.floor = os.getenv("NONO_SPEC_FLOOR")
 if H.floor == "" then H.floor = nil end
 H.in_ci = (os.getenv("CI") or "") ~= ""
@@ -126,7 +129,57 @@ function H.world()
 end
 
 function H.destroy(w)
-  if w and w.root:match("^/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
+  if w and w.root and w.root:match("^/nono%-spec%.") then os.execute("rm -rf " .. H.q(w.root)) end
+end
+
+--- The world of each test in a describe block: a table that holds a fresh
+-- H.world() before each test (then `setup(w)`, when given) and is
+-- destroyed after it.  Call it where the block's tests can see it.
+function H.each_world(setup)
+  local busted = require "busted"
+  local w = {}
+  busted.before_each(function()
+    for k in pairs(w) do w[k] = nil end
+    for k, v in pairs(H.world()) do w[k] = v end
+    if setup then setup(w) end
+  end)
+  busted.after_each(function() H.destroy(w) end)
+  return w
+end
+
+--- w.attempt: nono-attempt (spec/helpers/attempt.c) in the world's bin.
+function H.add_attempt(w)
+  w.attempt = w.bin .. "/nono-attempt"
+  local _, err, code = H.sh("cp " .. H.q(H.built_attempt) .. " " .. H.q(w.attempt))
+  assert(code == 0, "cannot copy " .. H.built_attempt .. ": " .. err)
+end
+
+--- `s` without trailing white space.
+function H.trim(s)
+  return (s:gsub("%s+$", ""))
+end
+
+--- How nono is run where a spec tries both: namespaces, and the floor.
+H.MODES = {
+  { name = "namespaces", floor = false },
+  { name = "floor", floor = "NOUIDMAP" },
+}
+
+--- nono-attempt VECTOR (a list) inside `nono run --read-file ATTEMPT
+-- EXTRA -- ATTEMPT VECTOR...` as `user`: its answer, status and stderr.
+-- opts: extra (a list of options), floor (as H.nono's).
+function H.attempt(w, user, vector, opts)
+  opts = opts or {}
+  local args = H.args({ "run", "--read-file", w.attempt }, opts.extra or {}, { "--", w.attempt }, vector)
+  local out, err, code = H.nono(w, user, args, { floor = opts.floor })
+  return H.trim(out), code, err
+end
+
+--- The same call without nono, as `user`: its answer.
+function H.attempt_bare(w, user, vector)
+  local words = {}
+  for i, a in ipairs(vector) do words[i] = H.q(a) end
+  return H.trim((H.sh(H.as(user, H.q(w.attempt) .. " " .. table.concat(words, " ") .. " </dev/null"))))
 end
 
 --- Run `nono ARGS...` in world `w` as `user`, from the project directory
@@ -135,16 +188,29 @@ end
 -- false: never).
 function H.nono(w, user, args, opts)
   opts = opts or {}
+  local nono, words = H.nono_words(w, args, opts.floor)
+  local cmd = string.format("cd %s && env HOME=%s %s %s %s",
+    H.q(opts.cwd or w.project), H.q(w.home), opts.env or "", H.as(user, nono), words)
+  return H.sh(cmd)
+end
+
+-- The commands that take --no-namespaces, and where it goes in their words.
+local FLAG_AT = { run = 2, shell = 2, why = 2, setup = 2 }
+
+--- How H.nono runs `nono ARGS...` in world `w` on `floor` (nil: H.floor;
+-- false: never): the program (with the injector before it) and the
+-- arguments, each quoted for the shell.
+function H.nono_words(w, args, floor)
+  if floor == nil then floor = H.floor end
   local words = {}
   for i, a in ipairs(args) do words[i] = H.q(a) end
-  local floor = opts.floor
-  if floor == nil then floor = H.floor end
+  local at = FLAG_AT[args[1]] or (args[1] == "profile" and args[2] == "show" and 4)
+  if floor == "FLAG" and at and at <= #words + 1 then
+    table.insert(words, at, "--no-namespaces")
+  end
   local nono = H.q(w.nono)
-  if floor then nono = H.q(w.injector) .. " " .. H.q(floor) .. " " .. nono end
-  local cmd = string.format("cd %s && env HOME=%s %s %s %s",
-    H.q(opts.cwd or w.project), H.q(w.home), opts.env or "",
-    H.as(user, nono), table.concat(words, " "))
-  return H.sh(cmd)
+  if floor and floor ~= "FLAG" then nono = H.q(w.injector) .. " " .. H.q(floor) .. " " .. nono end
+  return nono, table.concat(words, " ")
 end
 
 --- `dir` made absolute with symlinks resolved, or as given when it does

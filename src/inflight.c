@@ -28,41 +28,17 @@
 
 #include <linux/kcmp.h>
 
-/* The state letter of task `tid` of `pid` (0 when gone or unreadable). */
-static char task_state(pid_t pid, const char *tid)
+static int running_task(pid_t pid, const char *tid, int s, void *ctx)
 {
-	char path[64 + NAME_MAX], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *end = strrchr(buf, ')');
-	return end && end[1] == ' ' ? end[2] : 0;
+	(void)pid, (void)tid, (void)ctx;
+	return s != 'T' && s != 't' && s != 'Z' && s != 'X';
 }
 
-/* Whether a thread of `pid` still runs: not stopped, not ended. */
+/* Whether a thread of `pid` still runs: not stopped, not ended (one that
+ * cannot be read counts as not running: gone, or the wait times out). */
 static int any_running(pid_t pid)
 {
-	char dir[64];
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(dir);
-	if (!tasks)
-		return 0; /* gone */
-	struct dirent *de;
-	int running = 0;
-	while (!running && (de = readdir(tasks))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char s = task_state(pid, de->d_name);
-		running = s != 0 && s != 'T' && s != 't' && s != 'Z' && s != 'X';
-	}
-	closedir(tasks);
-	return running;
+	return supervisor_each_task(pid, running_task, NULL) > 0;
 }
 
 static int listed(const pid_t *v, int n, pid_t pid)
@@ -234,39 +210,25 @@ static int scan_table(pid_t pid, const char *tid, const struct unix_inodes *u,
 	return hits;
 }
 
-/* One process: the leader's table and each table a thread has of its own
- * (unshare(CLONE_FILES), or other threads once the leader has exited). */
-static int scan_process(pid_t pid, const struct unix_inodes *u,
-			void (*found)(pid_t, const char *, void *), void *ctx)
+struct scan {
+	const struct unix_inodes *u;
+	void (*found)(pid_t, const char *, void *);
+	void *ctx;
+};
+
+/* Per thread of a process: the leader's table, and each table a thread
+ * has of its own (unshare(CLONE_FILES), or other threads once the leader
+ * has exited). */
+static int scan_thread(pid_t pid, const char *tid, int state, void *arg)
 {
-	char dir[64];
-	int hits = 0, err = 0;
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(dir);
-	if (!tasks)
-		return -errno;
-	struct dirent *de;
-	while ((de = readdir(tasks))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char s = task_state(pid, de->d_name);
-		if (s == 0 || s == 'Z' || s == 'X')
-			continue; /* an ended thread holds no table */
-		pid_t tid = (pid_t)atol(de->d_name);
-		/* (an exited leader has no table: kcmp tells them apart) */
-		if (tid != pid && syscall(SYS_kcmp, pid, tid, KCMP_FILES, 0, 0) == 0)
-			continue; /* the leader's table, scanned with it */
-		int r = scan_table(pid, de->d_name, u, found, ctx);
-		if (r == -ENOENT || r == -ESRCH)
-			continue;
-		if (r < 0) {
-			err = r;
-			break;
-		}
-		hits += r;
-	}
-	closedir(tasks);
-	return err ? err : hits;
+	const struct scan *sc = arg;
+	if (state == 'Z' || state == 'X')
+		return 0; /* an ended thread holds no table */
+	pid_t t = (pid_t)atol(tid);
+	/* (an exited leader has no table: kcmp tells them apart) */
+	if (t != pid && syscall(SYS_kcmp, pid, t, KCMP_FILES, 0, 0) == 0)
+		return 0; /* the leader's table, scanned with it */
+	return scan_table(pid, tid, sc->u, sc->found, sc->ctx);
 }
 
 int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
@@ -280,7 +242,8 @@ int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
 	for (int i = 0; i < n; i++) {
 		int r = load_unix(&u, d[i]);
 		if (r == 0)
-			r = scan_process(d[i], &u, found, ctx);
+			r = supervisor_each_task(d[i], scan_thread,
+						 &(struct scan){ &u, found, ctx });
 		if (r == -ENOENT || r == -ESRCH)
 			continue; /* ended meanwhile: holds nothing */
 		if (r < 0) {

@@ -25,6 +25,12 @@ static int ok(lua_State *L)
 	return 1;
 }
 
+/* The result of a primitive that returns 0 or -errno. */
+static int done(lua_State *L, int err, const char *rel)
+{
+	return err < 0 ? fail(L, -err, rel) : ok(L);
+}
+
 static struct nono_policy *policy_arg(lua_State *L)
 {
 	struct nono_policy **box = luaL_checkudata(L, 1, LNONO_PLAN_MT);
@@ -40,7 +46,7 @@ static int l_add_overlay(lua_State *L)
 	const char *target = luaL_checkstring(L, 2);
 	int err = policy_add_overlay(p, target, luaL_checkstring(L, 3),
 				     luaL_checkstring(L, 4));
-	return err < 0 ? fail(L, -err, target) : ok(L);
+	return done(L, err, target);
 }
 
 /* plan:add_overlay_rule(path, mask) -> true | nil, msg, errno */
@@ -49,16 +55,33 @@ static int l_add_overlay_rule(lua_State *L)
 	struct nono_policy *p = policy_arg(L);
 	const char *path = luaL_checkstring(L, 2);
 	int err = policy_add_overlay_rule(p, path, (uint64_t)luaL_checkinteger(L, 3));
-	return err < 0 ? fail(L, -err, path) : ok(L);
+	return done(L, err, path);
 }
 
-/* Each function below opens its roots by name (absolute, no symlink on the
- * way) and closes them before returning. */
-static int open_root(lua_State *L, int arg, int *fd)
+/* Each function below names its roots in its first n arguments (absolute,
+ * no symlink on the way).  open_roots checks them all before it opens any
+ * (an argument error unwinds past the caller), and closes what it opened if
+ * one fails; the caller checks its other arguments before, and closes the
+ * roots with close_roots before it returns. */
+static void close_roots(int n, const int fd[])
 {
-	const char *root = luaL_checkstring(L, arg);
-	*fd = commit_open_root(root);
-	return *fd < 0 ? fail(L, -*fd, root) : 0;
+	for (int i = 0; i < n; i++)
+		close(fd[i]);
+}
+
+static int open_roots(lua_State *L, int n, int fd[])
+{
+	for (int i = 0; i < n; i++)
+		luaL_checkstring(L, i + 1);
+	for (int i = 0; i < n; i++) {
+		const char *root = lua_tostring(L, i + 1);
+		fd[i] = commit_open_root(root);
+		if (fd[i] < 0) {
+			close_roots(i, fd);
+			return fail(L, -fd[i], root);
+		}
+	}
+	return 0;
 }
 
 static const char *const kinds[] = {
@@ -96,10 +119,10 @@ static int push_entry(void *ctx, const struct upper_entry *e)
 static int l_upper_scan(lua_State *L)
 {
 	int upper, r;
-	if ((r = open_root(L, 1, &upper)))
-		return r;
 	lua_settop(L, 1);
 	luaL_checkstack(L, 8, NULL);
+	if ((r = open_roots(L, 1, &upper)))
+		return r;
 	lua_newtable(L);
 	int err = upper_walk(upper, push_entry, L);
 	close(upper);
@@ -111,9 +134,9 @@ static int l_commit_lstat(lua_State *L)
 {
 	int root, r;
 	struct stat st;
-	if ((r = open_root(L, 1, &root)))
-		return r;
 	const char *rel = luaL_checkstring(L, 2);
+	if ((r = open_roots(L, 1, &root)))
+		return r;
 	int err = commit_lstat(root, rel, &st);
 	close(root);
 	if (err < 0)
@@ -136,11 +159,11 @@ static int l_commit_changed_since(lua_State *L)
 {
 	int root, r;
 	char found[PATH_MAX];
-	if ((r = open_root(L, 1, &root)))
-		return r;
 	const char *rel = luaL_checkstring(L, 2);
 	struct timespec since = { .tv_sec = (time_t)luaL_checkinteger(L, 3),
 				  .tv_nsec = (long)luaL_checkinteger(L, 4) };
+	if ((r = open_roots(L, 1, &root)))
+		return r;
 	int res = commit_changed_since(root, rel, &since, found);
 	close(root);
 	if (res < 0)
@@ -155,17 +178,12 @@ static int l_commit_changed_since(lua_State *L)
 /* core.commit_same_file(upper, real, rel) -> boolean | nil, msg, errno */
 static int l_commit_same_file(lua_State *L)
 {
-	int upper, real, r;
-	if ((r = open_root(L, 1, &upper)))
-		return r;
-	if ((r = open_root(L, 2, &real))) {
-		close(upper);
-		return r;
-	}
+	int fd[2], r;
 	const char *rel = luaL_checkstring(L, 3);
-	int res = commit_same_file(upper, real, rel);
-	close(upper);
-	close(real);
+	if ((r = open_roots(L, 2, fd)))
+		return r;
+	int res = commit_same_file(fd[0], fd[1], rel);
+	close_roots(2, fd);
 	if (res < 0)
 		return fail(L, -res, rel);
 	lua_pushboolean(L, res);
@@ -175,54 +193,50 @@ static int l_commit_same_file(lua_State *L)
 /* core.commit_file(upper, real, rel) -> true | nil, msg, errno */
 static int l_commit_file(lua_State *L)
 {
-	int upper, real, r;
-	if ((r = open_root(L, 1, &upper)))
-		return r;
-	if ((r = open_root(L, 2, &real))) {
-		close(upper);
-		return r;
-	}
+	int fd[2], r;
 	const char *rel = luaL_checkstring(L, 3);
-	int err = commit_file(upper, real, rel);
-	close(upper);
-	close(real);
-	return err < 0 ? fail(L, -err, rel) : ok(L);
+	if ((r = open_roots(L, 2, fd)))
+		return r;
+	int err = commit_file(fd[0], fd[1], rel);
+	close_roots(2, fd);
+	return done(L, err, rel);
 }
 
 /* core.commit_dir(real, rel, mode) -> true | nil, msg, errno */
 static int l_commit_dir(lua_State *L)
 {
 	int real, r;
-	if ((r = open_root(L, 1, &real)))
-		return r;
 	const char *rel = luaL_checkstring(L, 2);
-	int err = commit_dir(real, rel, (mode_t)luaL_checkinteger(L, 3));
+	mode_t mode = (mode_t)luaL_checkinteger(L, 3);
+	if ((r = open_roots(L, 1, &real)))
+		return r;
+	int err = commit_dir(real, rel, mode);
 	close(real);
-	return err < 0 ? fail(L, -err, rel) : ok(L);
+	return done(L, err, rel);
 }
 
 /* core.commit_symlink(real, rel, target) -> true | nil, msg, errno */
 static int l_commit_symlink(lua_State *L)
 {
 	int real, r;
-	if ((r = open_root(L, 1, &real)))
+	const char *rel = luaL_checkstring(L, 2), *target = luaL_checkstring(L, 3);
+	if ((r = open_roots(L, 1, &real)))
 		return r;
-	const char *rel = luaL_checkstring(L, 2);
-	int err = commit_symlink(real, rel, luaL_checkstring(L, 3));
+	int err = commit_symlink(real, rel, target);
 	close(real);
-	return err < 0 ? fail(L, -err, rel) : ok(L);
+	return done(L, err, rel);
 }
 
 /* core.commit_remove(root, rel) -> true | nil, msg, errno */
 static int l_commit_remove(lua_State *L)
 {
 	int root, r;
-	if ((r = open_root(L, 1, &root)))
-		return r;
 	const char *rel = luaL_checkstring(L, 2);
+	if ((r = open_roots(L, 1, &root)))
+		return r;
 	int err = commit_remove(root, rel);
 	close(root);
-	return err < 0 ? fail(L, -err, rel) : ok(L);
+	return done(L, err, rel);
 }
 
 static const luaL_Reg plan_methods[] = {

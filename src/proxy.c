@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define PUMP_BUF 65536
+#define STOP_GRACE_MS 1000 /* for the connections to record, at the end */
 
 void proxy_config_defaults(struct proxy_config *c)
 {
@@ -281,6 +282,16 @@ static int connect_upstream(const struct proxy_config *c, const struct proxy_hoo
 	return fd;
 }
 
+/* SIGTERM: the proxy stops accepting; a connection ends its pump and
+ * still records its event (proxy_serve). */
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 /* Pump bytes both ways until both sides are done or nothing moved for
  * idle_ms; from `a` to `b` at most `limit` bytes (`pre` first), then
  * nothing more is read from `a`.  Each direction has one bounded buffer: a
@@ -316,7 +327,7 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 				idx[np++] = i | 2;
 			}
 		}
-		if (np == 0)
+		if (np == 0 || stopping)
 			return;
 		int r = poll(pf, (nfds_t)np, c->idle_ms);
 		if (r < 0 && errno == EINTR)
@@ -363,6 +374,8 @@ static void pump(const struct proxy_config *c, int a, int b, const char *pre, si
 	}
 }
 
+/* One connection.  A refusal is recorded before the client hears it: once
+ * the client has its answer the session may end, and with it the proxy. */
 static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h, int fd)
 {
 	static char head[PROXY_HEADER_MAX + 1];
@@ -373,10 +386,10 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 
 	int len = read_header(fd, head, PROXY_HEADER_MAX, &got, now_ms() + c->header_ms);
 	if (len == -E2BIG) {
-		reply(fd, 431, "Request Header Fields Too Large", NULL,
-		      "nono: the request header is larger than the proxy accepts\n");
 		ev.reason = "header too large";
 		h->record(h->ctx, &ev);
+		reply(fd, 431, "Request Header Fields Too Large", NULL,
+		      "nono: the request header is larger than the proxy accepts\n");
 		return;
 	}
 	if (len < 0) {
@@ -388,20 +401,20 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 	if (!bad && strcmp(r.method, "CONNECT") && strncasecmp(r.target, "http://", 7))
 		bad = "not a proxy request (CONNECT host:port, or an absolute http:// URL)";
 	if (bad) {
-		snprintf(why, sizeof(why), "nono: refused: %s\n", bad);
-		reply(fd, 400, "Bad Request", NULL, why);
 		ev.reason = bad;
 		h->record(h->ctx, &ev);
+		snprintf(why, sizeof(why), "nono: refused: %s\n", bad);
+		reply(fd, 400, "Bad Request", NULL, why);
 		return;
 	}
 	/* row 36: the session's token, so that no other local process can
 	 * use this proxy */
 	if (c->auth && !(r.auth && same_secret(r.auth, c->auth))) {
+		ev.reason = "no or a wrong session token";
+		h->record(h->ctx, &ev);
 		reply(fd, 407, "Proxy Authentication Required",
 		      "Proxy-Authenticate: Basic realm=\"nono\"\r\n",
 		      "nono: this proxy serves one sandbox; the token is in its HTTPS_PROXY\n");
-		ev.reason = "no or a wrong session token";
-		h->record(h->ctx, &ev);
 		return;
 	}
 	struct proxy_ask ask = { .connect = !strcmp(r.method, "CONNECT"), .method = r.method,
@@ -426,19 +439,19 @@ static void serve_one(const struct proxy_config *c, const struct proxy_hooks *h,
 	ev.port = ans.port;
 	ev.reason = ans.reason;
 	if (!ans.allowed) {
+		h->record(h->ctx, &ev);
 		snprintf(why, sizeof(why), "nono: %s\n", ans.reason);
 		reply(fd, 403, "Forbidden", NULL, why);
-		h->record(h->ctx, &ev);
 		return;
 	}
 	int up = connect_upstream(c, h, ans.host, ans.port, addr, sizeof(addr), why, 512);
 	if (up < 0) {
 		char body[700];
-		snprintf(body, sizeof(body), "nono: %s\n", why);
-		reply(fd, 403, "Forbidden", NULL, body);
 		ev.allowed = 0;
 		ev.reason = why;
 		h->record(h->ctx, &ev);
+		snprintf(body, sizeof(body), "nono: %s\n", why);
+		reply(fd, 403, "Forbidden", NULL, body);
 		return;
 	}
 	ev.allowed = 1;
@@ -480,12 +493,16 @@ out:
 	h->record(h->ctx, &ev);
 }
 
-static volatile sig_atomic_t stopping;
-
-static void on_term(int sig)
+/* Forget the connections that have ended. */
+static void reap(pid_t *kids, int *nkids)
 {
-	(void)sig;
-	stopping = 1;
+	pid_t w;
+	while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (int i = 0; i < *nkids; i++)
+			if (kids[i] == w) {
+				kids[i] = kids[--*nkids];
+				break;
+			}
 }
 
 int proxy_serve(const struct proxy_config *c, const struct proxy_hooks *h)
@@ -508,14 +525,7 @@ int proxy_serve(const struct proxy_config *c, const struct proxy_hooks *h)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	while (!stopping) {
-		int status;
-		pid_t w;
-		while ((w = waitpid(-1, &status, WNOHANG)) > 0)
-			for (int i = 0; i < nkids; i++)
-				if (kids[i] == w) {
-					kids[i] = kids[--nkids];
-					break;
-				}
+		reap(kids, &nkids);
 		struct pollfd pf = { .fd = c->listen_fd, .events = POLLIN };
 		int r = poll(&pf, 1, 500);
 		if (r <= 0)
@@ -533,7 +543,6 @@ int proxy_serve(const struct proxy_config *c, const struct proxy_hooks *h)
 		pid_t pid = fork();
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			signal(SIGTERM, SIG_DFL);
 			close(c->listen_fd);
 			/* never blocked in a send to a client that does not
 			 * read: the idle time holds */
@@ -544,6 +553,16 @@ int proxy_serve(const struct proxy_config *c, const struct proxy_hooks *h)
 		if (pid > 0)
 			kids[nkids++] = pid;
 		close(fd);
+	}
+	/* The connections end their pumps and record what they moved (the
+	 * command is gone, so nothing new arrives); one that has not ended
+	 * within STOP_GRACE_MS is killed. */
+	for (int i = 0; i < nkids; i++)
+		kill(kids[i], SIGTERM);
+	for (long waited = 0; nkids > 0 && waited < STOP_GRACE_MS; waited += 10) {
+		reap(kids, &nkids);
+		if (nkids > 0)
+			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000L }, NULL);
 	}
 	for (int i = 0; i < nkids; i++)
 		kill(kids[i], SIGKILL);

@@ -367,8 +367,8 @@ static int own_files(const struct holds *h, const char *tid)
 	return syscall(SYS_kcmp, h->pid, (pid_t)t, KCMP_FILES, 0, 0) != 0;
 }
 
-/* Whether thread `tid` of `pid` has exited: 1, 0, or -errno. */
-static int task_zombie(pid_t pid, const char *tid)
+/* The state letter of thread `tid` of `pid` (R, S, T, Z, X...), or -errno. */
+static int task_state(pid_t pid, const char *tid)
 {
 	char path[64 + NAME_MAX], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
@@ -382,15 +382,43 @@ static int task_zombie(pid_t pid, const char *tid)
 		return err;
 	buf[n] = '\0';
 	char *end = strrchr(buf, ')');
-	return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+	return end && end[1] == ' ' && end[2] ? end[2] : -EIO;
+}
+
+int supervisor_each_task(pid_t pid, int (*fn)(pid_t pid, const char *tid, int state, void *ctx),
+			 void *ctx)
+{
+	char dir[64];
+	int sum = 0, err = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(dir);
+	if (!tasks)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(tasks))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int state = task_state(pid, de->d_name);
+		int r = state < 0 ? state : fn(pid, de->d_name, state, ctx);
+		if (r == -ENOENT || r == -ESRCH)
+			continue; /* that thread ended meanwhile */
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		sum += r;
+	}
+	closedir(tasks);
+	return err ? err : sum;
 }
 
 /* Scan thread `tid` (task/<tid>/ of the process): its working directory,
  * root and executable, its descriptors (unless they are the leader's,
  * scanned with the leader), and the process's memory map once.  How many
  * holds it added, or -errno (-ENOENT: the thread is gone). */
-static int scan_task(struct holds *h, const char *tid)
+static int scan_task(pid_t pid, const char *tid, int state, void *arg)
 {
+	struct holds *h = arg;
 	static const char *const links[] = { "cwd", "root", "exe" };
 	char name[64 + NAME_MAX], what[64 + NAME_MAX];
 	int hits = 0, r;
@@ -399,8 +427,9 @@ static int scan_task(struct holds *h, const char *tid)
 	 * threads.  The leader, a zombie, holds nothing any more (its
 	 * descriptors, directories and map went with it), and its /proc files
 	 * are root's now: it is passed over, the others are scanned. */
-	if ((r = task_zombie(h->pid, tid)) != 0)
-		return r < 0 ? r : 0;
+	(void)pid;
+	if (state == 'Z' || state == 'X')
+		return 0;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(name, sizeof(name), "task/%s/%s", tid, links[i]);
 		r = link_beneath(h->pid, name, h->path);
@@ -473,31 +502,11 @@ static int scan_process(pid_t pid, const char *path,
 			void (*found)(pid_t, const char *, void *), void *ctx)
 {
 	struct holds h = { .pid = pid, .path = path, .found = found, .ctx = ctx };
-	char dir[64];
-	int hits = 0, err = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(dir);
-	if (!tasks)
-		return -errno;
-	struct dirent *de;
-	while ((de = readdir(tasks))) {
-		if (de->d_name[0] == '.')
-			continue;
-		int r = scan_task(&h, de->d_name);
-		if (r == -ENOENT || r == -ESRCH)
-			continue; /* that thread ended meanwhile */
-		if (r < 0) {
-			err = r;
-			break;
-		}
-		hits += r;
-	}
-	closedir(tasks);
+	int r = supervisor_each_task(pid, scan_task, &h);
 	for (size_t i = 0; i < h.nseen; i++)
 		free(h.seen[i]);
 	free(h.seen);
-	return err ? err : hits;
+	return r;
 }
 
 int supervisor_holders(const char *path,

@@ -62,6 +62,14 @@ int supervisor_holders(const char *path,
 		       void (*found)(pid_t pid, const char *what, void *ctx),
 		       void *ctx);
 
+/* Call fn(pid, tid, state, ctx) for each thread of process `pid`, with the
+ * state letter of its /proc stat (R, S, T, Z...).  Returns the sum of fn's
+ * results, or the first -errno (of fn, or of reading a thread) other than
+ * -ENOENT and -ESRCH, which mean a thread ended meanwhile and are passed
+ * over. */
+int supervisor_each_task(pid_t pid, int (*fn)(pid_t pid, const char *tid, int state, void *ctx),
+			 void *ctx);
+
 /* SIGSTOP every descendant of this process and wait until each of their
  * threads has stopped (or ended): none then runs, so nothing moves between
  * descriptor tables and socket queues while they are read.  How many

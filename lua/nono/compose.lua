@@ -71,6 +71,10 @@ local function apply_profile(p, spec)
     local ok, msg = net.allow(p, h.text, h.source)
     if not ok then return nil, msg end
   end
+  for _, r in ipairs(spec.net.ports or {}) do
+    local ok, msg = net.allow_port(p, r.right, r.port, r.source)
+    if not ok then return nil, msg end
+  end
   if spec.keep_dirs then p:set_keep_dirs(true) end
   if spec.abi_min then
     local ok, msg = p:set_abi_min(spec.abi_min, "profile " .. spec.name)
@@ -153,6 +157,8 @@ local function build_policy(opts, create_missing)
   if p.net_block and (p.net_open or (p.hosts and #p.hosts > 0)) then
     return nil, "--net-block leaves no network: it goes with neither --net-open nor allowed hosts", EXIT_USAGE
   end
+  local ports_ok, ports_msg = net.check_ports(p)
+  if not ports_ok then return nil, ports_msg, EXIT_USAGE end
   if opts.keep_dirs then p:set_keep_dirs(true) end
   if opts.private_tmp then p:private_tmp("--private-tmp") end
   p:set_accept_links(opts.accept_links)
@@ -216,6 +222,8 @@ local function check_runnable(p)
       "hint: add --best-effort to run with the proxy offered but not enforced",
       "the command was not run" }
   end
+  local bind_ok, bind_lines = net.check_runnable(p)
+  if not bind_ok then return nil, bind_lines end
   local timed = p:timed_grants()
   if #timed > 0 then
     local ok, msg = p:check_timed()

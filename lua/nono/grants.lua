@@ -26,6 +26,31 @@ M.FORMS = {
     method = "write_file", arg = "FILE", help = "write one file" },
 }
 
+--- The forms of a port grant, a TCP port (1 to 65535) in one direction,
+-- made the same way: `right`, "connect" (the proxy's upstream port for
+-- the allowed hosts) or "bind" (a Landlock bind rule); nono.net reads
+-- them.
+M.PORT_FORMS = {
+  { name = "allow_port", right = "connect", flag = "--allow-port", verb = "allow_port", method = "allow_port",
+    arg = "PORT", help = "let the allowed hosts (--allow-host) be reached on TCP port PORT too, not only 443 "
+      .. "and 80, through nono's proxy (repeatable); nothing goes around the proxy" },
+  { name = "allow_bind", right = "bind", flag = "--allow-bind", verb = "allow_bind", method = "allow_bind",
+    arg = "PORT", help = "let COMMAND listen on TCP port PORT (a dev server; Landlock ABI 4+) under an "
+      .. "allow-list of hosts, where binding is otherwise denied; repeatable.  Where namespaces work it "
+      .. "listens in the command's own network namespace, reachable from inside only; on the floor "
+      .. "(any address of this machine) nono refuses unless --best-effort" },
+}
+
+--- "8080" (or 8080) -> the port, or nil and a message.
+function M.parse_port(v)
+  local s = type(v) == "number" and math.type(v) == "integer" and tostring(v) or v
+  if type(s) ~= "string" or not s:match("^[1-9]%d*$") or #s > 5 or tonumber(s) > 65535 then
+    return nil, string.format("%s is not a TCP port (1 to 65535)",
+      type(v) == "string" and "'" .. v .. "'" or tostring(v))
+  end
+  return tonumber(s)
+end
+
 --- The access words, each naming a class of Landlock rights (nono.access
 -- says which).  exec is read: Landlock cannot stop ld.so or an interpreter
 -- from running a file it may read, so a separate execute would promise

@@ -175,9 +175,12 @@ sockets, MPTCP and SCTP are refused).  With --allow-host (and under the
 agent profiles, which allow their model APIs) the command reaches only those
 hosts, through a proxy nono runs outside (HTTPS_PROXY and the like point at
 it): in a network namespace of loopback only where namespaces work; no UDP,
-no DNS inside; TCP connect to the proxy's port only (Landlock ABI 4+; below
-it nono refuses unless --best-effort).
+no DNS inside; TCP connect to the proxy's port only, and no bind but
+--allow-bind's ports (Landlock ABI 4+; below it nono refuses unless
+--best-effort).
   @--allow-host@
+  @--allow-port@
+  @--allow-bind@
   @--net-open@
   @--net-block@
 
@@ -310,18 +313,24 @@ nono-profile'.
 HELP.why = [[
 Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [--self | options]
        nono why --host HOST[:PORT] [--json] [options]
+       nono why --port PORT | --bind PORT [--json] [options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED
 or DENIED, the reason, the grant or protection responsible, and the flag
 that would change it.  The --profile, grant, --bypass, --allow-command,
---block-command, --net-block, --allow-host, --net-open, --abi-min and
---best-effort options are those of 'nono run' (see 'nono help run').  With
---host, whether the command may reach HOST[:PORT] (443 unless given).
+--block-command, --net-block, --allow-host, --allow-port, --allow-bind,
+--net-open, --abi-min and --best-effort options are those of 'nono run'
+(see 'nono help run').  With
+--host, whether the command may reach HOST[:PORT] (443 unless given); with
+--port and --bind, whether it may connect to (through the proxy) or listen
+on a TCP port.
 
   @--path@
   @--op@
   @--host@
+  @--port@
+  @--bind@
   @--json@
   @--self@
 

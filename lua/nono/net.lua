@@ -189,10 +189,85 @@ end
 
 local function port_ok(rule, port)
   if rule.port then return rule.port == port end
-  for _, d in ipairs(M.DEFAULT_PORTS) do
+  for _, d in ipairs(rule.ports or M.DEFAULT_PORTS) do
     if d == port then return true end
   end
   return false
+end
+
+--- Add a port grant (nono.grants' PORT_FORMS: `right` "connect" or
+-- "bind") to policy `p`.  Returns true, or nil and a message.
+function M.allow_port(p, right, value, source)
+  local port, msg = require("nono.grants").parse_port(value)
+  if not port then return nil, (source and source .. ": " or "") .. msg end
+  p.ports = p.ports or {}
+  for _, r in ipairs(p.ports) do
+    if r.port == port and r.right == right then return true end
+  end
+  p.ports[#p.ports + 1] = { port = port, right = right, source = source }
+  return true
+end
+
+--- The ports of `p` granted for `right`, in ascending order.
+function M.ports(p, right)
+  local out = {}
+  for _, r in ipairs(p.ports or {}) do
+    if r.right == right then out[#out + 1] = r.port end
+  end
+  table.sort(out)
+  return out
+end
+
+--- The allow-list the proxy judges by: the hosts of `p`, those without a
+-- port of their own taking 443, 80 and every --allow-port (copies).
+function M.rules(p)
+  local ports = {}
+  for _, d in ipairs(M.DEFAULT_PORTS) do ports[#ports + 1] = d end
+  for _, n in ipairs(M.ports(p, "connect")) do ports[#ports + 1] = n end
+  local out = {}
+  for _, rule in ipairs(p.hosts or {}) do
+    local r = {}
+    for k, v in pairs(rule) do r[k] = v end
+    if not r.port then r.ports = ports end
+    out[#out + 1] = r
+  end
+  return out
+end
+
+--- Whether the port grants of `p` go with its network mode: they widen an
+-- allow-list and mean nothing under --net-block (seccomp leaves no TCP
+-- socket).  With no allow-list and no --net-open they would promise a
+-- limit that is not there (every port is open), so they are refused
+-- rather than ignored.  Returns true, or nil and a message.
+function M.check_ports(p)
+  local first = (p.ports or {})[1]
+  if not first then return true end
+  local flag = first.right == "bind" and "--allow-bind" or "--allow-port"
+  if p.net_block then
+    return nil, string.format("%s: --net-block leaves no TCP socket to use a port with", first.source or flag)
+  end
+  if M.mode(p) == "open" and not p.net_open then
+    return nil, string.format("%s: %s opens a port under an allow-list of hosts (--allow-host, or a "
+      .. "profile's); without one the network is open and every port is reachable already",
+      first.source or flag, flag)
+  end
+  return true
+end
+
+--- What `nono run` refuses for the port grants of `p` (after
+-- check_ports): a bind on the floor, where Landlock's bind rule names no
+-- address, so the command would listen on every interface of this machine
+-- and anyone who can reach it could talk to the sandbox (row 33), unless
+-- --best-effort.  Returns true, or nil and the lines to print.
+function M.check_runnable(p)
+  local bind = M.ports(p, "bind")
+  if #bind == 0 or M.mode(p) ~= "allow-list" or M.namespace(p) or p.best_effort then return true end
+  return nil, { string.format("--allow-bind %d: without a network namespace of its own the command "
+      .. "would listen on every address of this machine (Landlock's bind rule names a port, not an "
+      .. "address), reachable from outside the sandbox", bind[1]),
+    "hint: add --best-effort to run so anyway, or enable user namespaces (sysctl "
+      .. "kernel.unprivileged_userns_clone=1) for a namespace of loopback only",
+    "the command was not run" }
 end
 
 local function host_ok(rule, host)
@@ -210,6 +285,13 @@ function M.match(hosts, host, port, kind)
   end
   local shown = kind == "ipv6" and "[" .. host .. "]" or host
   local flag = "--allow-host " .. shown .. ((port == 443 or port == 80) and "" or ":" .. port)
+  for _, rule in ipairs(hosts or {}) do
+    if not rule.port and host_ok(rule, host) then
+      -- the host is allowed, on the default ports
+      flag = string.format("--allow-port %d (every allowed host) or %s", port, flag)
+      break
+    end
+  end
   return nil, string.format("%s:%d is not an allowed host", shown, port), "add " .. flag
 end
 
@@ -270,7 +352,7 @@ function M.why(p, text)
     return { verdict = "denied", host = host, port = port, target = shown, mode = mode,
       reason = "--net-block: no network but unix sockets" }
   end
-  local rule, reason, hint = M.match(p.hosts, host, port, kind)
+  local rule, reason, hint = M.match(M.rules(p), host, port, kind)
   if not rule then
     return { verdict = "denied", host = host, port = port, target = shown, mode = mode, reason = reason, hint = hint }
   end
@@ -281,6 +363,61 @@ function M.why(p, text)
       .. "unique-local and cloud-metadata addresses unless that address is allowed itself"
   end
   return answer
+end
+
+--- Whether some allowed host of `p` names no port (takes 443, 80 and
+-- --allow-port's).
+function M.has_portless(p)
+  for _, rule in ipairs(p.hosts or {}) do
+    if not rule.port then return true end
+  end
+  return false
+end
+
+--- `nono why --port N` (`right` "connect") and `nono why --bind N`
+-- ("bind"): the answer as a table, or nil and a usage message.
+function M.why_port(p, right, value)
+  local port, msg = require("nono.grants").parse_port(value)
+  if not port then return nil, msg end
+  local mode = M.mode(p)
+  local verb = right == "bind" and "listen on" or "connect to"
+  local answer = { verdict = "denied", port = port, right = right, mode = mode,
+    target = (right == "bind" and "bind " or "connect ") .. port }
+  local granted
+  for _, r in ipairs(p.ports or {}) do
+    if r.port == port and r.right == right then granted = r end
+  end
+  if mode == "open" then
+    answer.verdict, answer.reason = "allowed", "the network is open: any TCP port"
+  elseif mode == "blocked" then
+    answer.reason = "--net-block: no network but unix sockets"
+  elseif right == "connect" and not M.has_portless(p) then
+    answer.reason = "every allowed host names its own port: --allow-port widens none of them"
+    answer.hint = string.format("add --allow-host HOST:%d", port)
+  elseif right == "connect" and (granted or port == 443 or port == 80) then
+    answer.verdict = "allowed"
+    answer.reason = string.format("the allowed hosts without a port of their own are reached on %d "
+      .. "through nono's proxy (%s); nothing else", port, granted and (granted.source or "--allow-port")
+      or "a default port")
+  elseif right == "bind" and granted then
+    answer.verdict = "allowed"
+    answer.reason = string.format("%s: a Landlock bind rule for TCP port %d", granted.source or "--allow-bind", port)
+    answer.note = M.namespace(p) and "it listens in the command's own network namespace: reachable from "
+      .. "inside the sandbox only" or "on the floor it listens on every address of this machine, and "
+      .. "nono run refuses that without --best-effort"
+  else
+    answer.reason = string.format("the allow-list lets the command %s TCP port %d %s", verb, port,
+      right == "bind" and "nowhere" or "of no host without a port of its own")
+    answer.hint = string.format("add --allow-%s %d", right == "bind" and "bind" or "port", port)
+  end
+  return answer
+end
+
+--- The network part of the JSON report: mode, hosts, ports.
+function M.report_data(p)
+  local hosts = {}
+  for _, h in ipairs(p.hosts or {}) do hosts[#hosts + 1] = h.text end
+  return { mode = M.mode(p), hosts = hosts, connect_ports = M.ports(p, "connect"), bind_ports = M.ports(p, "bind") }
 end
 
 --- The network mode of policy `p`: "blocked" (--net-block), "allow-list"
@@ -326,20 +463,36 @@ function M.report_lines(p, ll)
   local hosts = {}
   for _, h in ipairs(p.hosts) do hosts[#hosts + 1] = h.text end
   local out = { "allow-list: only through nono's proxy, to " .. table.concat(hosts, " ") }
+  local bind = M.ports(p, "bind")
+  local binds = #bind == 0 and "no bind" or "bind to TCP port " .. table.concat(bind, ", ")
   if M.namespace(p) then
     out[2] = "own network namespace with loopback only: no interface of this machine is reachable; the "
       .. "proxy's socket is made inside it and served from outside; Landlock allows TCP connect to the "
-      .. "proxy's port only, and no bind; UDP is refused (seccomp); the proxy also asks for this "
+      .. "proxy's port only, and " .. binds .. "; UDP is refused (seccomp); the proxy also asks for this "
       .. "session's token"
+    if #bind > 0 then
+      out[#out + 1] = "a server on " .. table.concat(bind, ", ") .. " listens in that namespace: the "
+        .. "command may connect to it there (loopback only); it is not reachable from this machine's "
+        .. "127.0.0.1 (nothing is forwarded)"
+    end
   elseif #ll.handled_net > 0 then
-    out[2] = "FLOOR MODE, weaker: Landlock allows TCP connect to the proxy's port only, and no bind; its "
-      .. "rules name ports, not addresses, so that port on any other host is reachable too; UDP is "
+    out[2] = "FLOOR MODE, weaker: Landlock allows TCP connect to the proxy's port only, and " .. binds
+      .. "; its rules name ports, not addresses, so that port on any other host is reachable too; UDP is "
       .. "refused (seccomp); the proxy asks for this session's token, so no other local process can use it"
+    if #bind > 0 then
+      out[#out + 1] = "BEST EFFORT: a server on " .. table.concat(bind, ", ") .. " would listen on every "
+        .. "address of this machine, reachable from outside the sandbox (nono run refuses it without "
+        .. "--best-effort); the command itself cannot connect to it (a connect rule would name that port "
+        .. "on every host)"
+    end
   else
     out[2] = string.format("NOT ENFORCED (Landlock ABI %d < 4, --best-effort): any TCP connect goes "
       .. "out; only clients that honour HTTPS_PROXY use the proxy; UDP is refused", ll.abi)
   end
-  out[3] = "the proxy resolves names and refuses loopback, private, link-local, CGNAT, unique-local and "
+  local connect = M.ports(p, "connect")
+  out[#out + 1] = "hosts without a port of their own: ports " .. table.concat(M.DEFAULT_PORTS, ", ")
+    .. (#connect > 0 and ", " .. table.concat(connect, ", ") .. " (--allow-port)" or "")
+  out[#out + 1] = "the proxy resolves names and refuses loopback, private, link-local, CGNAT, unique-local and "
     .. "cloud-metadata addresses unless that address is allowed itself"
   return out
 end
@@ -395,7 +548,7 @@ function M.prepare(p, environ, verbose)
     environ[#environ + 1] = e
   end
   return { fd = not send and fd or nil, receive_fd = send and fd or nil, send_fd = send, port = port,
-    auth = "Basic " .. M.base64("nono:" .. token), hosts = p.hosts, verbose = verbose }
+    auth = "Basic " .. M.base64("nono:" .. token), hosts = M.rules(p), verbose = verbose }
 end
 
 --- The hooks core.proxy_start calls: decide, check_address, record.

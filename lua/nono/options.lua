@@ -99,6 +99,8 @@ for _, o in ipairs {
     help = "let COMMAND reach HOST (ports 443 and 80, or PORT) through nono's proxy, and nothing else: "
       .. "*.example.com for its subdomains, @GROUP for a named group (@npm, @pypi, @github, "
       .. "@package-registries, @git-hosting, @model-apis, ...); repeatable.  No UDP, no DNS inside" },
+  { "--allow-port", port_form = "allow_port" },
+  { "--allow-bind", port_form = "allow_bind" },
   { "--net-open", key = "net_open", cmds = SHAPING, group = "Network",
     help = "keep the network open although the profile allows hosts one by one" },
 
@@ -158,6 +160,10 @@ for _, o in ipairs {
     help = "the path to ask about (need not exist: write then means create)" },
   { "--host", arg = "HOST[:PORT]", key = "host", cmds = "why", group = "Asking why",
     help = "the host to ask about instead (port 443 unless given)" },
+  { "--port", arg = "PORT", key = "port", cmds = "why", group = "Asking why",
+    help = "whether the allowed hosts (those without a port of their own) are reached on PORT" },
+  { "--bind", arg = "PORT", key = "bind", cmds = "why", group = "Asking why",
+    help = "whether the command may listen on TCP port PORT" },
   { "--op", arg = "OP", key = "op", cmds = "why", group = "Asking why",
     complete = { "read", "write", "readwrite", "exec" }, help = "read (default), write, readwrite or exec" },
   { "--json", key = "json", cmds = "why", group = "Asking why",
@@ -177,7 +183,16 @@ for _, o in ipairs {
     help = "this help" },
   { "-V", "--version", cmds = "nono", group = "nono itself",
     help = "print the version, and the Landlock ABI of this kernel" },
-} do OPTIONS[#OPTIONS + 1] = o end
+} do
+  -- a port form of nono.grants, placed here in the Network group
+  for _, f in ipairs(o.port_form and grants.PORT_FORMS or {}) do
+    if f.name == o.port_form then
+      o = { f.flag, arg = f.arg, cmds = SHAPING, group = "Network", help = f.help,
+        policy = function(p, v, src) return require("nono.net").allow_port(p, f.right, v, src) end }
+    end
+  end
+  OPTIONS[#OPTIONS + 1] = o
+end
 
 --- The commands, in the order the help lists them.
 local COMMANDS = {

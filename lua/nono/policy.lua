@@ -386,8 +386,21 @@ function Policy:plan(session)
   plan:set_scoped(self:scoped())
   plan:set_seccomp(self:seccomp_options())
   plan:set_session(session)
-  if self.proxy_port and self:handled_net() ~= 0 then
-    local ok, msg, err = plan:add_port(self.proxy_port, core.net_access.connect_tcp)
+  local ports = {}
+  if self.proxy_port then ports[1] = { self.proxy_port, core.net_access.connect_tcp } end
+  -- --allow-bind: Landlock's bind rule, and in the command's own network
+  -- namespace (loopback only: its own servers) connect to that port too;
+  -- on the floor a connect rule would reach that port on every host (row
+  -- 33).  An --allow-port needs no rule: the proxy connects for the command.
+  local own_netns = require("nono.net").namespace(self)
+  for _, r in ipairs(self.ports or {}) do
+    if r.right == "bind" then
+      ports[#ports + 1] = { r.port, core.net_access.bind_tcp }
+      if own_netns then ports[#ports + 1] = { r.port, core.net_access.connect_tcp } end
+    end
+  end
+  for _, pr in ipairs(self:handled_net() ~= 0 and ports or {}) do
+    local ok, msg, err = plan:add_port(pr[1], pr[2])
     if not ok then
       plan:close()
       return nil, msg, err

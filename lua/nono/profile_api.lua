@@ -28,7 +28,7 @@ end
 function M.new_acc()
   return {
     seq = 0, grants = {}, protect = {}, bypass = {}, absent = {}, unix_sockets = {},
-    net_block = nil, net_open = nil, hosts = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
+    net_block = nil, net_open = nil, hosts = {}, ports = {}, keep_dirs = nil, cmd_allow = {}, cmd_block = {}, cmd_source = {},
     env_set = {}, env_keep = {}, env_drop = {},
     abi_min = nil, on_expire = nil, ephemeral = nil, extends = {}, rollback = nil, rollback_exclude = nil,
     sealed = nil,
@@ -48,7 +48,7 @@ function M.finish(acc, top)
     bypass = acc.bypass,
     unix_sockets = acc.unix_sockets,
     private_tmp = acc.private_tmp,
-    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts },
+    net = { block = acc.net_block, open = acc.net_open, hosts = acc.hosts, ports = acc.ports },
     keep_dirs = acc.keep_dirs,
     commands = { allow = oset_list(acc.cmd_allow), block = oset_list(acc.cmd_block) },
     command_sources = acc.cmd_source,
@@ -236,26 +236,27 @@ function M.add(api, L, rec, c)
   end
   api.protect = protector("protect", "deny")
   api.readonly = protector("readonly", "readonly")
-  --- Names that must not appear during the session (what git would obey
-  -- if they did, but nothing can keep from being created without closing
-  -- the directory): checked when the session ends; one that appeared is
-  -- moved aside and reported.
-  function api.absent(v, opts)
-    opts = check_opts("absent", opts, { why = true }, "why")
-    for _, p in ipairs(path_list("absent", v)) do
-      declared("absent")
-      acc.absent[#acc.absent + 1] = { path = p, source = source_of(rec), why = opts.why }
+  --- Verbs that list paths: each goes to acc[field] with the line that
+  -- named it (and `why`, for a verb that takes it).
+  local function path_verb(fn, field, takes_why)
+    api[fn] = function(v, opts)
+      if takes_why then opts = check_opts(fn, opts, { why = true }, "why") end
+      for _, p in ipairs(path_list(fn, v)) do
+        declared(fn)
+        acc[field][#acc[field] + 1] = { path = p, source = source_of(rec), why = opts and opts.why }
+      end
     end
   end
-
-  -- A unix socket kept reachable where the outside daemons' sockets are
-  -- hidden: allow_unix_socket(getenv("SSH_AUTH_SOCK")) for git over ssh.
-  function api.allow_unix_socket(v)
-    for _, p in ipairs(path_list("allow_unix_socket", v)) do
-      declared("allow_unix_socket")
-      acc.unix_sockets[#acc.unix_sockets + 1] = { path = p, source = source_of(rec) }
-    end
-  end
+  -- absent: names that must not appear during the session (what git would
+  -- obey if they did, but nothing can keep from being created without
+  -- closing the directory): checked when the session ends; one that
+  -- appeared is moved aside and reported.
+  path_verb("absent", "absent", true)
+  -- allow_unix_socket: a unix socket kept reachable where the outside
+  -- daemons' sockets are hidden: allow_unix_socket(getenv("SSH_AUTH_SOCK"))
+  -- for git over ssh.
+  path_verb("allow_unix_socket", "unix_sockets")
+  path_verb("bypass", "bypass")
 
   -- /tmp, /var/tmp and /dev/shm read+write, private to the session where
   -- user namespaces work (Policy:private_tmp).
@@ -264,12 +265,6 @@ function M.add(api, L, rec, c)
     acc.private_tmp = true
   end
 
-  function api.bypass(v)
-    for _, p in ipairs(path_list("bypass", v)) do
-      declared("bypass")
-      acc.bypass[#acc.bypass + 1] = { path = p, source = source_of(rec) }
-    end
-  end
 
   function api.net(t)
     if type(t) ~= "table" then
@@ -324,16 +319,24 @@ function M.add(api, L, rec, c)
     end
   end
 
-  --- keep_dirs() (or keep_dirs(true)): write grants do not remove or
-  -- rename directories, as with --keep-dirs; keep_dirs(false) gives it
-  -- back to a profile that extends one asking for it.  Later wins.
-  function api.keep_dirs(on)
-    if on ~= nil and type(on) ~= "boolean" then
-      fail("keep_dirs", "expected nothing, true or false, got " .. describe(on))
+  --- A switch: NAME() or NAME(true) turns it on, NAME(false) turns it off
+  -- for a profile that extends one asking for it.  Later wins.
+  local function switch(name)
+    api[name] = function(on)
+      if on ~= nil and type(on) ~= "boolean" then
+        fail(name, "expected nothing, true or false, got " .. describe(on))
+      end
+      declared(name)
+      acc[name] = on ~= false
     end
-    declared("keep_dirs")
-    acc.keep_dirs = on ~= false
   end
+  -- keep_dirs: write grants do not remove or rename directories, as with
+  -- --keep-dirs.
+  switch("keep_dirs")
+  -- ephemeral: the session's writes go to overlays until `nono session
+  -- commit` (nono run --ephemeral).  No built-in profile asks for it: their
+  -- single file grants (an agent's state file) cannot be overlays.
+  switch("ephemeral")
 
   --- rollback() (or rollback(true), rollback{ exclude = { "NAME", ... } }):
   -- sessions are recorded as with --rollback (the names replace the
@@ -419,17 +422,6 @@ function M.add(api, L, rec, c)
     acc.on_expire = what
   end
 
-  --- The session's writes go to overlays until `nono session commit`
-  -- (nono run --ephemeral).  No built-in profile asks for it: their single
-  -- file grants (an agent's state file) cannot be overlays.
-  function api.ephemeral(on)
-    if on ~= nil and type(on) ~= "boolean" then
-      fail("ephemeral", "expected nothing, true or false, got " .. describe(on))
-    end
-    declared("ephemeral")
-    acc.ephemeral = on ~= false
-  end
-
   function api.description(text)
     rec.description = check_string("description", text, "a string")
   end
@@ -462,6 +454,17 @@ function M.add(api, L, rec, c)
     end
   end
   function api.extends(v) extend("extends", v) end
+  -- allow_port(8080), allow_bind(3000): the port forms of nono.grants.
+  for _, f in ipairs(grants.PORT_FORMS) do
+    api[f.verb] = function(...)
+      for i = 1, select("#", ...) do
+        local port, msg = grants.parse_port((select(i, ...)))
+        if not port then fail(f.verb, msg) end
+        declared(f.verb)
+        acc.ports[#acc.ports + 1] = { right = f.right, port = port, source = source_of(rec) }
+      end
+    end
+  end
   function api.include(v) extend("include", v) end
 
   -- The policy being built, named as `require "nono"` names a policy:
@@ -472,6 +475,7 @@ function M.add(api, L, rec, c)
   -- when it returns.
   local nono = {}
   for _, f in ipairs(grants.FORMS) do nono[f.verb] = api[f.verb] end
+  for _, f in ipairs(grants.PORT_FORMS) do nono[f.verb] = api[f.verb] end
   for _, name in ipairs { "grant", "protect", "readonly", "absent", "bypass", "net", "keep_dirs",
       "commands", "env", "abi_min", "on_expire", "allow_unix_socket", "private_tmp", "rollback", "ephemeral" } do
     nono[name] = api[name]

@@ -140,12 +140,13 @@ function M.data(self)
       terminals[#terminals + 1] = path
     end
   end
-  -- The network namespace (loopback only) comes with --net-block where
-  -- the others work; without it the host's network is seccomp's and
-  -- Landlock's to limit.
-  local network = { namespace = self.net_block and ns.available or false }
+  -- The network namespace (loopback only) comes with --net-block or an
+  -- allow-list of hosts where the others work; without it the host's
+  -- network is seccomp's and Landlock's to limit.
+  local network = { namespace = self.net_block and ns.available or net.namespace(self),
+    allow = net.report_data(self) }
   if not network.namespace then
-    network.reason = not self.net_block and "only with --net-block (for now)"
+    network.reason = net.mode(self) == "open" and "only with --net-block or an allow-list of hosts"
       or ns.reason or "the user and mount namespace is not used by this policy"
   end
   return {
@@ -434,6 +435,7 @@ local function enforcement(p)
   json.array(r.directories.pinned)
   json.array(r.directories.guarded)
   json.array(r.terminals)
+  for _, key in ipairs { "hosts", "connect_ports", "bind_ports" } do json.array(r.network.allow[key]) end
   return r
 end
 

@@ -102,7 +102,12 @@ local function setup_checks(opts)
   local probe = policy.new { abi = p.abi, system = false, protect = false, commands = false }
   probe:binds_available()
   local ns = probe:report().namespaces
-  if ns.available then
+  if p.no_namespaces then
+    check("namespaces", "limited", "not used: --no-namespaces (the floor, by choice)"
+        .. (ns.available and "; they work on this machine" or "; unavailable here too: " .. tostring(ns.reason)),
+      "protections fall back to Landlock narrowing and guarded files, time-limited grants are refused (126); "
+        .. "drop --no-namespaces to use them")
+  elseif ns.available then
     check("namespaces", "ok", "unprivileged user and mount namespaces work",
       "protected files inside grants are read-only mounts; time-limited grants are taken back at expiry")
   else
@@ -119,7 +124,7 @@ local function setup_checks(opts)
   local runnable, why_not = check_runnable(p)
   if not runnable then
     check("run", "refused", why_not[1], why_not[2] and why_not[2]:gsub("^hint: ", ""))
-  elseif not ns.available then
+  elseif not ns.available or p.no_namespaces then
     check("run", "limited", "refuses time-limited grants (PATH:DURATION, ttl): they need user namespaces",
       "drop the duration to grant for the whole run")
   end

@@ -24,12 +24,9 @@ end
 local function nono_with_input(w, user, args, input, env)
   local file = w.root .. "/input"
   write(file, input, "0644")
-  local words = {}
-  for i, a in ipairs(args) do words[i] = H.q(a) end
-  local nono = H.q(w.nono)
-  if H.floor then nono = H.q(w.injector) .. " " .. H.q(H.floor) .. " " .. nono end
+  local nono, words = H.nono_words(w, args)
   return H.sh(string.format("cd %s && env HOME=%s %s %s %s < %s", H.q(w.project), H.q(w.home), env or "",
-    H.as(user, nono), table.concat(words, " "), H.q(file)))
+    H.as(user, nono), words, H.q(file)))
 end
 
 --- The lines between man/nono.1's generated-options markers.
@@ -397,7 +394,9 @@ for _, user in ipairs(H.users) do
       assert.matches("\nok%s+landlock%s+ABI %d", out)
       assert.matches("\nok%s+seccomp ", out)
       assert.matches("\nok%s+trial%s+a sandboxed 'true' ran", out)
-      if H.floor then
+      if H.floor == "FLAG" then
+        assert.matches("\nlimited%s+namespaces%s+not used: %-%-no%-namespaces %(the floor, by choice%); they work", out)
+      elseif H.floor then
         assert.matches("\nlimited%s+namespaces%s+unavailable: uid_map", out)
       else
         assert.matches("\nok%s+namespaces ", out)

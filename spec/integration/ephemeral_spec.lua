@@ -61,12 +61,7 @@ local SESSION = "echo changed > file.txt; printf 'new\\n' > new.txt; chmod 0750 
 
 for _, user in ipairs(H.users) do
   describe("ephemeral sessions as " .. user .. " #ephemeral", function()
-    local w
-    before_each(function()
-      w = H.world()
-      setup(w, user)
-    end)
-    after_each(function() H.destroy(w) end)
+    local w = H.each_world(function(w) setup(w, user) end)
 
     if H.floor then
       it("refuses --ephemeral without user namespaces (126, with a hint)", function()

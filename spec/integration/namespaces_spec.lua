@@ -14,18 +14,11 @@
 local H = require "spec.helper"
 local dkjson = require "dkjson" -- busted's own dependency
 
-local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
+-- How nono is run (--no-namespaces, the same floor by choice, is tried
+-- next to them).
+local MODES = H.MODES
 
---- How nono is run: where namespaces work here, and on the floor.
-local MODES = {
-  { name = "namespaces", floor = false },
-  { name = "floor", floor = "NOUIDMAP" },
-  -- (--no-namespaces, the same floor by choice, is tried next to them)
-}
-
-local function trim(s)
-  return (s:gsub("%s+$", ""))
-end
+local trim = H.trim
 
 --- A `sleep` of `user`'s, outside any sandbox: its pid.
 local function outside_sleep(user)
@@ -71,27 +64,12 @@ end
 
 for _, user in ipairs(H.users) do
   describe("outside processes as " .. user .. " #landlock #namespaces", function()
-    local w
-    before_each(function()
-      w = H.world()
-      w.attempt = w.bin .. "/nono-attempt"
-      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(w.attempt)))
-    end)
-    after_each(function() H.destroy(w) end)
+    local w = H.each_world(H.add_attempt)
 
-    --- nono-attempt VECTOR... inside `nono run` in `mode`: its answer, status, stderr.
-    local function inside(mode, vector, extra)
-      local args = H.args({ "run", "--read-file", w.attempt }, extra or {}, { "--", w.attempt }, vector)
-      local out, err, code = H.nono(w, user, args, { floor = mode.floor })
-      return trim(out), code, err
-    end
-
+    --- nono-attempt VECTOR... inside `nono run EXTRA` in `mode`: its answer, status, stderr.
+    local function inside(mode, vector, extra) return H.attempt(w, user, vector, { extra = extra, floor = mode.floor }) end
     --- The same without nono, as this user.
-    local function bare(vector)
-      local words = {}
-      for i, a in ipairs(vector) do words[i] = H.q(a) end
-      return trim((H.sh(H.as(user, H.q(w.attempt) .. " " .. table.concat(words, " ") .. " </dev/null"))))
-    end
+    local function bare(vector) return H.attempt_bare(w, user, vector) end
 
     --- `nono run ... -- sh -c SCRIPT` in `mode`: stdout, stderr, status.
     local function shell(mode, script, extra)

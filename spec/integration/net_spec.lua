@@ -34,8 +34,10 @@ for _, user in ipairs(H.users) do
       w.upstreams = {}
       w.attempt = w.bin .. "/nono-attempt"
       w.client = w.bin .. "/net_client.py"
+      w.pressure = w.bin .. "/net_pressure.py"
       local _, err, code = H.sh("cp " .. H.q(built_attempt) .. " " .. H.q(fixtures .. "net_upstream.py") .. " "
-        .. H.q(fixtures .. "net_client.py") .. " " .. H.q(w.bin) .. " && chmod a+rx " .. H.q(w.bin) .. "/*")
+        .. H.q(fixtures .. "net_client.py") .. " " .. H.q(fixtures .. "net_pressure.py") .. " " .. H.q(w.bin)
+        .. " && chmod a+rx " .. H.q(w.bin) .. "/*")
       assert(code == 0, err)
       up = upstream(w, "allowed")
       other = upstream(w, "other")
@@ -231,6 +233,36 @@ for _, user in ipairs(H.users) do
       assert.equal("", seen(up))
     end)
 
+    --- spec/fixtures/net_pressure.py MODE inside, against `up`: its lines.
+    local function pressure(mode)
+      local out, err, code = run({ allow(up) }, { "python3", w.pressure, mode, tostring(up.port) },
+        { "--read-file", w.pressure })
+      assert.equal(0, code, err)
+      return out
+    end
+
+    it("cuts a client that sends its header a byte at a time at the header deadline, and serves "
+      .. "others meanwhile (row 36)", function()
+      if not H.ready(user) then return end
+      local out = pressure("slow")
+      assert.matches("other: HTTP/1.1 200 Connection established | HTTP/1.1 200 OK", out, 1, true)
+      assert.matches("upstream saw: GET /other", out, 1, true)
+      assert.matches("other_while_slow_open: True", out, 1, true)
+      -- (4000 bytes at one each 0.2 s would take 800 s: the proxy cut it)
+      assert.matches("slow: HTTP/1.1 408 Request Timeout", out, 1, true)
+      assert.equal("upstream saw: GET /other HTTP/1.1 | Host: t\n", seen(up))
+    end)
+
+    it("refuses the 65th connection at once while 64 are open, and serves again when they close "
+      .. "(row 36)", function()
+      if not H.ready(user) then return end
+      local out = pressure("slots")
+      assert.matches("65th: HTTP/1.1 503 Service Unavailable", out, 1, true)
+      assert.matches("after: HTTP/1.1 200 Connection established | HTTP/1.1 200 OK", out, 1, true)
+      assert.matches("upstream saw: GET /after", out, 1, true)
+      assert.not_matches("GET /65th", seen(up))
+    end)
+
     it("refuses a name that resolves to loopback unless that address is allowed (rebinding, row 35)",
       function()
       if not H.ready(user) then return end
@@ -253,6 +285,91 @@ for _, user in ipairs(H.users) do
       assert.matches('"allowed":true[^\n]*"bytes_in":%d+', text)
       assert.matches('"event":"net"', text, 1, true)
       assert.matches('"allowed":false[^\n]*"port":' .. other.port, text)
+    end)
+
+    it("reaches an allowed host on a port only with --allow-port, through the proxy and never "
+      .. "around it", function()
+      if not H.ready(user) then return end
+      local url = "http://127.0.0.1:" .. up.port .. "/p"
+      local out = run({ "127.0.0.1" }, { "curl", "-sS", "-m", "20", url })
+      assert.matches("127.0.0.1:" .. up.port .. " is not an allowed host (add --allow-port " .. up.port, out, 1, true)
+      assert.equal("", seen(up))
+      local err, code
+      out, err, code = run({ "127.0.0.1" }, { "curl", "-sS", "-m", "20", url }, { "--allow-port", tostring(up.port) })
+      assert.equal(0, code, err)
+      assert.matches("upstream saw: GET /p HTTP/1.1", out, 1, true)
+      -- the port is the proxy's to reach: a raw connect() to it is still refused
+      out = run({ "127.0.0.1" }, { w.attempt, "connect-tcp", "127.0.0.1", tostring(up.port) },
+        { "--allow-port", tostring(up.port) })
+      assert.equal("EACCES", (out:gsub("%s+$", "")))
+      -- control: without nono the raw connect() reaches it
+      out = H.sh(H.as(user, H.q(w.attempt) .. " connect-tcp 127.0.0.1 " .. up.port))
+      assert.equal("ok", (out:gsub("%s+$", "")))
+    end)
+
+    it("lets the command listen on a port only with --allow-bind (Landlock's bind rule)", function()
+      if not H.ready(user) then return end
+      local port = H.sh("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
+        .. "print(s.getsockname()[1])'"):match("%d+")
+      local other_port = tostring(tonumber(port) == 65535 and 65534 or tonumber(port) + 1)
+      local out, err = run({ allow(up) }, { w.attempt, "bind-tcp", port })
+      assert.equal("EACCES", (out:gsub("%s+$", "")), err)
+      local extra = { "--allow-bind", port }
+      if H.floor then
+        -- on the floor it would listen on every address: refused unless --best-effort
+        local _, ferr, fcode = run({ allow(up) }, { w.attempt, "bind-tcp", port }, extra)
+        assert.equal(126, fcode)
+        assert.matches("listen on every address", ferr, 1, true)
+        extra = { "--allow-bind", port, "--best-effort" }
+      end
+      local code
+      out, err, code = run({ allow(up) }, { w.attempt, "bind-tcp", port }, extra)
+      assert.equal(0, code, err)
+      assert.equal("ok", (out:gsub("%s+$", "")))
+      out = run({ allow(up) }, { w.attempt, "bind-tcp", other_port }, extra)
+      assert.equal("EACCES", (out:gsub("%s+$", "")))
+      if not H.floor then
+        -- in the command's own namespace it reaches its own server
+        out, err, code = run({ allow(up) }, { "python3", "-c", "import socket\n"
+          .. "l = socket.socket(); l.bind(('127.0.0.1', " .. port .. ")); l.listen(1)\n"
+          .. "c = socket.create_connection(('127.0.0.1', " .. port .. ")); a, _ = l.accept()\n"
+          .. "c.sendall(b'hi'); print(a.recv(2).decode())" }, extra)
+        assert.equal(0, code, err)
+        assert.equal("hi", (out:gsub("%s+$", "")))
+      end
+      -- control: without nono both binds work
+      for _, p in ipairs { port, other_port } do
+        out = H.sh(H.as(user, H.q(w.attempt) .. " bind-tcp " .. p))
+        assert.equal("ok", (out:gsub("%s+$", "")))
+      end
+    end)
+
+    it("answers why --port and why --bind, and lists the ports in the JSON report", function()
+      if not H.ready(user) then return end
+      local out, _, code = H.nono(w, user, { "why", "--allow-host", "api.example.com", "--allow-port", "8443",
+        "--port", "8443" })
+      assert.equal(0, code)
+      assert.matches("ALLOWED connect 8443", out, 1, true)
+      out, _, code = H.nono(w, user, { "why", "--allow-host", "api.example.com", "--port", "8443" })
+      assert.equal(1, code)
+      assert.matches("hint: add --allow-port 8443", out, 1, true)
+      out, _, code = H.nono(w, user, { "why", "--allow-host", "api.example.com", "--bind", "3000" })
+      assert.equal(1, code)
+      assert.matches("hint: add --allow-bind 3000", out, 1, true)
+      out, _, code = H.nono(w, user, { "why", "--allow-host", "api.example.com", "--allow-bind", "3000",
+        "--bind", "3000" })
+      assert.equal(0, code)
+      out = H.nono(w, user, { "run", "--dry-run", "--json", "--allow-host", "api.example.com", "--allow-port",
+        "8443", "--allow-bind", "3000", "--", "true" })
+      assert.matches('"connect_ports":[8443]', out, 1, true)
+      assert.matches('"bind_ports":[3000]', out, 1, true)
+      -- a port without an allow-list, or under --net-block, is a usage error
+      _, _, code = H.nono(w, user, { "run", "--allow-port", "8443", "--", "true" })
+      assert.equal(2, code)
+      _, _, code = H.nono(w, user, { "run", "--net-block", "--allow-bind", "3000", "--", "true" })
+      assert.equal(2, code)
+      _, _, code = H.nono(w, user, { "run", "--allow-host", "api.example.com", "--allow-port", "0", "--", "true" })
+      assert.equal(2, code)
     end)
 
     it("says the mode in the report, and answers why --host from the same rules", function()

@@ -62,12 +62,7 @@ end
 
 for _, user in ipairs(H.users) do
   describe("what a session writes, for the next one, as " .. user .. " #landlock #persistence", function()
-    local w
-    before_each(function()
-      w = H.world()
-      setup(w, user)
-    end)
-    after_each(function() H.destroy(w) end)
+    local w = H.each_world(function(w) setup(w, user) end)
 
     --- A common directory that git outside would obey: a copy of the
     -- repository whose config runs evil.sh as core.fsmonitor.
@@ -291,12 +286,7 @@ for _, user in ipairs(H.users) do
   end)
 
   describe("start-up files under --allow ~, as " .. user .. " #landlock #persistence", function()
-    local w
-    before_each(function()
-      w = H.world()
-      setup(w, user)
-    end)
-    after_each(function() H.destroy(w) end)
+    local w = H.each_world(function(w) setup(w, user) end)
 
     -- what the stock dotfiles of Debian, Ubuntu, Fedora and macOS-style
     -- shells source or run, and where the user's own commands live

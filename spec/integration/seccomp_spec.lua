@@ -5,7 +5,6 @@
 -- and that fails the spec.
 local H = require "spec.helper"
 
-local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 local SIGSYS = 31
 
 --- { vector and arguments, the answer inside the sandbox }
@@ -84,30 +83,12 @@ local NET_BLOCKED = {
 
 for _, user in ipairs(H.users) do
   describe("the seccomp filter as " .. user .. " #seccomp", function()
-    local w
-    before_each(function()
-      w = H.world()
-      w.attempt = w.bin .. "/nono-attempt"
-      local _, err, code = H.sh("cp " .. H.q(built_attempt) .. " " .. H.q(w.attempt))
-      assert(code == 0, "cannot copy " .. built_attempt .. ": " .. err)
-    end)
-    after_each(function() H.destroy(w) end)
-
+    local w = H.each_world(H.add_attempt)
 
     --- Try `vector` inside `nono run [extra]`; returns answer, status, stderr.
-    local function inside(extra, vector)
-      local args = H.args({ "run", "--read-file", w.attempt }, extra, { "--", w.attempt }, vector)
-      local out, err, code = H.nono(w, user, args)
-      return (out:gsub("%s+$", "")), code, err
-    end
-
+    local function inside(extra, vector) return H.attempt(w, user, vector, { extra = extra }) end
     --- The same call without nono, as this user.
-    local function bare(vector)
-      local words = {}
-      for i, a in ipairs(vector) do words[i] = H.q(a) end
-      local out = H.sh(H.as(user, H.q(w.attempt) .. " " .. table.concat(words, " ") .. " </dev/null"))
-      return (out:gsub("%s+$", ""))
-    end
+    local function bare(vector) return H.attempt_bare(w, user, vector) end
 
     it("refuses every denied call with its errno, and only inside", function()
       H.ready(user)
@@ -204,20 +185,8 @@ for _, user in ipairs(H.users) do
   end)
 
   describe("Landlock scopes and the session as " .. user .. " #landlock #scopes", function()
-    local w
-    before_each(function()
-      w = H.world()
-      w.attempt = w.bin .. "/nono-attempt"
-      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(w.attempt)))
-    end)
-    after_each(function() H.destroy(w) end)
-
-
-    local function inside(vector)
-      local args = H.args({ "run", "--read-file", w.attempt, "--", w.attempt }, vector)
-      local out, err, code = H.nono(w, user, args)
-      return (out:gsub("%s+$", "")), code, err
-    end
+    local w = H.each_world(H.add_attempt)
+    local function inside(vector) return H.attempt(w, user, vector) end
 
     it("cannot signal a process outside the sandbox (row 7)", function()
       H.ready(user)

@@ -7,7 +7,6 @@
 -- succeeds and sets the bit (checked with stat).
 local H = require "spec.helper"
 
-local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 
 --- A mode as the helper reads it (C's rules: 0 octal, 0x hex).
 local function num(s)
@@ -28,33 +27,12 @@ local function hex(n) return string.format("0x%x", n) end
 
 for _, user in ipairs(H.users) do
   describe("setuid and setgid bits as " .. user .. " #seccomp", function()
-    local w
-    before_each(function()
-      w = H.world()
-      w.attempt = w.bin .. "/nono-attempt"
-      local _, err, code = H.sh("cp " .. H.q(built_attempt) .. " " .. H.q(w.attempt))
-      assert(code == 0, "cannot copy " .. built_attempt .. ": " .. err)
-    end)
-    after_each(function() H.destroy(w) end)
-
-    local function words(list)
-      local out = {}
-      for i, a in ipairs(list) do out[i] = H.q(a) end
-      return table.concat(out, " ")
-    end
+    local w = H.each_world(H.add_attempt)
 
     --- `vector` inside `nono run --allow <project>`; answer, status, stderr.
-    local function inside(vector)
-      local args = H.args({ "run", "--allow", w.project, "--read-file", w.attempt, "--", w.attempt }, vector)
-      local out, err, code = H.nono(w, user, args)
-      return (out:gsub("%s+$", "")), code, err
-    end
-
+    local function inside(vector) return H.attempt(w, user, vector, { extra = { "--allow", w.project } }) end
     --- The same call without nono, as this user.
-    local function bare(vector)
-      local out = H.sh(H.as(user, H.q(w.attempt) .. " " .. words(vector)))
-      return (out:gsub("%s+$", ""))
-    end
+    local function bare(vector) return H.attempt_bare(w, user, vector) end
 
     --- The permission bits of `path` (07777), or nil when it does not exist.
     local function mode_of(path)

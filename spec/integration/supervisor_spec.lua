@@ -9,7 +9,6 @@ local json = require "nono.json"
 local lfs = require "lfs"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
-local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 
 --- A directory outside every grant but the one the spec gives it, with a
 -- file in it, writable by both users; and a log directory nobody grants.
@@ -107,12 +106,7 @@ end
 
 for _, user in ipairs(H.users) do
   describe("the supervisor as " .. user .. " #landlock #userns", function()
-    local w
-    before_each(function()
-      w = H.world()
-      setup(w, user)
-    end)
-    after_each(function() H.destroy(w) end)
+    local w = H.each_world(function(w) setup(w, user) end)
 
     it("lets a time-limited grant be read before it expires and the kernel refuse it after", function()
       H.ready(user)
@@ -357,7 +351,7 @@ for _, user in ipairs(H.users) do
     it("ends a detached process whose main thread exited while another runs (\"Zl\"), with the session", function()
       H.ready(user)
       local attempt = w.bin .. "/nono-attempt"
-      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
       -- a thread of it reads file.txt 20 s on, unless killed first
       local argv = { attempt, "leader-exit", "file.txt", "20" }
       -- (each run writes a file of its own: a "ready" left by the one
@@ -385,7 +379,7 @@ for _, user in ipairs(H.users) do
     it("kills a thread that holds an expired path in a descriptor table of its own (row 30)", function()
       if not timed_ready(user) then return end
       local attempt = w.bin .. "/nono-attempt"
-      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
       local vector = { attempt, "files-thread", w.timed .. "/f", "2" }
       -- The control: without nono its thread opens the file and reads it.
       local out = H.sh(H.as(user, table.concat({ vector[1], vector[2], vector[3], "0" }, " ")))
@@ -411,7 +405,7 @@ for _, user in ipairs(H.users) do
     it("kills a process whose main thread exited while another holds an expired path (row 30)", function()
       if not timed_ready(user) then return end
       local attempt = w.bin .. "/nono-attempt"
-      assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+      assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
       local vector = { attempt, "leader-exit", w.timed .. "/f", "2" }
       -- The control: without nono its other thread reads the file.
       assert.equal("ready\nok timed secret\n",
@@ -437,7 +431,7 @@ for _, user in ipairs(H.users) do
       function()
         if not timed_ready(user) then return end
         local attempt = w.bin .. "/nono-attempt"
-        assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+        assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
         -- the file opened, sent over a socket in a message of no bytes and
         -- closed: in no descriptor table until it is received, 2 s on
         local vector = { attempt, "park-fd", w.timed .. "/f", "2" }

@@ -6,7 +6,6 @@
 -- Every wait polls a real effect (the pane, a file, /proc) up to a deadline.
 local H = require "spec.helper"
 
-local built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 
 local DEADLINE = 10 -- seconds for any one awaited effect
 local OUTER, INNER = "out$", "in$" -- the prompts outside and inside nono
@@ -506,7 +505,7 @@ for _, user in ipairs(H.users) do
       function()
         if not start() then return end
         local attempt = w.bin .. "/nono-attempt"
-        assert(os.execute("cp " .. H.q(built_attempt) .. " " .. H.q(attempt)))
+        assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
         -- another terminal of the user's: a second window of the same server
         local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
         assert.matches("^/dev/pts/%d+$", other)

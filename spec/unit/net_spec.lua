@@ -108,4 +108,92 @@ describe("nono.net", function()
     assert.equal("bm9ubzp0", net.base64("nono:t"))
     assert.equal("YQ==", net.base64("a"))
   end)
+  describe("ports", function()
+    local function policy(hosts, ports, extra)
+      local p = { hosts = {}, binds_available = function() return true end }
+      for k, v in pairs(extra or {}) do p[k] = v end
+      for _, h in ipairs(hosts) do assert(net.allow(p, h, "--allow-host " .. h)) end
+      for _, r in ipairs(ports) do
+        local ok, msg = net.allow_port(p, r[1], r[2], "--allow-" .. (r[1] == "bind" and "bind" or "port") .. " " .. r[2])
+        if not ok then return nil, msg end
+      end
+      return p
+    end
+
+    it("widens the ports of hosts without one of their own, and no other (--allow-port)", function()
+      local p = assert(policy({ "api.example.com", "pinned.example.com:8443" }, { { "connect", "9000" } }))
+      local ask = function(a) return net.decide(net.rules(p), { connect = true, authority = a }) end
+      assert.is_true(ask("api.example.com:9000").allowed)
+      assert.is_true(ask("api.example.com:443").allowed)
+      assert.is_false(ask("api.example.com:9001").allowed)
+      assert.is_false(ask("pinned.example.com:9000").allowed)
+      assert.is_true(ask("pinned.example.com:8443").allowed)
+      assert.matches("add --allow-port 9001", ask("api.example.com:9001").reason, 1, true)
+      -- the policy's own list is left as it was
+      assert.is_nil(p.hosts[1].ports)
+      -- control: without --allow-port 9000 is refused
+      local q = assert(policy({ "api.example.com" }, {}))
+      assert.is_false(net.decide(net.rules(q), { connect = true, authority = "api.example.com:9000" }).allowed)
+    end)
+
+    it("reads a port strictly and keeps each once", function()
+      for _, bad in ipairs { "0", "65536", "08", "80x", "-1", "", " 80" } do
+        assert.is_nil((policy({ "a.example" }, { { "connect", bad } })), bad)
+      end
+      local p = assert(policy({ "a.example" }, { { "bind", "3000" }, { "bind", 3000 }, { "connect", "3000" } }))
+      assert.same({ 3000 }, net.ports(p, "bind"))
+      assert.same({ 3000 }, net.ports(p, "connect"))
+    end)
+
+    it("refuses ports with no allow-list or under --net-block, and a bind on the floor", function()
+      assert.is_nil(net.check_ports(assert(policy({}, { { "connect", "80" } }))))
+      assert.is_nil(net.check_ports(assert(policy({}, { { "bind", "80" } }, { net_block = true }))))
+      assert.is_true(net.check_ports(assert(policy({}, { { "bind", "80" } }, { net_open = true }))))
+      assert.is_true(net.check_ports(assert(policy({ "a.example" }, { { "bind", "80" } }))))
+      local floor = assert(policy({ "a.example" }, { { "bind", "3000" } },
+        { binds_available = function() return false end }))
+      assert.is_nil((net.check_runnable(floor)))
+      floor.best_effort = true
+      assert.is_true(net.check_runnable(floor))
+      assert.is_true(net.check_runnable(assert(policy({ "a.example" }, { { "bind", "3000" } }))))
+    end)
+
+    it("answers why --port and --bind", function()
+      local p = assert(policy({ "a.example" }, { { "connect", "9000" }, { "bind", "3000" } }))
+      assert.equal("allowed", net.why_port(p, "connect", "9000").verdict)
+      assert.equal("allowed", net.why_port(p, "connect", "443").verdict)
+      assert.equal("denied", net.why_port(p, "connect", "9001").verdict)
+      assert.equal("allowed", net.why_port(p, "bind", "3000").verdict)
+      local no = net.why_port(p, "bind", "3001")
+      assert.equal("denied", no.verdict)
+      assert.equal("add --allow-bind 3001", no.hint)
+      assert.is_nil(net.why_port(p, "bind", "x"))
+      -- hosts that all name their port take no --allow-port
+      local pinned = assert(policy({ "a.example:8443" }, { { "connect", "9000" } }))
+      assert.equal("denied", net.why_port(pinned, "connect", "9000").verdict)
+      assert.equal("denied", net.why_port(pinned, "connect", "443").verdict)
+    end)
+  end)
+end)
+
+describe("nono run's refusals for ports", function()
+  local compose = require "nono.compose"
+  local function policy(abi, best_effort)
+    local p = { abi = abi, best_effort = best_effort, hosts = {},
+      binds_available = function() return true end,
+      check_floor = function() return true end,
+      timed_grants = function() return {} end }
+    assert(net.allow(p, "a.example", "--allow-host a.example"))
+    assert(net.allow_port(p, "bind", "3000", "--allow-bind 3000"))
+    return p
+  end
+
+  it("refuses --allow-bind below Landlock ABI 4 unless --best-effort (the allow-list's refusal)", function()
+    local ok, lines = compose.check_runnable(policy(3))
+    assert.is_nil(ok)
+    assert.matches("needs Landlock ABI 4", lines[1], 1, true)
+    assert.is_true(compose.check_runnable(policy(3, true)))
+    -- control: ABI 4 runs it
+    assert.is_true(compose.check_runnable(policy(4)))
+  end)
 end)

@@ -1,99 +1,18 @@
 -- Profiles compute the policy, so their loader is a security boundary of
 -- its own: what a profile can reach, how a typo fails, where a profile may
 -- come from, and how profiles compose.  These specs pin each of those.
-local lfs = require "lfs"
 local profile = require "nono.profile"
-
---- A fresh directory from os.tmpname (which creates a file: replace it).
-local function tmpdir()
-  local name = os.tmpname()
-  os.remove(name)
-  assert(lfs.mkdir(name))
-  return name
-end
-
-local function mkdirs(path)
-  local at = ""
-  for part in path:gmatch("[^/]+") do
-    at = at .. "/" .. part
-    if not lfs.attributes(at) then assert(lfs.mkdir(at)) end
-  end
-end
-
-local function write(path, text)
-  mkdirs(path:match("^(.*)/[^/]*$"))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function rm_rf(path)
-  local a = lfs.symlinkattributes(path)
-  if not a then return end
-  if a.mode == "directory" then
-    for entry in lfs.dir(path) do
-      if entry ~= "." and entry ~= ".." then rm_rf(path .. "/" .. entry) end
-    end
-    assert(lfs.rmdir(path))
-  else
-    assert(os.remove(path))
-  end
-end
-
---- A repository as git lays it out (what discovery looks at: .git and HEAD).
-local function make_repo(dir)
-  write(dir .. "/.git/HEAD", "ref: refs/heads/main\n")
-  mkdirs(dir .. "/.git/hooks")
-  mkdirs(dir .. "/.git/objects")
-  mkdirs(dir .. "/.git/refs")
-  write(dir .. "/.git/config", "[core]\n")
-end
-
---- Every value in `t`, recursively, is plain data (no functions, userdata).
-local function assert_plain(t, where)
-  for k, v in pairs(t) do
-    assert.is_true(type(k) == "string" or type(k) == "number", where .. ": key " .. tostring(k))
-    if type(v) == "table" then
-      assert_plain(v, where .. "." .. tostring(k))
-    else
-      assert.is_true(type(v) == "string" or type(v) == "number" or type(v) == "boolean",
-        where .. "." .. tostring(k) .. " is a " .. type(v))
-    end
-  end
-end
+local F = require "spec.unit.profile_fixture"
+local mkdirs = F.mkdirs
+local write = F.write
+local rm_rf = F.rm_rf
+local make_repo = F.make_repo
+local assert_plain = F.assert_plain
 
 describe("nono.profile", function()
-  local root, home, project, env, ctx, userdir
-
-  before_each(function()
-    root = tmpdir()
-    home = root .. "/home"
-    project = root .. "/project"
-    userdir = home .. "/.config/nono/profiles"
-    mkdirs(home .. "/.ssh")
-    mkdirs(project .. "/sub")
-    make_repo(project)
-    env = {}
-    ctx = {
-      home = home, cwd = project, abi = 7,
-      getenv = function(name) return env[name] end,
-    }
-  end)
-
-  after_each(function() rm_rf(root) end)
-
-  --- Write a user profile and return its path.
-  local function user(name, text)
-    local path = userdir .. "/" .. name .. ".lua"
-    write(path, text)
-    return path
-  end
-
-  --- Load a throw-away user profile made of `text`.
-  local function run(text, name)
-    user(name or "t", text)
-    return profile.load(name or "t", ctx)
-  end
+  local root, home, project, userdir, env, ctx, user, run
+  before_each(function() root, home, project, userdir, env, ctx, user, run = F.world() end)
+  after_each(function() F.rm_rf(root) end)
 
   describe("built-in profiles", function()
     local agents = { "claude-code", "codex", "opencode", "openclaw", "gemini-cli" }
@@ -196,193 +115,6 @@ describe("nono.profile", function()
     end)
   end)
 
-  describe("the restricted environment", function()
-    it("refuses to read an undefined global, naming file and line", function()
-      local ok, err = run("local x = 1\nallow(projcet_root())\n")
-      assert.is_nil(ok)
-      assert.equal(userdir .. "/t.lua:2: undefined global 'projcet_root'", err)
-    end)
-
-    it("refuses to create or replace a global", function()
-      local _, err = run("\n\nroot = cwd()\n")
-      assert.matches("^" .. userdir:gsub("%p", "%%%0") .. "/t%.lua:3: assignment to global 'root'", err)
-      _, err = run("allow = nil\n")
-      assert.matches("t%.lua:1: assignment to global 'allow'", err)
-    end)
-
-    it("offers no way to run code, load code or touch files", function()
-      for _, name in ipairs({ "io", "require", "load", "loadstring", "loadfile", "dofile", "debug",
-                              "collectgarbage", "coroutine", "setmetatable", "getmetatable",
-                              "rawset", "rawget", "package", "_G", "print" }) do
-        local _, err = run("local x = " .. name .. "\n")
-        assert.equal(userdir .. "/t.lua:1: undefined global '" .. name .. "'", err)
-      end
-      local spec, err = run([[
-        assert(os.execute == nil and os.remove == nil and os.exit == nil and os.getenv)
-        assert(string.dump == nil and string.format)
-        assert(type(table.concat) == "function" and math.max and utf8.char)
-      ]])
-      assert.is_nil(err)
-      assert.is_table(spec)
-    end)
-
-    it("protects only what exists with if_exists", function()
-      local spec = assert(run(string.format(
-        "readonly({ %q, %q }, { if_exists = true })\nprotect(%q)", userdir, userdir .. "/missing",
-        userdir .. "/missing2")))
-      local modes = {}
-      for _, p in ipairs(spec.protect) do modes[p.path] = p.mode end
-      assert.same({ [userdir] = "readonly", [userdir .. "/missing2"] = "deny" }, modes)
-      local _, err = run("readonly('/x', { if_exist = true })")
-      assert.matches("readonly: unknown option 'if_exist' %(expected if_exists, missing, content, guard or why%)", err)
-    end)
-
-    it("refuses bytecode", function()
-      local path = user("bin", string.dump(function() end))
-      local ok, err = profile.load("bin", ctx)
-      assert.is_nil(ok)
-      assert.equal(path .. ": bytecode is refused; a profile is Lua source text", err)
-    end)
-
-    it("stops a runaway profile with the instruction budget", function()
-      local budget = profile.BUDGET
-      profile.BUDGET = 200000
-      finally(function() profile.BUDGET = budget end)
-      local _, err = run("while true do end\n", "loop")
-      assert.equal("profile loop: instruction budget exhausted (runaway loop?)", err)
-      -- a profile's own pcall cannot swallow it
-      _, err = run("while true do pcall(function() while true do end end) end\n", "loop2")
-      assert.equal("profile loop2: instruction budget exhausted (runaway loop?)", err)
-    end)
-
-    it("names the file and line of a bad argument and says what was expected", function()
-      local f = userdir .. "/t.lua"
-      local cases = {
-        { "allow(nil)", "allow: expected a path string, got nil" },
-        { "read_file(42)", "read_file: expected a path string, got number" },
-        { "allow('/x', { optinal = true })", "allow: unknown option 'optinal' (expected optional, missing, content, ttl, ioctl or from)" },
-        { "allow('/x', { ttl = '5 minutes' })", "allow: ttl: invalid duration '5 minutes'" },
-        { "grant{ path = '/x', access = 'rwx' }", "grant: unknown access 'rwx'" },
-        { "allow('~bob/x')", "allow: '~bob/x': only '~' and '~/...' are expanded" },
-        { "abi_min('7')", "abi_min: expected a Landlock ABI version (a positive integer), got \"7\"" },
-        { "on_expire('stop')", "on_expire: expected \"kill\" or \"report\", got \"stop\"" },
-        { "net{ block = 'yes' }", "net: block: expected true or false, got \"yes\"" },
-        { "commands{ allow = { 'rm' }, block = { 'rm' } }", "commands: 'rm' is in both allow and block" },
-        { "env{ set = { A = 1 } }", "env: set: A: expected a string value, got number" },
-        { "extends 'no-such-profile'", "extends: unknown profile 'no-such-profile'" },
-      }
-      for _, case in ipairs(cases) do
-        local _, err = run("-- a comment\n\n" .. case[1] .. "\n")
-        assert.equal(f .. ":3: " .. case[2], err:sub(1, #f + 4 + #case[2]))
-      end
-    end)
-
-    it("seals the policy at nono.apply(), the same verbs on the nono object, and sees the command line's grants",
-        function()
-      local f = userdir .. "/t.lua"
-      ctx.grants = { { path = "/srv/cli", access = "read", kind = "dir", source = "--read /srv/cli" } }
-      local spec = assert(run("nono.read('/a')\nread_file('/b')\nassert(#nono.grants() == 3)\nnono.apply()\n"))
-      assert.equal(f .. ":4", spec.sealed)
-      assert.equal(2, #spec.grants)
-      assert.equal("profile t:1", spec.grants[1].source)
-      ctx.grants = nil
-      assert.is_nil(assert(run("allow('/a')\n")).sealed)
-      for _, case in ipairs {
-        { "nono.allow('/x')", "allow" }, { "protect '/x'", "protect" }, { "extends 'base'", "extends" },
-        { "nono.apply()", "nono.apply" } } do
-        local _, err = run("allow('/a')\nnono.apply()\n" .. case[1] .. "\n")
-        assert.equal(f .. ":3: " .. case[2] .. ": the policy is sealed (nono.apply() at " .. f .. ":2): "
-          .. "nothing can be added after it", err)
-      end
-    end)
-
-    it("gives the line of the call even from a helper function, and a long path in full", function()
-      local deep = userdir .. "/" .. string.rep("d", 40)
-      ctx.xdg_config_home = deep
-      userdir = deep .. "/nono/profiles"
-      local spec = assert(run("local function both(p)\n  read(p)\n  allow(p)\nend\nboth('/a')\n"))
-      assert.equal("profile t:2", spec.grants[1].source)
-      assert.equal("profile t:3", spec.grants[2].source)
-      local _, err = run("\nallow(false)\n")
-      assert.equal(deep .. "/nono/profiles/t.lua:2: allow: expected a path string, got boolean", err)
-    end)
-
-    it("produces exactly the documented spec, as plain data", function()
-      local spec = assert(run([[
-        description "a test profile"
-        allow("/srv/a", { optional = true, ttl = "5m" })
-        read_file("~/f", { ioctl = true })
-        write("rel")
-        grant{ path = "/srv/b", access = "exec,write" }
-        protect "/srv/a/secret"
-        readonly { "/srv/a/ro1", "/srv/a/ro2" }
-        bypass "~/.bashrc"
-        net{ block = true }
-        commands{ allow = { "rm" }, block = { "curl" } }
-        env{ set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } }
-        abi_min(4)
-        on_expire "report"
-        allow_unix_socket "/run/x.sock"
-        private_tmp()
-      ]]))
-      assert_plain(spec, "spec")
-      local s = "profile t:"
-      assert.same({
-        name = "t", file = userdir .. "/t.lua", description = "a test profile",
-        grants = {
-          { path = "/srv/a", access = "read,write", kind = "dir", optional = true, ttl = 300, source = s .. "2" },
-          { path = "~/f", access = "read,ioctl", kind = "file", source = s .. "3" },
-          { path = "rel", access = "write", kind = "dir", source = s .. "4" },
-          { path = "/srv/b", access = "read,write", source = s .. "5" },
-        },
-        protect = {
-          { path = "/srv/a/secret", mode = "deny", source = s .. "6" },
-          { path = "/srv/a/ro1", mode = "readonly", source = s .. "7" },
-          { path = "/srv/a/ro2", mode = "readonly", source = s .. "7" },
-        },
-        absent = {},
-        bypass = { { path = "~/.bashrc", source = s .. "8" } },
-        unix_sockets = { { path = "/run/x.sock", source = s .. "14" } }, private_tmp = true,
-        net = { block = true, hosts = {} },
-        commands = { allow = { "rm" }, block = { "curl" } },
-        command_sources = { rm = s .. "10", curl = s .. "10" },
-        env = { set = { A = "1" }, keep = { "NODE_OPTIONS" }, drop = { "B" } },
-        abi_min = 4, on_expire = "report", extends = {},
-      }, spec)
-    end)
-
-    it("offers the computation helpers", function()
-      env.XDG_CACHE_HOME = "/xdg/cache"
-      env.XDG_DATA_HOME = "relative/is/ignored"
-      write(home .. "/.claude/x", "")
-      local spec, err = run([[
-        assert(home() == "]] .. home .. [[")
-        assert(cwd() == "]] .. project .. [[")
-        assert(xdg.config() == home() .. "/.config")
-        assert(xdg.config("opencode") == home() .. "/.config/opencode")
-        assert(xdg.cache("x") == "/xdg/cache/x")
-        assert(xdg.data() == home() .. "/.local/share")
-        assert(xdg.state() == home() .. "/.local/state")
-        assert(xdg.runtime() == nil)
-        assert(getenv("XDG_CACHE_HOME") == "/xdg/cache" and getenv("NOPE") == nil)
-        assert(exists("~/.claude") and is_dir("~/.claude") and not is_dir("~/.claude/x"))
-        assert(is_file("~/.claude/x") and not exists("~/nope"))
-        assert(attributes("~/.claude").mode == "directory")
-        assert(symlink_attributes("~/.claude/x").mode == "file")
-        local names = dir("~")
-        assert(names[1] == ".claude" and names[2] == ".config" and names[3] == ".ssh" and #names == 3)
-        assert(dir("~/nope") == nil)
-        assert(platform() == "linux" and abi() == 7)
-        assert(path.join("/a/", "b", "c") == "/a/b/c")
-        assert(path.expand("~/x") == home() .. "/x" and path.expand("sub") == cwd() .. "/sub")
-        assert(path.parent("/a/b") == "/a" and path.parent("/a") == "/" and path.basename("/a/b") == "b")
-        assert(path.is_beneath("/a/b", "/a") and not path.is_beneath("/ab", "/a"))
-      ]])
-      assert.is_nil(err)
-      assert.is_table(spec)
-    end)
-  end)
-
   describe("git discovery", function()
     it("finds the work tree root and git dir from a subdirectory", function()
       ctx.cwd = project .. "/sub"
@@ -477,9 +209,25 @@ describe("nono.profile", function()
         { spec.grants[1].source, spec.grants[2].source, spec.grants[3].source })
       assert.same({ allow = { "curl" }, block = { "wget", "rm" } }, spec.commands)
       assert.same({ set = { X = "b", Y = "a" }, keep = { "D" }, drop = { "K" } }, spec.env)
-      assert.same({ block = false, hosts = {} }, spec.net)
+      assert.same({ block = false, hosts = {}, ports = {} }, spec.net)
       assert.equal(5, spec.abi_min)
       assert.equal("report", spec.on_expire)
+    end)
+
+    it("carries port grants (allow_port, allow_bind; nono.allow_port too), and refuses a non-port", function()
+      local spec = assert(run([[
+        allow_host "api.example.com"
+        allow_port(8443, "9000")
+        nono.allow_bind(3000)
+      ]], "ports"))
+      assert.same({ { right = "connect", port = 8443, source = "profile ports:2" },
+        { right = "connect", port = 9000, source = "profile ports:2" },
+        { right = "bind", port = 3000, source = "profile ports:3" } }, spec.net.ports)
+      for _, bad in ipairs { "0", "65536", "'80x'", "1.5", "{}" } do
+        local s2, err = run("allow_bind(" .. bad .. ")", "bad")
+        assert.is_nil(s2, bad)
+        assert.matches("allow_bind", err, 1, true)
+      end
     end)
 
     it("lets a later drop remove a variable an earlier profile set", function()
