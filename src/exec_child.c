@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -94,24 +95,38 @@ static _Noreturn void command_exec(const struct child *c)
 	child_fail(c->pipe_fd, STAGE_EXEC, errno);
 }
 
+/* command_exec as a clone's entry point. */
+static int command_start(void *arg)
+{
+	command_exec(arg);
+}
+
+/* The throwaway child of proc_rights: its answer is its exit status. */
+static int proc_rights_child(void *arg)
+{
+	int bits = 0, fd;
+	if (landlock_restrict(*(const int *)arg) < 0)
+		_exit(0);
+	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		bits |= 1, close(fd);
+	if ((fd = open("/proc/version", O_RDONLY | O_CLOEXEC)) >= 0)
+		bits |= 2, close(fd);
+	_exit(bits);
+}
+
 /* Which of reading files and listing directories the ruleset allows
  * beneath /proc (the one mounted now): asked of the kernel in a throwaway
- * child under the ruleset, as Landlock rules cannot be read back.  A mask
+ * child under the ruleset, as Landlock rules cannot be read back.  The
+ * child runs in our memory on a stack of its own while we wait
+ * (CLONE_VM | CLONE_VFORK): Landlock restricts only the calling task, and
+ * a copy of the page tables would cost more than the question.  A mask
  * of Landlock rights; 0 when the child cannot tell. */
 static uint64_t proc_rights(int ruleset)
 {
+	_Alignas(16) char stack[8 * 1024];
 	int status;
-	pid_t t = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (t == 0) {
-		int bits = 0, fd;
-		if (landlock_restrict(ruleset) < 0)
-			_exit(0);
-		if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-			bits |= 1, close(fd);
-		if ((fd = open("/proc/version", O_RDONLY | O_CLOEXEC)) >= 0)
-			bits |= 2, close(fd);
-		_exit(bits);
-	}
+	pid_t t = clone(proc_rights_child, stack + sizeof(stack),
+			CLONE_VM | CLONE_VFORK | SIGCHLD, &ruleset);
 	if (t < 0)
 		return 0;
 	while (waitpid(t, &status, 0) < 0)
@@ -220,11 +235,25 @@ static _Noreturn void init_run(const struct child *c)
 	if (err < 0)
 		child_fail(c->pipe_fd, STAGE_CAPS, -err);
 
-	pid_t cmd = fork();
+	/* The command's process runs in our memory, on a stack of its own,
+	 * until its execve (CLONE_VM | CLONE_VFORK, as posix_spawn does): what
+	 * it changes before then (signal dispositions, session, credentials,
+	 * Landlock, seccomp) is its own task's, and no copy of the page tables
+	 * is made for a process that is about to replace them.  The stack
+	 * leaves room for execvpe's copy of argv (a script run through sh). */
+	size_t argc = 0;
+	while (c->argv[argc])
+		argc++;
+	size_t stack_size = ((argc + 8) * sizeof(char *) + 64 * 1024 + 4095) & ~(size_t)4095;
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		child_fail(c->pipe_fd, STAGE_INIT, errno);
+	pid_t cmd = clone(command_start, stack + stack_size,
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)c);
 	if (cmd < 0)
 		child_fail(c->pipe_fd, STAGE_INIT, errno);
-	if (cmd == 0)
-		command_exec(c);
+	munmap(stack, stack_size);
 
 	/* Nothing of the launcher's stays open here but the status pipe (the
 	 * command has its own copies), and no directory is held: the

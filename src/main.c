@@ -265,6 +265,13 @@ int main(int argc, char **argv)
 		return EXIT_SETUP_FAILED;
 	}
 	checked_stdout();
+	/* Start-up makes objects that stay live (the modules, the policy):
+	 * collecting while they are made is wasted work, about 8 % of the CPU
+	 * time of `nono run --allow .`.  A pause of 1000 % lets the heap grow
+	 * tenfold between cycles, so it stays bounded; cli.lua puts Lua's
+	 * defaults back before anything that allocates as it goes (a
+	 * snapshot's walk, the supervisor's wait, the other commands). */
+	lua_gc(L, LUA_GCINC, 1000, 0, 0);
 	lua_atpanic(L, panic);
 	lua_pushcfunction(L, msghandler);
 	lua_pushcfunction(L, pmain);

@@ -3,7 +3,8 @@
 -- nono.compose; the exit statuses are nono.exits.
 local core = require "nono.core"
 local compose = require "nono.compose"
-local ephemeral = require "nono.ephemeral"
+local lazy = require "nono.lazy"
+local ephemeral = lazy "nono.ephemeral"
 local exits = require "nono.exits"
 local json = require "nono.json"
 local lfs = require "lfs"
@@ -12,9 +13,9 @@ local net = require "nono.net"
 local options = require "nono.options"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
-local profile = require "nono.profile"
-local report = require "nono.report"
-local rollback_cli = require "nono.rollback_cli"
+local profile = lazy "nono.profile"
+local report = lazy "nono.report"
+local rollback_cli = lazy "nono.rollback_cli"
 local supervisor = require "nono.supervisor"
 
 local M = {}
@@ -30,6 +31,10 @@ local environment, profile_ctx = compose.environment, compose.profile_ctx
 
 -- Loaded when used: the help texts and did-you-mean.
 local function help() return require "nono.help" end
+-- Lua 5.4's own collector settings (lgc.h), which main.c relaxes for
+-- start-up: back before anything that allocates as it goes (a snapshot's
+-- walk of the tree, the supervisor's wait of hours, the other commands).
+local function gc_defaults() collectgarbage("incremental", 200, 100, 13) end
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -287,6 +292,7 @@ local function run(args, i, shell)
   -- cannot be, as any other part of the session asked for.
   local recorded
   if record then
+    gc_defaults()
     local ok, msg = rollback_cli.check_out_of_reach(p)
     if ok then recorded, msg = rollback_cli.begin(record) end
     if not recorded then
@@ -354,6 +360,7 @@ local function run(args, i, shell)
       on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
+  gc_defaults()
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
@@ -511,6 +518,7 @@ end
 
 function M.main(args)
   local cmd = args[1]
+  if cmd ~= "run" then gc_defaults() end
   if cmd == "run" then
     return run(args, 2)
   elseif cmd == "shell" then

@@ -12,6 +12,10 @@ local policy = require "nono.policy"
 local grants = require "nono.grants"
 local env = require "nono.env"
 local lfs = require "lfs"
+-- Loaded now, not on first use as `nono run` loads them (nono.lazy): once
+-- `apply` has sandboxed this process, their files may be out of reach.
+require "nono.why"
+require "nono.report"
 
 local M = { core = core, version = core.version }
 

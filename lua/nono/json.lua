@@ -58,24 +58,34 @@ function M.array(t)
   return setmetatable(t or {}, M.array_mt)
 end
 
-function M.encode(v)
+-- One value into `out` (a list of pieces, joined once at the end), with
+-- each string's quoted form kept in `quoted` for the rest of the call:
+-- keys and most values repeat from object to object (a sealed policy
+-- writes the same five keys for each of its protections).
+local function put(v, out, quoted)
   local t = type(v)
   if v == nil then
-    return "null"
+    out[#out + 1] = "null"
   elseif t == "boolean" then
-    return tostring(v)
+    out[#out + 1] = tostring(v)
   elseif t == "number" then
     if v ~= v or v == math.huge or v == -math.huge then
       error("json: cannot encode " .. tostring(v))
     end
-    return math.type(v) == "integer" and tostring(v) or string.format("%.17g", v)
+    out[#out + 1] = math.type(v) == "integer" and tostring(v) or string.format("%.17g", v)
   elseif t == "string" then
-    return encode_string(v)
+    local q = quoted[v]
+    if not q then q = encode_string(v); quoted[v] = q end
+    out[#out + 1] = q
   elseif t == "table" then
-    local out = {}
     if is_array(v) then
-      for i = 1, #v do out[i] = M.encode(v[i]) end
-      return "[" .. table.concat(out, ",") .. "]"
+      out[#out + 1] = "["
+      for i = 1, #v do
+        if i > 1 then out[#out + 1] = "," end
+        put(v[i], out, quoted)
+      end
+      out[#out + 1] = "]"
+      return
     end
     local keys = {}
     for k in pairs(v) do
@@ -83,12 +93,23 @@ function M.encode(v)
       keys[#keys + 1] = k
     end
     table.sort(keys)
+    out[#out + 1] = "{"
     for i, k in ipairs(keys) do
-      out[i] = encode_string(k) .. ":" .. M.encode(v[k])
+      local q = quoted[k]
+      if not q then q = encode_string(k); quoted[k] = q end
+      out[#out + 1] = i > 1 and "," .. q .. ":" or q .. ":"
+      put(v[k], out, quoted)
     end
-    return "{" .. table.concat(out, ",") .. "}"
+    out[#out + 1] = "}"
+  else
+    error("json: cannot encode a " .. t)
   end
-  error("json: cannot encode a " .. t)
+end
+
+function M.encode(v)
+  local out = {}
+  put(v, out, {})
+  return table.concat(out)
 end
 
 local unescapes = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }

@@ -197,8 +197,10 @@ function Policy:resolve_protections()
   local all = {}
   for _, p in ipairs(self.protections) do all[#all + 1] = p end
   for _, p in ipairs(self:command_protections()) do all[#all + 1] = p end
+  -- (one resolution per existing directory: the protections' parents)
+  local seen = {}
   for _, p in ipairs(all) do
-    local real, exists = paths.canonical(p.path)
+    local real, exists = paths.canonical(p.path, seen)
     p.canonical, p.exists = real or p.path, real and exists or false
   end
   for _, b in ipairs(self.bypasses) do

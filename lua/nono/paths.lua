@@ -59,17 +59,25 @@ end
 --- The canonical form of a path that may not exist yet: the deepest
 -- existing ancestor is resolved by the kernel, the rest is appended.
 -- Returns canonical, exists (boolean); or nil, message, errno.
-function M.canonical(path)
+-- `seen` (optional, a table) keeps the answers for existing paths across
+-- calls: the parents of missing paths repeat (~ once per missing
+-- protection in the home directory).
+function M.canonical(path, seen)
+  local known = seen and seen[path]
+  if known then return known, true end
   -- core.resolve: a path with no symlink on the way costs one open, not
   -- realpath's readlink of every component (63 protections, most missing).
   local real, msg, err = core.resolve(path)
-  if real then return real, true end
+  if real then
+    if seen then seen[path] = real end
+    return real, true
+  end
   if path == "/" or err ~= core.errno.ENOENT then
     return nil, msg, err
   end
   local parent = M.parent(path)
   local base = path:sub(#parent + 2)
-  local preal, pmsg, perr = M.canonical(parent == "" and "/" or parent)
+  local preal, pmsg, perr = M.canonical(parent == "" and "/" or parent, seen)
   if not preal then return nil, pmsg, perr end
   return (preal == "/" and "" or preal) .. "/" .. base, false
 end

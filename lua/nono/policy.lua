@@ -16,8 +16,9 @@ local mounts = require "nono.mounts"
 local access = require "nono.access"
 local commands = require "nono.commands"
 local narrow = require "nono.narrow"
-local why = require "nono.why"
-local report = require "nono.report"
+local lazy = require "nono.lazy"
+local why = lazy "nono.why"
+local report = lazy "nono.report"
 local sealed = require "nono.sealed"
 
 local A = core.access

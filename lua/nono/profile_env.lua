@@ -39,6 +39,9 @@ end
 -- Walking up to the first frame of *this* profile's chunk also finds the
 -- caller when the call came through a local helper function in the profile.
 local function line_of(rec)
+  -- (the same walk in C, from line_of's caller up: level 2 there is
+  -- level 3 of error(), whose level 1 is pcall)
+  if core and core.caller_line then return core.caller_line(rec.short, 2) end
   local want = rec.short .. ":"
   for level = 3, 64 do
     local _, w = pcall(error, "", level)

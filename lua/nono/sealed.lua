@@ -15,9 +15,14 @@ local M = {}
 local ESCAPES = { ["\\"] = "\\\\", ["\t"] = "\\t", ["\n"] = "\\n" }
 local UNESCAPES = { ["\\\\"] = "\\", ["\\t"] = "\t", ["\\n"] = "\n" }
 
+-- (three plain searches: a pattern with a set costs more per byte, and
+-- there is a line per grant and per rule)
 local function esc(s)
   s = tostring(s or "")
-  return s:find("[\\\t\n]") and (s:gsub("[\\\t\n]", ESCAPES)) or s
+  if s:find("\\", 1, true) or s:find("\t", 1, true) or s:find("\n", 1, true) then
+    return (s:gsub("[\\\t\n]", ESCAPES))
+  end
+  return s
 end
 
 local function unesc(s)
@@ -32,15 +37,17 @@ function M.export(self)
     if not index[g] then
       ngrants = ngrants + 1
       index[g] = ngrants
-      lines[#lines + 1] = fmt("g\t%d\t%s\t%s\t%s\t%s\t%s", g.isdir and 1 or 0, g.ttl or "",
-        g.expires_at and fmt("%.3f", g.expires_at) or "", esc(g.access), esc(g.source), esc(g.canonical))
+      lines[#lines + 1] = "g\t" .. (g.isdir and 1 or 0) .. "\t" .. tostring(g.ttl or "") .. "\t"
+        .. (g.expires_at and fmt("%.3f", g.expires_at) or "") .. "\t" .. esc(g.access) .. "\t"
+        .. esc(g.source) .. "\t" .. esc(g.canonical)
     end
     return index[g]
   end
   for _, g in ipairs(self.grants) do grant_of(g) end
   for _, r in ipairs(self:rules()) do
     local gi = grant_of(r.grant)
-    lines[#lines + 1] = fmt("r\t%d\t%d\t%d\t%s", r.mask, r.isdir and 1 or 0, gi, esc(r.path))
+    lines[#lines + 1] = "r\t" .. math.tointeger(r.mask) .. "\t" .. (r.isdir and 1 or 0) .. "\t" .. gi .. "\t"
+      .. esc(r.path)
   end
   for i, p in ipairs(self.active) do
     active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
