@@ -152,12 +152,26 @@ end
 -- would be reachable from the sandbox: what the mount view hides, and
 -- what the floor leaves open.  Canonical paths.
 function M.sockets(policy)
-  local keep = {}
-  for _, s in ipairs(M.allowed_sockets(policy)) do keep[#keep + 1] = s.path end
-  for _, g in ipairs(policy.grants) do
-    if g.canonical then keep[#keep + 1] = g.canonical end
-  end
   local places = existing(M.socket_places(policy.home, core.geteuid(), os.getenv("SSH_AUTH_SOCK")))
+  if #places == 0 then return {} end
+  -- What is kept: the granted sockets, and the grants at or beneath a
+  -- place (the rest are passed over by their second byte first: a policy
+  -- of 10,000 grants elsewhere costs a table lookup each).
+  local first, keep = {}, {}
+  for _, place in ipairs(places) do first[place.path:byte(2) or 0] = true end
+  local function consider(k)
+    if not first[k:byte(2) or 0] then return end
+    for _, place in ipairs(places) do
+      if beneath(k, place.path) then
+        keep[#keep + 1] = k
+        return
+      end
+    end
+  end
+  for _, s in ipairs(M.allowed_sockets(policy)) do consider(s.path) end
+  for _, g in ipairs(policy.grants) do
+    if g.canonical then consider(g.canonical) end
+  end
   return hide_around(places, keep)
 end
 
