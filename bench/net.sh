@@ -8,6 +8,10 @@
 #
 #   sh bench/net.sh [PATH/TO/nono]     (bench/run.sh runs it)
 #   BENCH_NET_MB (200)  BENCH_NET_CONNS (300)  BENCH_NET_RUNS (5)
+#   BENCH_NET_LINK_MBIT (1000)  BENCH_NET_LINK_MB (100)
+# As root, the transfer again over a link slower than the machine (a veth
+# pair into a network namespace of its own, shaped with tc's tbf to
+# LINK_MBIT): there the link limits, not the CPU, as on a real network.
 # Prints a Markdown table: throughput the best of RUNS transfers, latency
 # the median of CONNS connections (each: connect, request, the whole
 # answer, close).  No timing here is a test.
@@ -23,17 +27,24 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 T=$(mktemp -d)
 chmod 755 "$T"
-SERVER_PID=
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+LINK_MBIT=${BENCH_NET_LINK_MBIT:-1000}
+LINK_MB=${BENCH_NET_LINK_MB:-100}
+SERVER_PID= FAR_PID= NS=
+cleanup() {
+  for pid in $SERVER_PID $FAR_PID; do kill "$pid" 2>/dev/null || :; done
+  [ -n "$NS" ] && { ip link del "nbh$$" 2>/dev/null; ip netns del "$NS" 2>/dev/null; }
+  rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
 
 # The server: answers GET /big with MB megabytes, anything else with "ok".
 cat > "$T/server.py" <<'EOF'
-import socket, sys, threading
+import os, socket, sys, threading
 size = int(sys.argv[2]) * 1024 * 1024
 chunk = b"x" * (1024 * 1024)
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", 0))
+l.bind((os.environ.get("NET_HOST", "127.0.0.1"), 0))
 l.listen(128)
 with open(sys.argv[1], "w") as f:
     f.write(str(l.getsockname()[1]))
@@ -65,17 +76,18 @@ EOF
 cat > "$T/client.py" <<'EOF'
 import base64, os, socket, statistics, sys, time, urllib.parse
 port = int(sys.argv[1])
+host = os.environ.get("NET_HOST", "127.0.0.1")
 proxy = os.environ.get("HTTP_PROXY")
 def connect():
     if not proxy:
-        return socket.create_connection(("127.0.0.1", port))
+        return socket.create_connection((host, port))
     u = urllib.parse.urlsplit(proxy)
     s = socket.create_connection((u.hostname, u.port))
     auth = ""
     if u.username:  # the floor's token
         cred = base64.b64encode(("%s:%s" % (u.username, u.password)).encode()).decode()
         auth = "Proxy-Authorization: Basic %s\r\n" % cred
-    s.sendall(("CONNECT 127.0.0.1:%d HTTP/1.1\r\n%s\r\n" % (port, auth)).encode())
+    s.sendall(("CONNECT %s:%d HTTP/1.1\r\n%s\r\n" % (host, port, auth)).encode())
     head = b""
     while b"\r\n\r\n" not in head:
         d = s.recv(1)
@@ -152,6 +164,27 @@ F_LAT=$(proxied --no-namespaces -- "$PY" "$T/client.py" "$PORT" conns "$CONNS")
 MODE=$("$NONO" run --dry-run --allow-host "127.0.0.1:$PORT" -- true 2>&1 | grep -q "own network namespace" \
   && echo "own network namespace" || echo "floor: namespaces unavailable here")
 
+# Over a shaped link, where root can make one.
+L_D= L_N=
+if [ "$(id -u)" = 0 ] && command -v tc >/dev/null 2>&1 && ip netns add "nono-bench-$$" 2>/dev/null; then
+  NS=nono-bench-$$
+  if ip link add "nbh$$" type veth peer name "nbf$$" && ip link set "nbf$$" netns "$NS" \
+      && ip addr add 10.213.0.1/30 dev "nbh$$" && ip link set "nbh$$" up \
+      && ip netns exec "$NS" sh -c "ip addr add 10.213.0.2/30 dev nbf$$ && ip link set nbf$$ up \
+        && tc qdisc add dev nbf$$ root tbf rate ${LINK_MBIT}mbit burst 256kb latency 50ms" \
+      && tc qdisc add dev "nbh$$" root tbf rate "${LINK_MBIT}mbit" burst 256kb latency 50ms; then
+    NET_HOST=10.213.0.2 ip netns exec "$NS" "$PY" "$T/server.py" "$T/fport" "$LINK_MB" & FAR_PID=$!
+    for _ in $(seq 100); do [ -s "$T/fport" ] && break; sleep 0.05; done
+    FPORT=$(cat "$T/fport")
+    L_D=0 L_N=0
+    for _ in $(seq "$RUNS"); do
+      L_D=$(max "$L_D" "$(NET_HOST=10.213.0.2 "$PY" "$T/client.py" "$FPORT" big)")
+      L_N=$(max "$L_N" "$(cd "$T" && NET_HOST=10.213.0.2 env -u HTTP_PROXY -u http_proxy "$NONO" run \
+        --allow-host "10.213.0.2:$FPORT" --read "$T" -- "$PY" "$T/client.py" "$FPORT" big)")
+    done
+  fi
+fi
+
 echo "### 8. Network: $MB MB over loopback and $CONNS connections, direct and through nono's proxy"
 echo
 echo "Load average before and after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -161,3 +194,10 @@ echo "|---|---|---|---|---|---|"
 echo "| direct (no nono) | $D_TP | 100 % | $D_CPU | $D_LAT | 0 |"
 echo "| \`--allow-host\` ($MODE) | $N_TP | $(pct "$N_TP" "$D_TP") | $N_CPU | $N_LAT | $(added "$N_LAT" "$D_LAT") |"
 echo "| \`--allow-host --no-namespaces\` (floor) | $F_TP | $(pct "$F_TP" "$D_TP") | $F_CPU | $F_LAT | $(added "$F_LAT" "$D_LAT") |"
+if [ -n "$L_D" ]; then
+  echo "| direct over a $LINK_MBIT Mbit/s link ($LINK_MB MB) | $L_D | 100 % | | | |"
+  echo "| \`--allow-host\` ($MODE), over the same link | $L_N | $(pct "$L_N" "$L_D") | | | |"
+else
+  echo
+  echo "(Over a shaped link: not measured; it needs root, iproute2's ip and tc, and network namespaces.)"
+fi
