@@ -255,7 +255,8 @@ local function run(args, i, shell)
     if opts.json then
       local text = report.json(p, command, dropped)
       io.stdout:write((text:gsub("}\n$", "," .. json.encode { rollback = record and
-        { root = record.root, excludes = json.array(record.excludes) } or false }:sub(2) .. "\n")))
+        { root = record.root, excludes = json.array(record.excludes) } or false,
+        ephemeral = eph and ephemeral.report_data(eph) or false }:sub(2) .. "\n")))
     else
       io.stdout:write(report.format(p, command, false, dropped, spec, on_expire),
         rollback_cli.report_line(record))

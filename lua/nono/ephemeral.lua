@@ -10,6 +10,7 @@
 -- or setgid bit kept, no symlink leading out of the tree created, each
 -- file written to a temporary name and renamed over the old one.
 local core = require "nono.core"
+local json = require "nono.json"
 local lfs = require "lfs"
 local paths = require "nono.paths"
 local policy = require "nono.policy"
@@ -120,12 +121,18 @@ function M.targets(p)
   return kept
 end
 
---- The enforcement report's line for an ephemeral session.
-function M.report_line(s)
+--- What --dry-run --json says of session `s`: { overlays = { paths }, dir }.
+function M.report_data(s)
   local over = {}
   for _, g in ipairs(s.targets) do over[#over + 1] = g.canonical end
-  return "  ephemeral     overlays over " .. table.concat(over, ", ") .. "; changes kept in "
-    .. s.dir .. " until nono session commit\n"
+  return { overlays = json.array(over), dir = s.dir }
+end
+
+--- The enforcement report's line for an ephemeral session.
+function M.report_line(s)
+  local d = M.report_data(s)
+  return "  ephemeral     overlays over " .. table.concat(d.overlays, ", ") .. "; changes kept in "
+    .. d.dir .. " until nono session commit\n"
 end
 
 --- Whether `nono run --ephemeral` can run this policy here.  Returns the

@@ -104,6 +104,21 @@ for _, user in ipairs(H.users) do
       assert.equal("", (nono(w, user, { "session", "list" }):gsub("no ephemeral sessions\n", "")))
     end)
 
+    it("says in --dry-run, text and JSON, where the overlays go (and without --ephemeral, none)", function()
+      if not H.ready(user) then return end
+      local json = require "dkjson"
+      local out, err, code = nono(w, user, { "run", "--ephemeral", "--allow", w.project, "--dry-run", "--json",
+        "--", "true" })
+      assert.equal(0, code, err)
+      local d = assert(json.decode(out), out).ephemeral
+      assert.same({ H.absolute(w.project) }, d.overlays)
+      assert.equal(w.state .. "/nono/sessions", d.dir)
+      out = nono(w, user, { "run", "--ephemeral", "--allow", w.project, "--dry-run", "--", "true" })
+      assert.matches("ephemeral     overlays over " .. H.absolute(w.project), out, 1, true)
+      out = nono(w, user, { "run", "--allow", w.project, "--dry-run", "--json", "--", "true" })
+      assert.is_false(assert(json.decode(out), out).ephemeral)
+    end)
+
     it("discard leaves the real tree untouched (control: the same run without --ephemeral writes it)", function()
       if not H.ready(user) then return end
       local _, err, code = run_sh(w, user, SESSION)
