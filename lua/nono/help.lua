@@ -312,8 +312,8 @@ nono-profile'.
 
 HELP.why = [[
 Usage: nono why --path PATH [--op read|write|readwrite|exec] [--json] [--self | options]
-       nono why --host HOST[:PORT] [--json] [options]
-       nono why --port PORT | --bind PORT [--json] [options]
+       nono why --host HOST[:PORT] [--json] [--self | options]
+       nono why --port PORT | --bind PORT [--json] [--self | options]
 
 Answers whether the sandbox that 'nono run' would build with the same
 options allows OP on PATH, from the same rules the kernel is given: ALLOWED

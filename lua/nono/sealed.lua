@@ -7,7 +7,8 @@ local M = {}
 --- What `why` needs of a resolved policy, as text: handed to the command
 -- sealed (`nono why --self` answers from it inside the sandbox with the
 -- same `why`, without resolving anything again).  A JSON line (the
--- protections and narrowed directories), then a line per grant and per
+-- protections and narrowed directories, the network: its mode, hosts and
+-- ports, and whether the namespaces were used), then a line per grant and per
 -- rule, as there may be ten thousand of each: tab-separated fields with
 -- "\", tab and newline escaped,
 --   g ISDIR TTL EXPIRES_AT ACCESS SOURCE CANONICAL
@@ -63,9 +64,38 @@ function M.export(self)
       bypassed[#bypassed + 1] = { canonical = p.canonical, bypassed = p.bypassed, why = p.why, source = p.source }
     end
   end
-  return json.encode { version = 1, abi = self.abi, home = self.home, cwd = self.cwd,
+  local hosts = {}
+  for i, h in ipairs(self.hosts or {}) do
+    hosts[i] = { host = h.host, kind = h.kind, wildcard = h.wildcard, port = h.port, source = h.source,
+      text = h.text }
+  end
+  local ports = {}
+  for i, r in ipairs(self.ports or {}) do ports[i] = { port = r.port, right = r.right, source = r.source } end
+  return json.encode { version = 2, abi = self.abi, home = self.home, cwd = self.cwd,
+    binds = self:binds_available(self.cwd) == true,
+    net = { block = self.net_block == true, open = self.net_open == true, hosts = json.array(hosts),
+      ports = json.array(ports) },
     active = json.array(active), narrowed = json.array(narrowed), bypassed = json.array(bypassed) }
     .. "\n" .. table.concat(lines, "\n")
+end
+
+--- The network of an exported head `t`, each field checked (anyone
+-- inside may hand a sealed file of their own), or nil.
+local function net_of(t)
+  local n = t.net
+  if type(n) ~= "table" or type(n.hosts) ~= "table" or type(n.ports) ~= "table" then return nil end
+  local function str(v) return type(v) == "string" end
+  local function int(v) return math.type(v) == "integer" end
+  for _, h in ipairs(n.hosts) do
+    if type(h) ~= "table" or not (str(h.host) and str(h.kind) and str(h.text) and str(h.source))
+        or type(h.wildcard) ~= "boolean" or (h.port ~= nil and not int(h.port)) then
+      return nil
+    end
+  end
+  for _, r in ipairs(n.ports) do
+    if type(r) ~= "table" or not int(r.port) or (r.right ~= "connect" and r.right ~= "bind") then return nil end
+  end
+  return { block = n.block == true, open = n.open == true, hosts = n.hosts, ports = n.ports }
 end
 
 --- A policy rebuilt from `export()`'s text: it can answer `why` (and
@@ -74,10 +104,13 @@ end
 function M.import(text, Policy)
   local head, body = text:match("^([^\n]*)\n?(.*)$")
   local t = json.decode(head)
-  if type(t) ~= "table" or t.version ~= 1 then return nil, "not a nono policy (version 1)" end
+  if type(t) ~= "table" or t.version ~= 2 then return nil, "not a nono policy (version 2)" end
+  local net = net_of(t)
+  if not net then return nil, "not a nono policy (bad network)" end
   local all = {}
   local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = all, active = t.active,
-    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true }, Policy)
+    narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true, binds = t.binds == true,
+    net_block = net.block, net_open = net.open, hosts = net.hosts, ports = net.ports }, Policy)
   for line in body:gmatch("[^\n]+") do
     local kind, a, b, c, d, e, f = line:match("^([gr])\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)\t?([^\t]*)$")
     if kind == "g" then

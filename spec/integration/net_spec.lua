@@ -104,6 +104,24 @@ for _, user in ipairs(H.users) do
       assert.equal("ok", (out:gsub("%s+$", "")))
     end)
 
+    it("answers why --self --host and --port inside from the policy the proxy enforces", function()
+      if not H.ready(user) then return end
+      local why = H.q(w.nono) .. " why --self "
+      -- (example.com names no port: --allow-port widens it)
+      local out, err, code = run({ allow(up), "example.com" }, { "sh", "-c",
+        why .. "--host " .. allow(up) .. "; " .. why .. "--host " .. allow(other) .. "; "
+        .. why .. "--port 8080; " .. why .. "--port 22; " .. why .. "--bind 3000; echo end" }, { "--allow-port", "8080" })
+      assert.equal(0, code, err)
+      assert.matches("ALLOWED " .. allow(up) .. "\n  reason: allowed by --allow-host " .. allow(up), out, 1, true)
+      assert.matches("DENIED " .. allow(other) .. "\n  reason: " .. allow(other) .. " is not an allowed host", out, 1, true)
+      assert.matches("ALLOWED connect 8080", out, 1, true)
+      assert.matches("DENIED connect 22", out, 1, true)
+      assert.matches("DENIED bind 3000", out, 1, true)
+      -- the same answers outside, from the same options
+      out = H.nono(w, user, { "why", "--allow-host", allow(up), "--host", allow(other) })
+      assert.matches("DENIED " .. allow(other), out, 1, true)
+    end)
+
     it("where namespaces work, leaves the command loopback only: no interface of the machine, even on "
       .. "the proxy's port; on the floor that port on any host is reachable (row 33)", function()
       if not H.ready(user) then return end
@@ -114,7 +132,8 @@ for _, user in ipairs(H.users) do
       end
       local script = "cat /proc/net/dev; p=${HTTP_PROXY##*:}; echo port=$p; " .. H.q(w.attempt)
         .. " connect-tcp " .. ip .. " \"$p\"; true"
-      local out, err, code = run({ allow(up) }, { "sh", "-c", script })
+      -- (example.com names no port: --allow-port widens it)
+      local out, err, code = run({ allow(up), "example.com" }, { "sh", "-c", script })
       assert.equal(0, code, err)
       local port = out:match("port=(%d+)")
       local answer = out:match("([%u%l]+)%s*$")
@@ -145,7 +164,8 @@ for _, user in ipairs(H.users) do
           pending("something else listens on 127.0.0.1:" .. port .. " on this machine")
           return
         end
-        local out, err, code = run({ allow(up) }, { "sh", "-c", "echo $HTTPS_PROXY; " .. H.q(w.attempt)
+        -- (example.com names no port: --allow-port widens it)
+      local out, err, code = run({ allow(up), "example.com" }, { "sh", "-c", "echo $HTTPS_PROXY; " .. H.q(w.attempt)
           .. " connect-tcp 127.0.0.1 " .. port })
         assert.equal(0, code, err)
         assert.equal("http://127.0.0.1:" .. port .. "\nok\n", out)

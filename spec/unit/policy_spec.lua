@@ -226,6 +226,29 @@ describe("nono.policy", function()
       assert.matches("time%-limited", copy:why(w.outside .. "/file.txt", "read").note)
     end)
 
+    it("answers why --host, --port and --bind the same from the exported policy", function()
+      local net = require "nono.net"
+      for _, setup in ipairs {
+        function(p) assert(net.allow(p, "api.example.com", "--allow-host api.example.com"))
+          assert(net.allow(p, "*.example.org:8443", "profile x:3"))
+          assert(net.allow_port(p, "connect", "8080", "--allow-port 8080"))
+          assert(net.allow_port(p, "bind", 3000, "--allow-bind 3000")) end,
+        function(p) p:set_net_block(true) end,
+        function() end,
+      } do
+        local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
+        setup(p)
+        assert(p:resolve())
+        local copy = assert(policy.import(p:export()))
+        for _, h in ipairs { "api.example.com", "api.example.com:8080", "a.example.org:8443", "evil.example", "[::1]:80" } do
+          assert.same(net.why(p, h), net.why(copy, h), h)
+        end
+        for _, q in ipairs { { "connect", 8080 }, { "connect", 22 }, { "bind", 3000 }, { "bind", 3001 } } do
+          assert.same(net.why_port(p, q[1], q[2]), net.why_port(copy, q[1], q[2]))
+        end
+      end
+    end)
+
     it("denies what an expired grant covered, naming it", function()
       local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
       assert(p:grant(".", "read,write", { kind = "dir", source = "--allow ." }))
@@ -249,8 +272,12 @@ describe("nono.policy", function()
     end)
 
     it("refuses data that is not an exported policy", function()
-      assert.same({ nil, "not a nono policy (version 1)" }, { policy.import('{"version":2}') })
-      assert.same({ nil, "not a nono policy (bad line)" }, { policy.import('{"version":1}\nx') })
+      assert.same({ nil, "not a nono policy (version 2)" }, { policy.import('{"version":1}') })
+      assert.same({ nil, "not a nono policy (bad network)" }, { policy.import('{"version":2}') })
+      assert.same({ nil, "not a nono policy (bad network)" },
+        { policy.import('{"version":2,"net":{"hosts":[{"host":1}],"ports":[]}}') })
+      assert.same({ nil, "not a nono policy (bad line)" },
+        { policy.import('{"version":2,"net":{"hosts":[],"ports":[]}}\nx') })
     end)
   end)
 
