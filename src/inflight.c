@@ -34,11 +34,13 @@ static int running_task(pid_t pid, const char *tid, int s, void *ctx)
 	return s != 'T' && s != 't' && s != 'Z' && s != 'X';
 }
 
-/* Whether a thread of `pid` still runs: not stopped, not ended (one that
- * cannot be read counts as not running: gone, or the wait times out). */
+/* Whether a thread of `pid` still runs: not stopped, not ended.  A
+ * process that is gone runs nothing; one that cannot be read counts as
+ * running (the wait then times out, and the session ends: fail closed). */
 static int any_running(pid_t pid)
 {
-	return supervisor_each_task(pid, running_task, NULL) > 0;
+	int r = supervisor_each_task(pid, running_task, NULL);
+	return r > 0 || (r < 0 && r != -ENOENT && r != -ESRCH);
 }
 
 static int listed(const pid_t *v, int n, pid_t pid)
