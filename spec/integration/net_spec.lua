@@ -349,8 +349,14 @@ for _, user in ipairs(H.users) do
 
     it("lets the command listen on a port only with --allow-bind (Landlock's bind rule)", function()
       if not H.ready(user) then return end
-      local port = H.sh("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
-        .. "print(s.getsockname()[1])'"):match("%d+")
+      -- a free port below the ephemeral range (32768 and up), so that no
+      -- connection of another test takes it meanwhile (the floor binds on
+      -- the machine's loopback)
+      local port = H.sh("python3 -c 'import random, socket\nfor _ in range(100):\n"
+        .. "    p = random.randrange(20000, 30000); s = socket.socket()\n"
+        .. "    try: s.bind((\"127.0.0.1\", p)); s.close(); s2 = socket.socket(); s2.bind((\"127.0.0.1\", p + 1))\n"
+        .. "    except OSError: continue\n    print(p); break'"):match("%d+")
+      assert(port, "no free port")
       local other_port = tostring(tonumber(port) == 65535 and 65534 or tonumber(port) + 1)
       local out, err = run({ allow(up) }, { w.attempt, "bind-tcp", port })
       assert.equal("EACCES", (out:gsub("%s+$", "")), err)
