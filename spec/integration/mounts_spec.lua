@@ -165,9 +165,11 @@ for _, user in ipairs(H.users) do
         os.execute("rm -f " .. H.q(sock) .. " " .. H.q(host_file) .. " " .. H.q(left))
       end)
       assert(H.sh(H.as(user, "sh -c " .. H.q("echo host > " .. host_file .. " && echo made"))):find("made"))
-      -- a tmux server of the user's, outside (no configuration read: the
-      -- attack must not depend on what this machine's tmux.conf does)
-      local started = H.sh(H.as(user, "tmux -f /dev/null -S " .. H.q(sock) .. " new-session -d -s s sh") .. " 2>&1"
+      -- a tmux server of the user's, outside (no configuration read, and its
+      -- shell named: the attack must not depend on this machine's tmux.conf,
+      -- nor on $SHELL, without which tmux runs the account's shell, nologin)
+      local started = H.sh(H.as(user, "env SHELL=/bin/sh tmux -f /dev/null -S " .. H.q(sock)
+        .. " new-session -d -s s sh") .. " 2>&1"
         .. " && " .. H.as(user, "tmux -S " .. H.q(sock) .. " has-session -t s") .. " 2>&1 && echo up")
       assert.matches("up\n$", started)
       -- run-shell: the server itself runs the command, outside, at once (no
