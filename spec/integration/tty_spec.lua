@@ -173,9 +173,12 @@ local function terminal(w, user)
     end)
   end
 
+  --- The processes named `comm` (any when omitted) in the pane's session
+  -- and beneath it: where namespaces work, a command relayed a terminal of
+  -- its own is in a session of its own.
   function t.procs(comm)
     local found = {}
-    for _, p in ipairs(session_procs(t.sid)) do
+    for _, p in ipairs(tree(t.sid)) do
       if comm == nil or p.comm == comm then found[#found + 1] = p end
     end
     return found

@@ -1,0 +1,280 @@
+/* pty.c — the command's own terminal, relayed to the launcher's (pty.h). */
+#define _GNU_SOURCE
+#include "pty.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int pty_child_open(int sock)
+{
+	struct termios tio;
+	struct winsize ws;
+	int unlock = 0, slave = -1, err = 0;
+
+	/* The instance's own ptmx: TIOCGPTPEER finds the instance from the
+	 * mount the master was opened through, and the single-file bind over
+	 * /dev/ptmx is not the instance's root. */
+	int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		err = -errno;
+	/* what the user set (erase character, flow control, size) holds */
+	if (err == 0 && tcgetattr(STDIN_FILENO, &tio) == 0 &&
+	    tcsetattr(slave, TCSANOW, &tio) < 0)
+		err = -errno;
+	if (err == 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ioctl(slave, TIOCSWINSZ, &ws) < 0)
+		err = -errno;
+	if (err == 0) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		char byte = 'm';
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		memset(u.buf, 0, sizeof(u.buf));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &master, sizeof(int));
+		if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+			err = -errno;
+	}
+	close(master);
+	if (err < 0) {
+		if (slave >= 0)
+			close(slave);
+		return err;
+	}
+	return slave;
+}
+
+int pty_child_take(int slave)
+{
+	int was_tty[3];
+
+	for (int fd = 0; fd < 3; fd++)
+		was_tty[fd] = isatty(fd);
+	/* Its own group, in the foreground: the terminal's job-control
+	 * signals then reach it (a group whose parent, the init, is in the
+	 * same session is not orphaned, so Ctrl-Z stops it). */
+	if (setpgid(0, 0) < 0 || tcsetpgrp(slave, getpid()) < 0)
+		return -errno;
+	for (int fd = 0; fd < 3; fd++)
+		if (was_tty[fd] && dup2(slave, fd) < 0)
+			return -errno;
+	return 0;
+}
+
+static volatile sig_atomic_t winched;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winched = 1;
+}
+
+/* Only there to end a poll when nono is continued (fg after bg). */
+static void on_cont(int sig)
+{
+	(void)sig;
+}
+
+int pty_start(struct pty_relay *r, int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct sigaction sa;
+
+	r->master = -1;
+	r->raw = 0;
+	r->to_cmd_len = r->to_cmd_off = r->to_user_len = r->to_user_off = 0;
+	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&r->master, CMSG_DATA(cm), sizeof(int));
+	/* (the description is ours alone: the child closed its copy) */
+	int fl = fcntl(r->master, F_GETFL);
+	if (fl < 0 || fcntl(r->master, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int err = -errno;
+		close(r->master);
+		r->master = -1;
+		return err;
+	}
+	r->in = STDIN_FILENO;
+	r->out = isatty(STDOUT_FILENO) ? STDOUT_FILENO
+		 : isatty(STDERR_FILENO) ? STDERR_FILENO : STDIN_FILENO;
+	r->have_saved = tcgetattr(STDIN_FILENO, &r->saved) == 0;
+	/* a resize since the child copied the size is taken at once */
+	winched = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, &r->old_winch);
+	sa.sa_handler = on_cont;
+	sigaction(SIGCONT, &sa, &r->old_cont);
+	return 0;
+}
+
+static int foreground(void)
+{
+	return tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+int pty_fill(struct pty_relay *r, struct pollfd *fds)
+{
+	struct winsize ws;
+
+	if (winched && r->master >= 0) {
+		winched = 0;
+		/* the kernel sends the command SIGWINCH when the size changes */
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(r->master, TIOCSWINSZ, &ws);
+	}
+	int fg = foreground();
+	/* Raw: every key, Ctrl-C and Ctrl-Z included, goes to the command's
+	 * terminal, whose own settings decide what they do.  Only in the
+	 * foreground: from the background tcsetattr would stop nono. */
+	if (fg && !r->raw && r->have_saved) {
+		struct termios t = r->saved;
+		cfmakeraw(&t);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+			r->raw = 1;
+	}
+	short m = 0;
+	if (r->master >= 0 && r->to_user_len == 0)
+		m |= POLLIN;
+	if (r->master >= 0 && r->to_cmd_len > 0)
+		m |= POLLOUT;
+	/* (a descriptor asked for nothing would still wake the poll when it
+	 * hangs up: it is left out instead) */
+	fds[0].fd = m ? r->master : -1;
+	fds[0].events = m;
+	fds[1].fd = r->to_user_len > 0 ? r->out : -1;
+	fds[1].events = POLLOUT;
+	/* Input only in the foreground: a read from the background would
+	 * stop nono (SIGTTIN) or fail (EIO) */
+	fds[2].fd = fg && r->in >= 0 && r->to_cmd_len == 0 ? r->in : -1;
+	fds[2].events = POLLIN;
+	for (int i = 0; i < 3; i++)
+		fds[i].revents = 0;
+	return 3;
+}
+
+/* Write from buf[*off, *len) to fd; at the end, or when fd is no more,
+ * the buffer is empty again.  Returns the errno that ended it, or 0. */
+static int flush_some(int fd, const char *buf, size_t *off, size_t *len)
+{
+	ssize_t k = write(fd, buf + *off, *len - *off);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (k < 0) {
+		*off = *len = 0;
+		return errno;
+	}
+	*off += (size_t)k;
+	if (*off == *len)
+		*off = *len = 0;
+	return 0;
+}
+
+void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n)
+{
+	(void)n;
+	if (fds[2].fd >= 0 && fds[2].revents) {
+		ssize_t k = read(r->in, r->to_cmd, sizeof(r->to_cmd));
+		if (k > 0) {
+			r->to_cmd_len = (size_t)k;
+			r->to_cmd_off = 0;
+		} else if (k == 0 || (errno != EINTR && errno != EAGAIN &&
+				      !(errno == EIO && !foreground()))) {
+			/* the terminal hung up: nothing more to read */
+			r->in = -1;
+		}
+	}
+	if (fds[0].fd >= 0 && (fds[0].revents & POLLOUT) && r->to_cmd_len > 0 &&
+	    flush_some(r->master, r->to_cmd, &r->to_cmd_off, &r->to_cmd_len) == EIO) {
+		close(r->master);
+		r->master = -1;
+	}
+	if (fds[0].fd >= 0 && r->master >= 0 && r->to_user_len == 0 &&
+	    (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t k = read(r->master, r->to_user, sizeof(r->to_user));
+		if (k > 0) {
+			r->to_user_len = (size_t)k;
+			r->to_user_off = 0;
+		} else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
+			/* (EIO: no process holds the command's terminal now) */
+			close(r->master);
+			r->master = -1;
+		}
+	}
+	if (fds[1].fd >= 0 && fds[1].revents && r->to_user_len > 0)
+		flush_some(r->out, r->to_user, &r->to_user_off, &r->to_user_len);
+}
+
+/* Everything buffered for the launcher's terminal, written out (blocking). */
+static void flush_user(struct pty_relay *r)
+{
+	while (r->to_user_len > 0)
+		if (flush_some(r->out, r->to_user, &r->to_user_off, &r->to_user_len))
+			break;
+}
+
+void pty_suspend(struct pty_relay *r)
+{
+	flush_user(r);
+	if (r->raw && tcsetattr(STDIN_FILENO, TCSADRAIN, &r->saved) == 0)
+		r->raw = 0;
+}
+
+void pty_drain(struct pty_relay *r)
+{
+	flush_user(r);
+	/* The command's processes are all gone: what they wrote is in the
+	 * master already (a read waits for the kernel's buffer work), and
+	 * the read ends in EIO once it is all read. */
+	while (r->master >= 0) {
+		ssize_t k = read(r->master, r->to_user, sizeof(r->to_user));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		r->to_user_len = (size_t)k;
+		r->to_user_off = 0;
+		flush_user(r);
+	}
+}
+
+void pty_end(struct pty_relay *r)
+{
+	pty_suspend(r);
+	r->raw = 0;
+	if (r->master >= 0)
+		close(r->master);
+	r->master = -1;
+	sigaction(SIGWINCH, &r->old_winch, NULL);
+	sigaction(SIGCONT, &r->old_cont, NULL);
+}
