@@ -45,14 +45,6 @@ local function processes()
   return list
 end
 
-local function session_procs(sid)
-  local found = {}
-  for _, p in ipairs(processes()) do
-    if p.sid == sid then found[#found + 1] = p end
-  end
-  return found
-end
-
 --- Whether `p` (from processes()) is still running, not a later process
 -- that got its pid.
 local function alive(p)
@@ -238,7 +230,8 @@ for _, user in ipairs(H.users) do
 
     before_each(function()
       w = H.world()
-      nono, project = H.q(w.nono), H.q(w.project)
+      -- (on the floor suite, nono under the fault injector: H.nono_words)
+      nono, project = H.nono_words(w, {}), H.q(w.project)
     end)
     after_each(function()
       if t then t.close() end
@@ -295,7 +288,14 @@ for _, user in ipairs(H.users) do
       if not start() then return end
       sandboxed_shell()
       t.type('echo "typed $(tty)" > typed.txt')
-      t.file(in_project("typed.txt"), "typed " .. t.tty .. "\n")
+      if H.floor then
+        t.file(in_project("typed.txt"), "typed " .. t.tty .. "\n")
+      else
+        -- where namespaces work, the relayed pty of the sandbox's own
+        t.await("typed.txt naming a pty", function()
+          return H.slurp(in_project("typed.txt")):match("^typed /dev/pts/%d+\n$")
+        end)
+      end
       t.prompt(INNER)
       t.type("exit 7")
       t.file(in_term("rc"), "rc=7\n")
@@ -406,7 +406,7 @@ for _, user in ipairs(H.users) do
       t.prompt(OUTER)
       t.type("jobs > " .. H.q(in_term("jobs")))
       t.await("jobs listing the stopped nono", function()
-        return H.slurp(in_term("jobs")):match("^%[1%]%+%s+Stopped%s+'?" .. w.nono:gsub("%p", "%%%0")
+        return H.slurp(in_term("jobs")):match("^%[1%]%+%s+Stopped%s+.-'?" .. w.nono:gsub("%p", "%%%0")
           .. "'? run %-%- sleep 1000\n$")
       end)
       t.prompt(OUTER)
@@ -504,34 +504,124 @@ for _, user in ipairs(H.users) do
       assert.not_matches("line 200", t.screen())
     end)
 
-    it("reaches its own terminal and no other of the user's; a pty made inside cannot be opened (row 29)",
-      function()
+    --- nono-attempt copied into the world, and another terminal of the
+    -- user's: a second window of the same server, its prompt shown.
+    -- Returns the attempt's path, the window, its tty and a function
+    -- giving what the window shows.
+    local function other_terminal()
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
+      local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
+      assert.matches("^/dev/pts/%d+$", other)
+      assert.are_not.equal(t.tty, other)
+      local function shown() return trim(t.tmux("capture-pane -p -t " .. H.q(window))) end
+      t.await("the other window's prompt", function() return shown():match("[$#]$") end)
+      -- The control: without nono the user prints there (a fake prompt)
+      -- and opens it for reading (what is typed), and makes a new pty.
+      assert.equal("ok", H.probe_bare(w, user, "write", other))
+      t.await("the x printed in the other window", function() return shown():match("x$") end)
+      local _, _, code = H.sh(H.as(user, "sh -c " .. H.q("exec 3< " .. other)))
+      assert.equal(0, code)
+      assert.equal("ok", trim((H.sh(H.as(user, H.q(attempt) .. " openpty")))))
+      return attempt, other, shown
+    end
+
+    --- A shell line writing, into `dir`, the identity (st_dev:st_ino) of
+    -- what the shell's descriptors 0, 1 and 2 are (fds.txt), and the device
+    -- number of its controlling terminal, the one /dev/tty opens (ctty.txt).
+    local function identities(dir)
+      -- (a simple command: the shell's own descriptors stay as they are)
+      return "stat -Lc %d:%i /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 > " .. H.q(dir .. "/fds.txt")
+        .. "; cut -d' ' -f7 /proc/$$/stat > " .. H.q(dir .. "/ctty.txt")
+    end
+
+    --- The device number of the terminal at `path`, as /proc/PID/stat
+    -- gives a controlling terminal's.
+    local function rdev(path)
+      local major, minor = trim((H.sh("stat -c %t:%T " .. H.q(path)))):match("^(%x+):(%x+)$")
+      minor = tonumber(minor, 16)
+      return tostring((minor & 0xff) | (tonumber(major, 16) << 8) | ((minor & ~0xff) << 12))
+    end
+
+    it("relays a pty of the sandbox's own where namespaces work: the user's terminals are not reachable by "
+      .. "name, descriptor or /dev/tty, ptys made inside work, the settings come back (row 29)", function()
+      if not start() then return end
+      local attempt, other, shown = other_terminal()
+      local before = shown()
+      local host = trim((H.sh("stat -c %d:%i " .. H.q(t.tty))))
+      assert.matches("^%d+:%d+$", host)
+      -- The control: without nono, the shell's descriptors and /dev/tty
+      -- are the user's terminal.
+      assert(os.execute("mkdir -m 0777 " .. H.q(in_term("bare"))))
+      local host_rdev = rdev(t.tty)
+      t.type(identities(in_term("bare")))
+      t.file(in_term("bare/ctty.txt"), host_rdev .. "\n")
+      assert.equal(string.rep(host .. "\n", 3), H.slurp(in_term("bare/fds.txt")))
+      t.prompt(OUTER)
+      local py = "import pty, os, sys\npid, fd = pty.fork()\nif pid == 0:\n"
+        .. "    open('fork.txt', 'w').write('child %s\\n' % os.isatty(0)); sys.exit(0)\n"
+        .. "os.waitpid(pid, 0)\n"
+      local plain = H.nono_words(w, {}, false)
+      t.type(string.format("stty -g > %s; %s run --allow %s --read-file %s --read-file %s -- sh -c %s; "
+        .. "echo \"rc=$?\" > %s; stty -g > %s", H.q(in_term("stty.before")),
+        plain, project, H.q(w.probe), H.q(attempt), H.q(table.concat({
+          "P=" .. H.q(w.probe) .. "; A=" .. H.q(attempt),
+          "tty > tty.txt; stat -c %t:%T $(tty) > rdev.txt",
+          identities(w.project),
+          "stat -c %d:%i " .. t.tty .. " > byname.txt 2>&1 || echo gone >> byname.txt",
+          "$P write " .. t.tty .. " > own.txt",
+          "$P write " .. other .. " > other.txt",
+          "$A openpty > pty.txt; $A posix_openpt >> pty.txt",
+          "script -qc 'echo inpty > script.txt' /dev/null < /dev/null; echo \"script=$?\" >> script.txt",
+          "/usr/bin/python3 -c " .. H.q(py),
+        }, "; ")), H.q(in_term("rc")), H.q(in_term("stty.after"))))
+      t.file(in_term("rc"), "rc=0\n")
+      -- (a) its terminal is a pty of its own, none of its descriptors nor
+      -- /dev/tty is the user's, and by name that is another file or none
+      local inner = H.slurp(in_project("tty.txt"))
+      assert.matches("^/dev/pts/%d+\n$", inner)
+      local fds = H.slurp(in_project("fds.txt"))
+      assert.matches("^%d+:%d+\n%d+:%d+\n%d+:%d+\n$", fds)
+      assert.is_nil(fds:find(host, 1, true), fds)
+      -- /dev/tty: the controlling terminal is the pty of its own
+      local major, minor = H.slurp(in_project("rdev.txt")):match("^(%x+):(%x+)\n$")
+      assert.equal(tostring((tonumber(major, 16) << 8) | tonumber(minor, 16)) .. "\n",
+        H.slurp(in_project("ctty.txt")))
+      assert.are_not.equal(host .. "\n", H.slurp(in_project("byname.txt")))
+      -- the host's name opens nothing, unless the pty of the sandbox's
+      -- own has the same name (a fresh instance counts from 0): then the
+      -- numbers are the same too, and the files differ (above)
+      if inner ~= t.tty .. "\n" then
+        assert.are_not.equal(host_rdev .. "\n", H.slurp(in_project("ctty.txt")))
+        assert.matches("^E[NA][OC][EC]", H.slurp(in_project("own.txt")))
+      end
+      -- the other terminal: nothing printed there
+      assert.equal(before, shown())
+      -- (b) ptys made inside work
+      assert.equal("ok\nok\n", H.slurp(in_project("pty.txt")))
+      assert.equal("inpty\nscript=0\n", H.slurp(in_project("script.txt")))
+      assert.equal("child True\n", H.slurp(in_project("fork.txt")))
+      -- (d) the user's terminal is as it was
+      t.await("stty.after", function() return H.slurp(in_term("stty.after")) ~= "" end)
+      assert.equal(H.slurp(in_term("stty.before")), H.slurp(in_term("stty.after")))
+    end)
+
+    it("on the floor reaches its own terminal and no other of the user's; a pty made inside cannot be opened "
+      .. "(row 29)", function()
         if not start() then return end
-        local attempt = w.bin .. "/nono-attempt"
-        assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
-        -- another terminal of the user's: a second window of the same server
-        local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
-        assert.matches("^/dev/pts/%d+$", other)
-        assert.are_not.equal(t.tty, other)
-        local function shown() return trim(t.tmux("capture-pane -p -t " .. H.q(window))) end
-        t.await("the other window's prompt", function() return shown():match("[$#]$") end)
-        -- The control: without nono the user prints there (a fake prompt)
-        -- and opens it for reading (what is typed), and makes a new pty.
-        assert.equal("ok", H.probe_bare(w, user, "write", other))
-        t.await("the x printed in the other window", function() return shown():match("x$") end)
+        local attempt, other, shown = other_terminal()
         local before = shown()
-        local _, _, code = H.sh(H.as(user, "sh -c " .. H.q("exec 3< " .. other)))
-        assert.equal(0, code)
-        assert.equal("ok", trim((H.sh(H.as(user, H.q(attempt) .. " openpty")))))
         t.type(string.format("%s run --allow %s --read-file %s --read-file %s -- sh -c %s; echo \"rc=$?\" > %s",
-          nono, project, H.q(w.probe), H.q(attempt), H.q(table.concat({
+          H.nono_words(w, {}, "NOUIDMAP"), project, H.q(w.probe), H.q(attempt), H.q(table.concat({
             "P=" .. H.q(w.probe) .. "; A=" .. H.q(attempt),
+            "tty > tty.txt",
             "$P write $(tty) > own.txt",
             "$P write " .. other .. " > other.txt",
             "(exec 3< " .. other .. ") 2>/dev/null && echo opened >> other.txt || echo refused >> other.txt",
             "$A openpty > pty.txt; $A posix_openpt >> pty.txt",
           }, "; ")), H.q(in_term("rc"))))
         t.file(in_term("rc"), "rc=0\n")
+        assert.equal(t.tty .. "\n", H.slurp(in_project("tty.txt")))
         assert.equal("ok\n", H.slurp(in_project("own.txt")))
         assert.equal("EACCES\nrefused\n", H.slurp(in_project("other.txt")))
         assert.equal(before, shown())
