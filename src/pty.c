@@ -214,7 +214,8 @@ void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n)
 			r->in = -1;
 		}
 	}
-	if (fds[0].fd >= 0 && (fds[0].revents & POLLOUT) && r->to_cmd_len > 0 &&
+	if (fds[0].fd >= 0 && (fds[0].revents & (POLLOUT | POLLHUP | POLLERR)) &&
+	    r->to_cmd_len > 0 &&
 	    flush_some(r->master, r->to_cmd, &r->to_cmd_off, &r->to_cmd_len) == EIO) {
 		close(r->master);
 		r->master = -1;
