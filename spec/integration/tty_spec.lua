@@ -608,6 +608,27 @@ for _, user in ipairs(H.users) do
       assert.equal(H.slurp(in_term("stty.before")), H.slurp(in_term("stty.after")))
     end)
 
+    it("says in the enforcement report which terminal an interactive command gets (row 29)", function()
+      if not start() then return end
+      local function report(floor, json)
+        local name = (floor and "floor" or "ns") .. (json and ".json" or ".txt")
+        t.type(string.format("%s run --allow %s --dry-run %s-- true > %s; echo done >> %s",
+          H.nono_words(w, {}, floor), project, json and "--json " or "", H.q(in_term(name)), H.q(in_term(name))))
+        t.await(name, function() return H.slurp(in_term(name)):match("\ndone\n$") end)
+        return H.slurp(in_term(name))
+      end
+      local ns = report(false)
+      assert.matches("\n  terminal      a pty of the sandbox's own devpts instance, relayed by nono to "
+        .. t.tty:gsub("%p", "%%%0") .. ": the user's terminal is not reachable", ns)
+      assert.matches("\n  session       new, on the relayed pty as its controlling terminal", ns)
+      assert.matches('"pty_relay":true', report(false, true))
+      local floor = report("NOUIDMAP")
+      assert.matches("\n  terminal      " .. t.tty:gsub("%p", "%%%0") .. " %(the session's own%) and /dev/tty; "
+        .. "no other of /dev/pts; a pseudo%-terminal made inside cannot be opened", floor)
+      assert.matches("\n  session       kept: stdin is a terminal", floor)
+      assert.not_matches('"pty_relay"', report("NOUIDMAP", true))
+    end)
+
     it("on the floor reaches its own terminal and no other of the user's; a pty made inside cannot be opened "
       .. "(row 29)", function()
         if not start() then return end
