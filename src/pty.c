@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -79,6 +80,18 @@ int pty_child_take(int slave)
 
 static volatile sig_atomic_t winched;
 
+/* The relay in progress, for exit(): nono's ways out that skip
+ * pty_end (an error after the command started) still give the terminal
+ * back.  Not SIGKILL. */
+static struct pty_relay *active;
+static pid_t active_pid; /* (a forked child's exit() is not ours) */
+
+static void restore_at_exit(void)
+{
+	if (active && active->raw && getpid() == active_pid)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &active->saved);
+}
+
 static void on_winch(int sig)
 {
 	(void)sig;
@@ -135,6 +148,11 @@ int pty_start(struct pty_relay *r, int sock)
 	sigaction(SIGWINCH, &sa, &r->old_winch);
 	sa.sa_handler = on_cont;
 	sigaction(SIGCONT, &sa, &r->old_cont);
+	static int registered;
+	if (!registered && atexit(restore_at_exit) == 0)
+		registered = 1;
+	active = r;
+	active_pid = getpid();
 	return 0;
 }
 
@@ -278,4 +296,6 @@ void pty_end(struct pty_relay *r)
 	r->master = -1;
 	sigaction(SIGWINCH, &r->old_winch, NULL);
 	sigaction(SIGCONT, &r->old_cont, NULL);
+	if (active == r)
+		active = NULL;
 }

@@ -61,7 +61,8 @@ void pty_suspend(struct pty_relay *r);
 /* The command has ended: what is left in the master goes out. */
 void pty_drain(struct pty_relay *r);
 
-/* The end: terminal settings and SIGWINCH/SIGCONT back, master closed. */
+/* The end: terminal settings and SIGWINCH/SIGCONT back, master closed.
+ * (Until then, exit() also puts the settings back.) */
 void pty_end(struct pty_relay *r);
 
 #endif
