@@ -164,7 +164,8 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	s->relay = NULL;
 	/* Row 29: the launcher's terminal relayed, not handed over */
 	int relay = policy_private_mounts(p) && policy_pty_relay(p) &&
-		    isatty(STDIN_FILENO);
+		    (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) ||
+		     isatty(STDERR_FILENO));
 	/* An interactive command hands the terminal to process groups of its
 	 * own (a shell's jobs) and gives it back when it ends, but a shell in
 	 * the pid namespace cannot name ours: exec_finish takes it back for

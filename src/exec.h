@@ -67,11 +67,13 @@ struct exec_session {
  * outcome (exec_wait gives it).  If the init dies (it has a parent-death
  * signal: so does the whole tree when this process dies) the kernel kills
  * every process of the namespace.
- * With policy_pty_relay and stdin a terminal, the command's terminal is a
- * pty of the sandbox's own instead (pty.h): exec_wait relays between it
- * and the launcher's, which is in raw mode meanwhile, and a stop of the
- * command on it (Ctrl-Z) comes out of exec_wait as SIGTSTP, the
- * launcher's terminal restored first.
+ * With policy_pty_relay and a terminal among fds 0, 1 and 2, the command's
+ * terminal is a pty of the sandbox's own instead (pty.h): exec_wait relays
+ * its output to the launcher's terminal; with stdin a terminal also the
+ * input (the launcher's terminal in raw mode meanwhile), the pty is the
+ * command's controlling terminal, and a stop of the command on it (Ctrl-Z)
+ * comes out of exec_wait as SIGTSTP, the launcher's terminal restored
+ * first.
  * Returns once execve has succeeded (s->pid is the command, or its init;
  * the parent now forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
  * SIGUSR2 to it until exec_finish), or once it is known the command never

@@ -40,6 +40,8 @@ extern char **environ;
 /* The relayed terminal's slave, opened by the first child (pty.h): the
  * init's controlling terminal and the command's terminal; or -1. */
 static int pty_slave = -1;
+/* ...and the command's controlling terminal: stdin was a terminal. */
+static int pty_ctty;
 
 static void report_to(int pipe_fd, int stage, int err)
 {
@@ -65,7 +67,7 @@ static _Noreturn void command_exec(const struct child *c)
 	 * launcher's (signals still blocked: tcsetpgrp from a background
 	 * group would raise SIGTTOU) */
 	if (pty_slave >= 0) {
-		int perr = pty_child_take(pty_slave);
+		int perr = pty_child_take(pty_slave, pty_ctty);
 		if (perr < 0)
 			child_fail(c->pipe_fd, STAGE_TERMINAL, -perr);
 	}
@@ -240,7 +242,7 @@ static _Noreturn void init_run(const struct child *c)
 	 * supervisor's copy of it, both pending at once (right after a Ctrl-Z
 	 * and fg, or under load), would be one signal, the terminal's, which
 	 * the init does not pass on. */
-	if (pty_slave >= 0) {
+	if (pty_slave >= 0 && pty_ctty) {
 		/* The relayed terminal's session is the init's: the command's
 		 * group in it is then not orphaned (its parent is in the same
 		 * session), so the terminal's Ctrl-Z stops it, and the init sees
@@ -289,10 +291,10 @@ static _Noreturn void init_run(const struct child *c)
 
 	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
 				    .status_fd = -1,
-				    .stop_fd = pty_slave >= 0 ? c->status_fd : -1 };
+				    .stop_fd = pty_ctty ? c->status_fd : -1 };
 	struct exec_outcome out;
 	int signo;
-	exec_forward_as_init(cmd, pty_slave >= 0);
+	exec_forward_as_init(cmd, pty_ctty);
 	while (exec_wait(&own, -1, 1, &out, &signo) != EXEC_WAIT_EXITED)
 		;
 
@@ -403,6 +405,7 @@ _Noreturn void exec_child_run(const struct child *c)
 			if (slave < 0)
 				child_fail(pipe_fd, STAGE_TERMINAL, -slave);
 			pty_slave = slave;
+			pty_ctty = isatty(STDIN_FILENO);
 		}
 	}
 

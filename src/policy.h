@@ -129,9 +129,9 @@ size_t policy_hides(const struct nono_policy *p, char *const **paths);
 void policy_set_devpts(struct nono_policy *p);
 int policy_devpts(const struct nono_policy *p);
 
-/* With the devpts instance, for a command whose stdin is the launcher's
- * terminal: the command gets a pty of that instance as its terminal and
- * the supervisor relays between the two (pty.h).  policy_pty_relay is
+/* With the devpts instance, for a command one of whose fds 0, 1 and 2 is
+ * a terminal of the launcher's: the command gets a pty of that instance
+ * in its place and the supervisor relays between the two (pty.h).  policy_pty_relay is
  * false without policy_devpts. */
 void policy_set_pty_relay(struct nono_policy *p);
 int policy_pty_relay(const struct nono_policy *p);

@@ -11,11 +11,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The first of fds 0, 1 and 2 that is a terminal, or -1. */
+static int first_tty(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (isatty(fd))
+			return fd;
+	return -1;
+}
+
 int pty_child_open(int sock)
 {
 	struct termios tio;
 	struct winsize ws;
-	int unlock = 0, slave = -1, err = 0;
+	int unlock = 0, slave = -1, err = 0, tty = first_tty();
 
 	/* The instance's own ptmx: TIOCGPTPEER finds the instance from the
 	 * mount the master was opened through, and the single-file bind over
@@ -27,10 +36,15 @@ int pty_child_open(int sock)
 	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		err = -errno;
 	/* what the user set (erase character, flow control, size) holds */
-	if (err == 0 && tcgetattr(STDIN_FILENO, &tio) == 0 &&
-	    tcsetattr(slave, TCSANOW, &tio) < 0)
-		err = -errno;
-	if (err == 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	if (err == 0 && tcgetattr(tty, &tio) == 0) {
+		/* Output is processed once: by this pty when the launcher's
+		 * terminal is raw (stdin relayed), else by the launcher's. */
+		if (!isatty(STDIN_FILENO))
+			tio.c_oflag &= ~(tcflag_t)OPOST;
+		if (tcsetattr(slave, TCSANOW, &tio) < 0)
+			err = -errno;
+	}
+	if (err == 0 && ioctl(tty, TIOCGWINSZ, &ws) == 0 &&
 	    ioctl(slave, TIOCSWINSZ, &ws) < 0)
 		err = -errno;
 	if (err == 0) {
@@ -61,7 +75,7 @@ int pty_child_open(int sock)
 	return slave;
 }
 
-int pty_child_take(int slave)
+int pty_child_take(int slave, int ctty)
 {
 	int was_tty[3];
 
@@ -70,7 +84,7 @@ int pty_child_take(int slave)
 	/* Its own group, in the foreground: the terminal's job-control
 	 * signals then reach it (a group whose parent, the init, is in the
 	 * same session is not orphaned, so Ctrl-Z stops it). */
-	if (setpgid(0, 0) < 0 || tcsetpgrp(slave, getpid()) < 0)
+	if (ctty && (setpgid(0, 0) < 0 || tcsetpgrp(slave, getpid()) < 0))
 		return -errno;
 	for (int fd = 0; fd < 3; fd++)
 		if (was_tty[fd] && dup2(slave, fd) < 0)
@@ -135,10 +149,15 @@ int pty_start(struct pty_relay *r, int sock)
 		r->master = -1;
 		return err;
 	}
-	r->in = STDIN_FILENO;
+	/* Without a terminal on stdin, only the output is relayed, and the
+	 * launcher's terminal stays as it is (its Ctrl-C and Ctrl-Z reach
+	 * nono, which passes them on as for any command in a session of its
+	 * own). */
+	r->in = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
+	r->tty = first_tty();
 	r->out = isatty(STDOUT_FILENO) ? STDOUT_FILENO
 		 : isatty(STDERR_FILENO) ? STDERR_FILENO : STDIN_FILENO;
-	r->have_saved = tcgetattr(STDIN_FILENO, &r->saved) == 0;
+	r->have_saved = r->in >= 0 && tcgetattr(STDIN_FILENO, &r->saved) == 0;
 	/* a resize since the child copied the size is taken at once */
 	winched = 1;
 	memset(&sa, 0, sizeof(sa));
@@ -156,9 +175,9 @@ int pty_start(struct pty_relay *r, int sock)
 	return 0;
 }
 
-static int foreground(void)
+static int foreground(const struct pty_relay *r)
 {
-	return tcgetpgrp(STDIN_FILENO) == getpgrp();
+	return r->in >= 0 && tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
 
 int pty_fill(struct pty_relay *r, struct pollfd *fds)
@@ -168,10 +187,10 @@ int pty_fill(struct pty_relay *r, struct pollfd *fds)
 	if (winched && r->master >= 0) {
 		winched = 0;
 		/* the kernel sends the command SIGWINCH when the size changes */
-		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		if (ioctl(r->tty, TIOCGWINSZ, &ws) == 0)
 			ioctl(r->master, TIOCSWINSZ, &ws);
 	}
-	int fg = foreground();
+	int fg = foreground(r);
 	/* Raw: every key, Ctrl-C and Ctrl-Z included, goes to the command's
 	 * terminal, whose own settings decide what they do.  Only in the
 	 * foreground: from the background tcsetattr would stop nono. */
@@ -227,7 +246,7 @@ void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n)
 			r->to_cmd_len = (size_t)k;
 			r->to_cmd_off = 0;
 		} else if (k == 0 || (errno != EINTR && errno != EAGAIN &&
-				      !(errno == EIO && !foreground()))) {
+				      !(errno == EIO && !foreground(r)))) {
 			/* the terminal hung up: nothing more to read */
 			r->in = -1;
 		}

@@ -1,8 +1,9 @@
-/* pty.c — the command's terminal where namespaces work and stdin is the
- * launcher's terminal: a pty of the sandbox's own devpts instance, whose
- * master the supervisor relays to and from the launcher's terminal (row
- * 29: the launcher's terminal is then not reachable from inside at all,
- * and ptys made inside work).  Internal. */
+/* pty.c — the command's terminal where namespaces work and one of fds 0,
+ * 1 and 2 is a terminal of the launcher's: a pty of the sandbox's own
+ * devpts instance, whose master the supervisor relays to the launcher's
+ * terminal, and from it when stdin is that terminal (row 29: the
+ * launcher's terminal is then not reachable from inside at all, and ptys
+ * made inside work).  Internal. */
 #ifndef NONO_PTY_H
 #define NONO_PTY_H
 
@@ -14,23 +15,27 @@
 /* In the forked child, once the devpts instance is mounted: open a pty
  * through the instance's own ptmx (/dev/pts/ptmx: a master opened through
  * the single-file bind over /dev/ptmx cannot find its slave), give the
- * slave stdin's terminal settings and window size, send the master over
+ * slave the terminal settings and window size of the first of fds 0, 1
+ * and 2 that is a terminal, send the master over
  * `sock` (SCM_RIGHTS) and close it.  Returns the slave (close-on-exec),
  * or -errno.  Only async-signal-safe calls. */
 int pty_child_open(int sock);
 
-/* In the command's process, before its signals are unblocked: a process
- * group of its own in the session whose controlling terminal `slave` is
- * (the caller's parent made it), in the terminal's foreground, and the
- * slave over those of fds 0, 1 and 2 that are a terminal.  0 or -errno. */
-int pty_child_take(int slave);
+/* In the command's process, before its signals are unblocked: with
+ * `ctty`, a process group of its own in the session whose controlling
+ * terminal `slave` is (the caller's parent made it), in the terminal's
+ * foreground; and the slave over those of fds 0, 1 and 2 that are a
+ * terminal.  0 or -errno. */
+int pty_child_take(int slave, int ctty);
 
 #define PTY_BUF 4096
 
 /* The supervisor's side of one relay. */
 struct pty_relay {
 	int master;       /* nonblocking; -1 once it hung up */
-	int in;           /* the launcher's terminal as input (fd 0); -1 at EOF */
+	int in;           /* the launcher's terminal as input (fd 0); -1 at EOF,
+			   * or when stdin is no terminal (output only) */
+	int tty;          /* the launcher's terminal, for its window size */
 	int out;          /* where the command's output goes: fd 1, 2 or 0 */
 	int raw;          /* the launcher's terminal is in raw mode now */
 	int have_saved;

@@ -218,15 +218,15 @@ function M.view(policy, write)
   for _, path in ipairs(M.sockets(policy)) do
     if not covered(path) then hidden[#hidden + 1] = path end
   end
-  -- Row 29: ptys of the command's own.  A terminal of the user's that is
-  -- the session's own (the system set's) on stdin is relayed: the command
+  -- Row 29: ptys of the command's own.  The session's own terminal (the
+  -- system set's: what stdin, stdout or stderr is) is relayed: the command
   -- gets a pty of the instance instead, and the covered name is no loss.
-  -- Otherwise a terminal of the user's keeps the host's /dev/pts: its
-  -- name would be covered.
+  -- Any other terminal of the user's granted keeps the host's /dev/pts:
+  -- its name would be covered.
   local devpts, relay = lfs.attributes("/dev/pts/ptmx") ~= nil, false
   for _, g in ipairs(policy.grants) do
     if g.canonical and g.canonical:match("^/dev/pts/") and g.canonical ~= "/dev/pts/ptmx" then
-      if g.source == "system" and core.isatty(0) then relay = true else devpts = false end
+      if g.source == "system" then relay = true else devpts = false end
     end
   end
   return { writable = writable, hidden = hidden, private = private, keeps = keeps, devpts = devpts,

@@ -335,9 +335,10 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     for _, what in ipairs(procs.not_isolated or {}) do line("  not isolated  %s", what) end
   end
   if r.mounts and r.mounts.pty_relay then
-    line("  terminal      a pty of the sandbox's own devpts instance, relayed by nono to %s: the user's "
+    line("  terminal      a pty of the sandbox's own devpts instance, relayed by nono to %s%s: the user's "
       .. "terminal is not reachable (not by name, descriptor or /dev/tty); pseudo-terminals made inside "
-      .. "work (openpty, script, tmux)", table.concat(r.terminals, " "))
+      .. "work (openpty, script, tmux)", table.concat(r.terminals, " "),
+      r.session == "new" and " (its output: stdin is no terminal)" or "")
   elseif #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))

@@ -535,8 +535,8 @@ for _, user in ipairs(H.users) do
     -- what the shell's descriptors 0, 1 and 2 are (fds.txt), and the device
     -- number of its controlling terminal, the one /dev/tty opens (ctty.txt).
     local function identities(dir)
-      -- (a simple command: the shell's own descriptors stay as they are)
-      return "stat -Lc %d:%i /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 > " .. H.q(dir .. "/fds.txt")
+      -- (through a pipe: the shell's own descriptors stay as they are)
+      return "stat -Lc %d:%i /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | cat > " .. H.q(dir .. "/fds.txt")
         .. "; cut -d' ' -f7 /proc/$$/stat > " .. H.q(dir .. "/ctty.txt")
     end
 
@@ -585,9 +585,11 @@ for _, user in ipairs(H.users) do
       -- /dev/tty is the user's, and by name that is another file or none
       local inner = H.slurp(in_project("tty.txt"))
       assert.matches("^/dev/pts/%d+\n$", inner)
+      -- (one pty: the same file three times)
       local fds = H.slurp(in_project("fds.txt"))
-      assert.matches("^%d+:%d+\n%d+:%d+\n%d+:%d+\n$", fds)
-      assert.is_nil(fds:find(host, 1, true), fds)
+      local first = fds:match("^(%d+:%d+)\n")
+      assert.equal(string.rep(tostring(first) .. "\n", 3), fds)
+      assert.are_not.equal(host, first)
       -- /dev/tty: the controlling terminal is the pty of its own
       local major, minor = H.slurp(in_project("rdev.txt")):match("^(%x+):(%x+)\n$")
       assert.equal(tostring((tonumber(major, 16) << 8) | tonumber(minor, 16)) .. "\n",
@@ -609,6 +611,44 @@ for _, user in ipairs(H.users) do
       -- (d) the user's terminal is as it was
       t.await("stty.after", function() return H.slurp(in_term("stty.after")) ~= "" end)
       assert.equal(H.slurp(in_term("stty.before")), H.slurp(in_term("stty.after")))
+    end)
+
+    it("relays only the output of a command whose stdin is no terminal where namespaces work: its stdout "
+      .. "and stderr are a pty of its own, and it has no controlling terminal (rows 5, 29)", function()
+      if not start() then return end
+      local host = trim((H.sh("stat -c %d:%i " .. H.q(t.tty))))
+      local script = H.q(table.concat({
+        -- (through a pipe: the shell's own descriptors stay as they are)
+        "stat -Lc %d:%i /proc/$$/fd/1 /proc/$$/fd/2 | cat > \"$1/fds.txt\"",
+        "(exec 3</dev/tty) 2>/dev/null && echo opened > \"$1/devtty.txt\" || echo refused > \"$1/devtty.txt\"",
+        "echo \"relayed-$2-$((6 * 7))\"",
+      }, "; "))
+      --- Run the script in the pane (`prefix`: nono's words, or none) with
+      -- stdin /dev/null, its files in term/NAME; returns them.
+      local function run(name, prefix)
+        local dir = in_term(name)
+        assert(os.execute("mkdir -m 0777 " .. H.q(dir)))
+        t.type(string.format("%s sh -c %s sh %s %s < /dev/null; echo \"rc=$?\" > %s", prefix, script, H.q(dir),
+          name, H.q(dir .. "/rc")))
+        t.file(dir .. "/rc", "rc=0\n")
+        t.await("the output of " .. name, function() return t.screen():match("relayed%-" .. name .. "%-42") end)
+        return H.slurp(dir .. "/fds.txt"), H.slurp(dir .. "/devtty.txt")
+      end
+      local grants = " run --allow " .. H.q(in_term("")) .. " -- "
+      -- The control: without nono both are the user's terminal, and
+      -- /dev/tty opens it.
+      local fds, devtty = run("bare", "")
+      assert.equal(string.rep(host .. "\n", 2), fds)
+      assert.equal("opened\n", devtty)
+      fds, devtty = run("ns", H.nono_words(w, {}, false) .. grants)
+      local first = fds:match("^(%d+:%d+)\n")
+      assert.equal(string.rep(tostring(first) .. "\n", 2), fds)
+      assert.are_not.equal(host, first)
+      assert.equal("refused\n", devtty)
+      -- the floor: the user's terminal itself (row 5: no controlling one)
+      fds, devtty = run("floor", H.nono_words(w, {}, "NOUIDMAP") .. grants)
+      assert.equal(string.rep(host .. "\n", 2), fds)
+      assert.equal("refused\n", devtty)
     end)
 
     it("says in the enforcement report which terminal an interactive command gets (row 29)", function()
