@@ -175,9 +175,15 @@ int pty_start(struct pty_relay *r, int sock)
 	return 0;
 }
 
+/* Whether nono may read and set the launcher's terminal now: it is in its
+ * foreground, or the terminal is not nono's controlling terminal at all
+ * (no job control then applies: a read never raises SIGTTIN). */
 static int foreground(const struct pty_relay *r)
 {
-	return r->in >= 0 && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	if (r->in < 0)
+		return 0;
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	return fg == getpgrp() || (fg < 0 && errno == ENOTTY);
 }
 
 int pty_fill(struct pty_relay *r, struct pollfd *fds)
