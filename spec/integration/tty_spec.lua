@@ -424,6 +424,53 @@ for _, user in ipairs(H.users) do
       t.file(in_term("rc"), "rc=130\n")
     end)
 
+    it("gives the terminal its settings back while nono is stopped with its command and after, under a "
+      .. "shell that does not restore them itself (dash)", function()
+      if not start() then return end
+      local _, _, code = H.sh("command -v dash")
+      if code ~= 0 then
+        pending("dash is not installed (this case needs a shell that leaves a stopped job's settings)")
+        return
+      end
+      local DASH = "dash$"
+      -- (bash puts its own settings back when a job stops; dash does not)
+      t.type("PS1=" .. H.q(DASH .. " ") .. " dash -i")
+      t.prompt(DASH)
+      --- The settings, as `stty -g` gives them, into term/NAME; `key`: the
+      -- key that ends the line (C-j still does on a raw terminal).
+      local function settings(name, key)
+        t.tmux("send-keys -t tty -l " .. H.q("stty -g > " .. H.q(in_term(name))))
+        t.key(key or "Enter")
+        t.await(name, function() return H.slurp(in_term(name)):match("\n$") end)
+        return H.slurp(in_term(name))
+      end
+      local before = settings("before")
+      -- The control: a program that makes the terminal raw and stops
+      -- leaves it raw under dash.
+      t.prompt(DASH)
+      t.type("python3 -c " .. H.q("import os, tty; tty.setraw(0); os.kill(os.getpid(), 19)"))
+      t.proc("python3", function(s) return s == "T" end, "python3 stopped")
+      assert.are_not.equal(before, settings("raw", "C-j"))
+      t.tmux("send-keys -t tty -l " .. H.q("stty " .. before:gsub("\n$", "") .. "; kill -9 %1"))
+      t.key("C-j")
+      t.gone("python3")
+      assert.equal(before, settings("sane"))
+      t.prompt(DASH)
+      t.type(string.format("%s run -- sleep 1000", nono))
+      t.proc("sleep", function(s) return s ~= "T" end)
+      t.key("C-z")
+      t.proc("nono", function(s) return s == "T" end, "nono stopped")
+      t.prompt(DASH)
+      assert.equal(before, settings("stopped"))
+      t.prompt(DASH)
+      t.type("fg")
+      t.proc("nono", function(s) return s ~= "T" end, "nono running again")
+      t.key("C-c")
+      t.gone("nono")
+      t.prompt(DASH)
+      assert.equal(before, settings("after"))
+    end)
+
     --- The sleeps in the pane's tree, wherever their session: a command
     -- whose stdin is not a terminal runs in a session of its own.
     local function tree_sleeps()
