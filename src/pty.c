@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,20 +288,12 @@ static void flush_user(struct pty_relay *r)
 			break;
 }
 
-void pty_suspend(struct pty_relay *r)
+/* What the master holds now, written out: at most `rounds` buffers (a
+ * command still running may write on). */
+static void flush_master(struct pty_relay *r, int rounds)
 {
 	flush_user(r);
-	if (r->raw && tcsetattr(STDIN_FILENO, TCSADRAIN, &r->saved) == 0)
-		r->raw = 0;
-}
-
-void pty_drain(struct pty_relay *r)
-{
-	flush_user(r);
-	/* The command's processes are all gone: what they wrote is in the
-	 * master already (a read waits for the kernel's buffer work), and
-	 * the read ends in EIO once it is all read. */
-	while (r->master >= 0) {
+	while (r->master >= 0 && rounds-- > 0) {
 		ssize_t k = read(r->master, r->to_user, sizeof(r->to_user));
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -310,6 +303,23 @@ void pty_drain(struct pty_relay *r)
 		r->to_user_off = 0;
 		flush_user(r);
 	}
+}
+
+void pty_suspend(struct pty_relay *r)
+{
+	/* (the echo of the Ctrl-Z that stopped the command goes out before
+	 * the launcher's shell reports the stop, not after the fg) */
+	flush_master(r, 16);
+	if (r->raw && tcsetattr(STDIN_FILENO, TCSADRAIN, &r->saved) == 0)
+		r->raw = 0;
+}
+
+void pty_drain(struct pty_relay *r)
+{
+	/* The command's processes are all gone: what they wrote is in the
+	 * master already (a read waits for the kernel's buffer work), and
+	 * the read ends in EIO once it is all read. */
+	flush_master(r, INT_MAX);
 }
 
 void pty_end(struct pty_relay *r)
