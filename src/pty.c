@@ -280,12 +280,21 @@ void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n)
 		flush_some(r->out, r->to_user, &r->to_user_off, &r->to_user_len);
 }
 
-/* Everything buffered for the launcher's terminal, written out (blocking). */
+/* Everything buffered for the launcher's terminal, written out, waiting
+ * as a blocking write would (the terminal's description may have been
+ * made nonblocking by another of its users). */
 static void flush_user(struct pty_relay *r)
 {
-	while (r->to_user_len > 0)
+	struct pollfd out = { .fd = r->out, .events = POLLOUT };
+
+	while (r->to_user_len > 0) {
+		size_t before = r->to_user_len - r->to_user_off;
 		if (flush_some(r->out, r->to_user, &r->to_user_off, &r->to_user_len))
 			break;
+		if (r->to_user_len > 0 && r->to_user_len - r->to_user_off == before &&
+		    poll(&out, 1, -1) < 0 && errno != EINTR)
+			break;
+	}
 }
 
 /* What the master holds now, written out: at most `rounds` buffers (a
