@@ -50,10 +50,14 @@ int pty_child_open(int sock)
 		err = -errno;
 	if (err == 0) {
 		union {
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(2 * sizeof(int))];
 			struct cmsghdr align;
 		} u;
 		char byte = 'm';
+		/* (the supervisor keeps a slave open too: the pty then never
+		 * hangs up while the command's processes have closed theirs,
+		 * and a later open of /dev/tty still reaches the relay) */
+		int both[2] = { master, slave };
 		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = u.buf,
@@ -62,8 +66,8 @@ int pty_child_open(int sock)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &master, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(both));
+		memcpy(CMSG_DATA(cm), both, sizeof(both));
 		if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
 			err = -errno;
 	}
@@ -122,16 +126,17 @@ static void on_cont(int sig)
 int pty_start(struct pty_relay *r, int sock)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	char byte;
+	int both[2];
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct sigaction sa;
 
-	r->master = -1;
+	r->master = r->slave = -1;
 	r->raw = 0;
 	r->to_cmd_len = r->to_cmd_off = r->to_user_len = r->to_user_off = 0;
 	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -139,15 +144,18 @@ int pty_start(struct pty_relay *r, int sock)
 		return -errno;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET ||
-	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(both)))
 		return -EPROTO;
-	memcpy(&r->master, CMSG_DATA(cm), sizeof(int));
+	memcpy(both, CMSG_DATA(cm), sizeof(both));
+	r->master = both[0];
+	r->slave = both[1];
 	/* (the description is ours alone: the child closed its copy) */
 	int fl = fcntl(r->master, F_GETFL);
 	if (fl < 0 || fcntl(r->master, F_SETFL, fl | O_NONBLOCK) < 0) {
 		int err = -errno;
 		close(r->master);
-		r->master = -1;
+		close(r->slave);
+		r->master = r->slave = -1;
 		return err;
 	}
 	/* Without a terminal on stdin, only the output is relayed, and the
@@ -326,8 +334,8 @@ void pty_suspend(struct pty_relay *r)
 void pty_drain(struct pty_relay *r)
 {
 	/* The command's processes are all gone: what they wrote is in the
-	 * master already (a read waits for the kernel's buffer work), and
-	 * the read ends in EIO once it is all read. */
+	 * master already (a nonblocking read waits for the kernel's buffer
+	 * work before it answers EAGAIN). */
 	flush_master(r, INT_MAX);
 }
 
@@ -337,7 +345,9 @@ void pty_end(struct pty_relay *r)
 	r->raw = 0;
 	if (r->master >= 0)
 		close(r->master);
-	r->master = -1;
+	if (r->slave >= 0)
+		close(r->slave);
+	r->master = r->slave = -1;
 	sigaction(SIGWINCH, &r->old_winch, NULL);
 	sigaction(SIGCONT, &r->old_cont, NULL);
 	if (active == r)

@@ -16,8 +16,8 @@
  * through the instance's own ptmx (/dev/pts/ptmx: a master opened through
  * the single-file bind over /dev/ptmx cannot find its slave), give the
  * slave the terminal settings and window size of the first of fds 0, 1
- * and 2 that is a terminal, send the master over
- * `sock` (SCM_RIGHTS) and close it.  Returns the slave (close-on-exec),
+ * and 2 that is a terminal, send the master and the slave over `sock`
+ * (SCM_RIGHTS) and close the master.  Returns the slave (close-on-exec),
  * or -errno.  Only async-signal-safe calls. */
 int pty_child_open(int sock);
 
@@ -32,7 +32,8 @@ int pty_child_take(int slave, int ctty);
 
 /* The supervisor's side of one relay. */
 struct pty_relay {
-	int master;       /* nonblocking; -1 once it hung up */
+	int master;       /* nonblocking; -1 once it failed */
+	int slave;        /* held, so that the pty never hangs up */
 	int in;           /* the launcher's terminal as input (fd 0); -1 at EOF,
 			   * or when stdin is no terminal (output only) */
 	int tty;          /* the launcher's terminal, for its window size */
@@ -45,9 +46,9 @@ struct pty_relay {
 	struct sigaction old_winch, old_cont;
 };
 
-/* Receive the master from `sock` (the child sent it before the command
- * ran) and start relaying: a SIGWINCH handler, nothing else yet (raw mode
- * comes with pty_fill, in the foreground).  0 or -errno. */
+/* Receive the master and a slave from `sock` (the child sent them before
+ * the command ran) and start relaying: a SIGWINCH handler, nothing else
+ * yet (raw mode comes with pty_fill, in the foreground).  0 or -errno. */
 int pty_start(struct pty_relay *r, int sock);
 
 /* Before a poll: take the window size after a SIGWINCH, enter raw mode

@@ -698,6 +698,14 @@ for _, user in ipairs(H.users) do
       assert.equal("refused\n", devtty)
     end)
 
+    it("keeps the terminal for a command that closes every descriptor of it and opens /dev/tty later", function()
+      if not start() then return end
+      t.type(string.format("%s run -- sh -c %s; echo \"rc=$?\" > %s", nono,
+        H.q("exec 0<&- 1>&- 2>&-; sleep 0.3; echo \"viatty-$((6 * 7))\" > /dev/tty"), H.q(in_term("rc"))))
+      t.file(in_term("rc"), "rc=0\n")
+      t.await("the line written through /dev/tty", function() return t.screen():match("viatty%-42\n") end)
+    end)
+
     it("says in the enforcement report which terminal an interactive command gets (row 29)", function()
       if not start() then return end
       local function report(floor, json)
