@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "landlock.h"
 #include "overlay.h"
 #include "ns.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
 
@@ -45,6 +47,7 @@ const struct exec_stage exec_stages[] = {
 	[STAGE_NAMESPACE] = { "namespace",
 		"the mounts of a private user and mount namespace (read-only view, hidden sockets, read-only and no-exec binds)", NULL },
 	[STAGE_OVERLAY] = { "overlay", "overlays over the write grants (--ephemeral)", NULL },
+	[STAGE_TERMINAL] = { "terminal", "a pseudo-terminal of the sandbox's own as the command's terminal", NULL },
 	[STAGE_INIT] = { "init", "starting the init of a private pid namespace", NULL },
 	[STAGE_PROC] = { "proc", "mounting /proc for a private pid namespace", NULL },
 	[STAGE_RLIMITS] = { "rlimits", "RLIMIT_CORE", "RLIMIT_CORE is 0 (no core dumps)" },
@@ -126,10 +129,18 @@ static void restore_signals(const struct exec_session *s)
 	sigaction(SIGCHLD, &s->saved_chld, NULL);
 }
 
-void exec_forward_as_init(pid_t cmd)
+void exec_forward_as_init(pid_t cmd, int stops)
 {
 	is_init = 1;
 	child_pid = cmd;
+	if (stops) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_child;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
 }
 
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
@@ -139,7 +150,8 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	struct sock_fprog filter;
 	sigset_t all;
 	struct report r;
-	int pipefd[2], statusfd[2] = { -1, -1 }, ruleset, status;
+	int pipefd[2], statusfd[2] = { -1, -1 }, ptysock[2] = { -1, -1 };
+	int ruleset, status;
 	pid_t pid, self = getpid();
 	ssize_t n;
 
@@ -147,6 +159,13 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	out->kind = EXEC_SETUP_FAILED;
 	s->pid = 0;
 	s->status_fd = -1;
+	s->stop_fd = -1;
+	s->status_read = 0;
+	s->relay = NULL;
+	/* Row 29: the launcher's terminal relayed, not handed over */
+	int relay = policy_private_mounts(p) && policy_pty_relay(p) &&
+		    (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) ||
+		     isatty(STDERR_FILENO));
 	/* An interactive command hands the terminal to process groups of its
 	 * own (a shell's jobs) and gives it back when it ends, but a shell in
 	 * the pid namespace cannot name ours: exec_finish takes it back for
@@ -192,6 +211,17 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		return -out->code;
 	}
 
+	if (relay && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ptysock) < 0) {
+		out->stage = out->stage_id = "socketpair";
+		out->code = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		close(statusfd[0]);
+		close(statusfd[1]);
+		close(ruleset);
+		return -out->code;
+	}
+
 	/* Block signals across fork so a forwarded signal cannot reach a
 	 * child that has not yet reset its handlers.  The session keeps
 	 * SIGCHLD and the forwarded signals blocked but inside exec_wait. */
@@ -199,23 +229,28 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	sigprocmask(SIG_BLOCK, &all, &s->oldmask);
 	child_pid = 0;
 	forwarded_mask = 0;
-	child_in_own_session = policy_session(p) == POLICY_SESSION_NEW;
+	child_in_own_session = policy_session(p) == POLICY_SESSION_NEW || relay;
 	set_forwarding(s);
 	pid = fork();
 	if (pid == 0) {
 		struct child c = {
 			.p = p, .ruleset = ruleset, .filter = &filter,
 			.pipe_fd = pipefd[1], .status_fd = statusfd[1],
+			.pty_sock = ptysock[1],
 			.supervisor = self, .argv = argv, .envp = envp,
 			.oldmask = &s->oldmask,
 		};
 		close(pipefd[0]);
 		if (statusfd[0] >= 0)
 			close(statusfd[0]);
+		if (ptysock[0] >= 0)
+			close(ptysock[0]);
 		exec_child_run(&c);
 	}
 	if (statusfd[1] >= 0)
 		close(statusfd[1]);
+	if (ptysock[1] >= 0)
+		close(ptysock[1]);
 	if (pid < 0) {
 		out->stage = out->stage_id = "fork";
 		out->code = errno;
@@ -225,10 +260,17 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		close(pipefd[1]);
 		if (statusfd[0] >= 0)
 			close(statusfd[0]);
+		if (ptysock[0] >= 0)
+			close(ptysock[0]);
 		close(ruleset);
 		return -out->code;
 	}
 	sigemptyset(&all);
+	/* (delivered in exec_wait only, as the others: the relay's) */
+	if (relay) {
+		sigaddset(&all, SIGWINCH);
+		sigaddset(&all, SIGCONT);
+	}
 	sigaddset(&all, SIGCHLD);
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaddset(&all, exec_forwarded[i]);
@@ -259,6 +301,8 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 			;
 		if (statusfd[0] >= 0)
 			close(statusfd[0]);
+		if (ptysock[0] >= 0)
+			close(ptysock[0]);
 		exec_finish(s);
 		out->kind = r.stage == STAGE_EXEC ? EXEC_NOT_EXECUTED
 						  : EXEC_SETUP_FAILED;
@@ -269,6 +313,29 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	}
 	s->pid = pid;
 	s->status_fd = statusfd[0];
+	if (relay) {
+		/* The master was sent before the command ran; without it the
+		 * command would have a terminal no one reads: fail closed. */
+		int perr = -ENOMEM;
+		s->relay = malloc(sizeof(*s->relay));
+		if (s->relay && (perr = pty_start(s->relay, ptysock[0])) < 0) {
+			free(s->relay);
+			s->relay = NULL;
+		}
+		close(ptysock[0]);
+		if (!s->relay) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			s->pid = 0;
+			exec_finish(s);
+			out->kind = EXEC_SETUP_FAILED;
+			out->stage = exec_stages[STAGE_TERMINAL].what;
+			out->stage_id = exec_stages[STAGE_TERMINAL].id;
+			out->code = -perr;
+			return 0;
+		}
+	}
 	out->kind = EXEC_EXITED;
 	return 0;
 }
@@ -280,13 +347,25 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 static void take_init_status(struct exec_session *s, struct exec_outcome *out)
 {
 	struct init_status st;
+	int have = 0;
 
-	if (s->status_fd < 0)
-		return;
-	ssize_t n = read(s->status_fd, &st, sizeof(st));
-	close(s->status_fd);
+	if (s->status_read > 0) {
+		st.kind = s->st_kind;
+		st.code = s->st_code;
+		st.killed = s->st_killed;
+		have = 1;
+	} else if (s->status_fd >= 0 && s->status_read == 0) {
+		/* (past the stops it told, if any are left unread) */
+		while (read(s->status_fd, &st, sizeof(st)) == (ssize_t)sizeof(st))
+			if (st.kind != INIT_STOPPED) {
+				have = 1;
+				break;
+			}
+	}
+	if (s->status_fd >= 0)
+		close(s->status_fd);
 	s->status_fd = -1;
-	if (n != (ssize_t)sizeof(st))
+	if (!have)
 		return;
 	out->kind = st.kind == EXEC_SIGNALED ? EXEC_SIGNALED : EXEC_EXITED;
 	out->code = st.code;
@@ -300,11 +379,34 @@ int exec_take_left_behind(void)
 	return n;
 }
 
+/* With a relayed terminal: the init's status pipe, read as it speaks.
+ * Returns 1 when it told of a stop of the command. */
+static int read_init_status(struct exec_session *s)
+{
+	struct init_status st;
+	ssize_t n = read(s->status_fd, &st, sizeof(st));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n == (ssize_t)sizeof(st) && st.kind == INIT_STOPPED)
+		return 1;
+	/* its last word (kept for take_init_status), or its end */
+	if (n == (ssize_t)sizeof(st)) {
+		s->status_read = 1;
+		s->st_kind = st.kind;
+		s->st_code = st.code;
+		s->st_killed = st.killed;
+	} else {
+		s->status_read = -1;
+	}
+	return 0;
+}
+
 int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 	      struct exec_outcome *out, int *signo)
 {
 	struct timespec ts, *tsp = NULL;
-	int status;
+	struct pollfd fds[4];
+	int status, stopped = 0;
 
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
@@ -316,10 +418,21 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 		 * subreaper: then every orphan of the command is ours to reap
 		 * (a library caller's other children are not). */
 		pid_t w;
+		int flags = WNOHANG | (s->stop_fd >= 0 ? WUNTRACED : 0);
 		while ((w = waitpid(reap_orphans ? -1 : s->pid, &status,
-				    WNOHANG)) > 0) {
+				    flags)) > 0) {
 			if (w != s->pid)
 				continue;
+			if (WIFSTOPPED(status)) {
+				/* (an init with a relayed terminal) */
+				struct init_status st = { .kind = INIT_STOPPED,
+							  .code = WSTOPSIG(status) };
+				if (st.code != SIGSTOP) {
+					ssize_t n = write(s->stop_fd, &st, sizeof(st));
+					(void)n;
+				}
+				continue;
+			}
 			child_pid = 0;
 			s->pid = 0;
 			if (WIFSIGNALED(status)) {
@@ -329,25 +442,48 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 				out->kind = EXEC_EXITED;
 				out->code = WEXITSTATUS(status);
 			}
+			if (s->relay)
+				pty_drain(s->relay);
 			take_init_status(s, out);
 			return EXEC_WAIT_EXITED;
 		}
-		if (forwarded_mask) {
-			int sig = __builtin_ctz((unsigned)forwarded_mask);
-			forwarded_mask &= ~(1 << sig);
+		if (forwarded_mask || stopped) {
+			int sig = SIGTSTP;
+			if (!stopped) {
+				sig = __builtin_ctz((unsigned)forwarded_mask);
+				forwarded_mask &= ~(1 << sig);
+			}
+			/* nono stops next: the launcher's terminal as it was */
+			if (sig == SIGTSTP && s->relay)
+				pty_suspend(s->relay);
 			*signo = sig;
 			return EXEC_WAIT_SIGNAL;
 		}
 		if (waited && tsp && ts.tv_sec == 0 && ts.tv_nsec == 0)
 			return EXEC_WAIT_TIMEOUT;
+		int nfds = 0, status_at = -1;
+		if (s->relay) {
+			nfds = pty_fill(s->relay, fds);
+			if (s->status_fd >= 0 && s->status_read == 0) {
+				status_at = nfds++;
+				fds[status_at].fd = s->status_fd;
+				fds[status_at].events = POLLIN;
+				fds[status_at].revents = 0;
+			}
+		}
 		/* Signals are delivered only in here (they are blocked
 		 * elsewhere), so none is missed between the checks above and
 		 * the sleep.  Linux leaves the time not slept in `ts`. */
 		struct timespec before, after;
 		clock_gettime(CLOCK_MONOTONIC, &before);
-		int r = ppoll(NULL, 0, tsp, &s->oldmask);
+		int r = ppoll(nfds ? fds : NULL, (nfds_t)nfds, tsp, &s->oldmask);
 		if (r == 0)
 			return EXEC_WAIT_TIMEOUT;
+		if (r > 0 && s->relay) {
+			pty_handle(s->relay, fds, nfds);
+			if (status_at >= 0 && fds[status_at].revents)
+				stopped = read_init_status(s);
+		}
 		if (tsp) {
 			clock_gettime(CLOCK_MONOTONIC, &after);
 			long long left = (long long)ts.tv_sec * 1000000000LL +
@@ -365,6 +501,11 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 
 void exec_finish(struct exec_session *s)
 {
+	if (s->relay) {
+		pty_end(s->relay);
+		free(s->relay);
+		s->relay = NULL;
+	}
 	if (s->status_fd >= 0) {
 		close(s->status_fd);
 		s->status_fd = -1;

@@ -8,6 +8,8 @@
 
 #include "policy.h"
 
+struct pty_relay;
+
 enum exec_kind {
 	EXEC_EXITED,       /* code = exit status */
 	EXEC_SIGNALED,     /* code = signal number */
@@ -39,6 +41,12 @@ struct exec_session {
 	pid_t pid; /* 0 once reaped; with the private namespaces, their init */
 	int status_fd; /* where that init reports the command's end; or -1 */
 	pid_t fg_pgrp; /* the terminal's foreground group to restore, or 0 */
+	int stop_fd; /* in a pid namespace's init with a relayed terminal:
+		      * where the command's stops are told; else -1 */
+	int status_read; /* 1: the init's last word is read already;
+			  * -1: it ended without one; 0: neither */
+	int st_kind, st_code, st_killed; /* what it said (INIT_STOPPED aside) */
+	struct pty_relay *relay; /* the relayed terminal (pty.h), or NULL */
 	sigset_t oldmask;
 	struct sigaction saved[7], saved_chld;
 };
@@ -59,6 +67,13 @@ struct exec_session {
  * outcome (exec_wait gives it).  If the init dies (it has a parent-death
  * signal: so does the whole tree when this process dies) the kernel kills
  * every process of the namespace.
+ * With policy_pty_relay and a terminal among fds 0, 1 and 2, the command's
+ * terminal is a pty of the sandbox's own instead (pty.h): exec_wait relays
+ * its output to the launcher's terminal; with stdin a terminal also the
+ * input (the launcher's terminal in raw mode meanwhile), the pty is the
+ * command's controlling terminal, and a stop of the command on it (Ctrl-Z)
+ * comes out of exec_wait as SIGTSTP, the launcher's terminal restored
+ * first.
  * Returns once execve has succeeded (s->pid is the command, or its init;
  * the parent now forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
  * SIGUSR2 to it until exec_finish), or once it is known the command never

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -29,11 +30,18 @@
 #include "mounts.h"
 #include "netns.h"
 #include "overlay.h"
+#include "pty.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "../vendor/landlock_uapi.h"
 
 extern char **environ;
+
+/* The relayed terminal's slave, opened by the first child (pty.h): the
+ * init's controlling terminal and the command's terminal; or -1. */
+static int pty_slave = -1;
+/* ...and the command's controlling terminal: stdin was a terminal. */
+static int pty_ctty;
 
 static void report_to(int pipe_fd, int stage, int err)
 {
@@ -54,6 +62,15 @@ static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
 static _Noreturn void command_exec(const struct child *c)
 {
 	struct sigaction dfl;
+
+	/* Row 29: the terminal of the sandbox's own, in place of the
+	 * launcher's (signals still blocked: tcsetpgrp from a background
+	 * group would raise SIGTTOU) */
+	if (pty_slave >= 0) {
+		int perr = pty_child_take(pty_slave, pty_ctty);
+		if (perr < 0)
+			child_fail(c->pipe_fd, STAGE_TERMINAL, -perr);
+	}
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -225,7 +242,14 @@ static _Noreturn void init_run(const struct child *c)
 	 * supervisor's copy of it, both pending at once (right after a Ctrl-Z
 	 * and fg, or under load), would be one signal, the terminal's, which
 	 * the init does not pass on. */
-	if (policy_session(c->p) == POLICY_SESSION_NEW && setpgid(0, 0) < 0)
+	if (pty_slave >= 0 && pty_ctty) {
+		/* The relayed terminal's session is the init's: the command's
+		 * group in it is then not orphaned (its parent is in the same
+		 * session), so the terminal's Ctrl-Z stops it, and the init sees
+		 * the stop and tells the supervisor. */
+		if (setsid() < 0 || ioctl(pty_slave, TIOCSCTTY, 0) < 0)
+			child_fail(c->pipe_fd, STAGE_TERMINAL, errno);
+	} else if (policy_session(c->p) == POLICY_SESSION_NEW && setpgid(0, 0) < 0)
 		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
 
 	/* Told apart from the supervisor in ps and /proc; and the
@@ -266,10 +290,11 @@ static _Noreturn void init_run(const struct child *c)
 		_exit(126);
 
 	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
-				    .status_fd = -1 };
+				    .status_fd = -1,
+				    .stop_fd = pty_ctty ? c->status_fd : -1 };
 	struct exec_outcome out;
 	int signo;
-	exec_forward_as_init(cmd);
+	exec_forward_as_init(cmd, pty_ctty);
 	while (exec_wait(&own, -1, 1, &out, &signo) != EXEC_WAIT_EXITED)
 		;
 
@@ -375,6 +400,13 @@ _Noreturn void exec_child_run(const struct child *c)
 			nerr = netns_enter_with_listener(nport, nfd);
 		if (nerr < 0)
 			child_fail(pipe_fd, STAGE_NAMESPACE, -nerr);
+		if (policy_pty_relay(p)) {
+			int slave = pty_child_open(c->pty_sock);
+			if (slave < 0)
+				child_fail(pipe_fd, STAGE_TERMINAL, -slave);
+			pty_slave = slave;
+			pty_ctty = isatty(STDIN_FILENO);
+		}
 	}
 
 	/* Row 21: no core dump, so no core_pattern helper runs on our behalf

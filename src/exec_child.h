@@ -19,6 +19,7 @@ enum stage {
 	STAGE_KEYRING,
 	STAGE_NAMESPACE,
 	STAGE_OVERLAY,
+	STAGE_TERMINAL,
 	STAGE_INIT,
 	STAGE_PROC,
 	STAGE_RLIMITS,
@@ -47,6 +48,12 @@ struct init_status {
 	int killed;
 };
 
+/* An init_status.kind that is not the end: with a relayed terminal, the
+ * command was stopped by signal `code` (Ctrl-Z on its terminal), and the
+ * supervisor stops with it (as sudo does).  Stops by SIGSTOP are the
+ * supervisor's own doing and are not told. */
+#define INIT_STOPPED 100
+
 /* Signals the supervisor passes on to the sandboxed command.  SIGTSTP
  * (Ctrl-Z) is not passed on as it is: the supervisor stops the whole tree
  * and then itself (supervisor.lua), since a command in a session of its own
@@ -61,6 +68,7 @@ struct child {
 	const struct sock_fprog *filter;
 	int pipe_fd;   /* the report pipe's write end */
 	int status_fd; /* the init's status pipe, write end; -1 without */
+	int pty_sock;  /* where the relayed terminal's master goes; or -1 */
 	pid_t supervisor;
 	char *const *argv;
 	char *const *envp;
@@ -73,7 +81,8 @@ struct child {
 _Noreturn void exec_child_run(const struct child *c);
 
 /* In a pid namespace's init: forward signals to `cmd`, its command, as
- * its init does (exec.c's forward()). */
-void exec_forward_as_init(pid_t cmd);
+ * its init does (exec.c's forward()); `stops`: be woken when a child
+ * stops, too (SIGCHLD without SA_NOCLDSTOP). */
+void exec_forward_as_init(pid_t cmd, int stops);
 
 #endif

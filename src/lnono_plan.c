@@ -110,6 +110,12 @@ static int l_plan_set_devpts(lua_State *L)
 	return 0;
 }
 
+static int l_plan_set_pty_relay(lua_State *L)
+{
+	policy_set_pty_relay(plan_check(L));
+	return 0;
+}
+
 static int l_plan_set_ro_view(lua_State *L)
 {
 	policy_set_ro_view(plan_check(L));
@@ -418,6 +424,7 @@ static const luaL_Reg plan_methods[] = {
 	{ "set_ro_view", l_plan_set_ro_view },
 	{ "add_over", l_plan_add_over },
 	{ "set_devpts", l_plan_set_devpts },
+	{ "set_pty_relay", l_plan_set_pty_relay },
 	{ "add_pin_bind", l_plan_add_pin },
 	{ "set_scoped", l_plan_set_scoped },
 	{ "set_seccomp", l_plan_set_seccomp },

@@ -28,6 +28,7 @@ struct nono_policy {
 	int ruleset; /* -1 until the first rule */
 	int ro_view;        /* everything read-only but rw_binds */
 	int devpts;         /* a devpts instance of the command's own */
+	int pty_relay;      /* the command's terminal: a pty of that instance */
 	char **ro_binds, **noexec_binds, **pins, **rw_binds, **hides;
 	size_t nbinds, nnoexec, npins, nrw, nhides;
 	struct policy_over *overs;
@@ -327,6 +328,16 @@ void policy_set_devpts(struct nono_policy *p)
 int policy_devpts(const struct nono_policy *p)
 {
 	return p->devpts;
+}
+
+void policy_set_pty_relay(struct nono_policy *p)
+{
+	p->pty_relay = 1;
+}
+
+int policy_pty_relay(const struct nono_policy *p)
+{
+	return p->devpts && p->pty_relay;
 }
 
 void policy_set_private_mounts(struct nono_policy *p)

@@ -124,11 +124,17 @@ size_t policy_hides(const struct nono_policy *p, char *const **paths);
 
 /* With the view: a new devpts instance over /dev/pts in the same
  * namespace, its own ptmx bound over /dev/ptmx, so that pseudo-terminals
- * made inside can be opened (mounts.h).  Only for a command without a
- * terminal of the launcher's: that one's name, /dev/pts/N, would be
- * covered. */
+ * made inside can be opened (mounts.h).  A terminal of the launcher's
+ * (its name /dev/pts/N covered) is then relayed: policy_set_pty_relay. */
 void policy_set_devpts(struct nono_policy *p);
 int policy_devpts(const struct nono_policy *p);
+
+/* With the devpts instance, for a command one of whose fds 0, 1 and 2 is
+ * a terminal of the launcher's: the command gets a pty of that instance
+ * in its place and the supervisor relays between the two (pty.h).  policy_pty_relay is
+ * false without policy_devpts. */
+void policy_set_pty_relay(struct nono_policy *p);
+int policy_pty_relay(const struct nono_policy *p);
 
 /* Run the command in a private user+mount namespace even when there is no
  * read-only bind, so that the supervisor can take a time-limited grant back

@@ -218,13 +218,19 @@ function M.view(policy, write)
   for _, path in ipairs(M.sockets(policy)) do
     if not covered(path) then hidden[#hidden + 1] = path end
   end
-  -- Row 29: ptys of the command's own, unless a terminal of the user's
-  -- is granted (the session's own): its name would be covered.
-  local devpts = lfs.attributes("/dev/pts/ptmx") ~= nil
+  -- Row 29: ptys of the command's own.  The session's own terminal (the
+  -- system set's: what stdin, stdout or stderr is) is relayed: the command
+  -- gets a pty of the instance instead, and the covered name is no loss.
+  -- Any other terminal of the user's granted keeps the host's /dev/pts:
+  -- its name would be covered.
+  local devpts, relay = lfs.attributes("/dev/pts/ptmx") ~= nil, false
   for _, g in ipairs(policy.grants) do
-    if g.canonical and g.canonical:match("^/dev/pts/") and g.canonical ~= "/dev/pts/ptmx" then devpts = false end
+    if g.canonical and g.canonical:match("^/dev/pts/") and g.canonical ~= "/dev/pts/ptmx" then
+      if g.source == "system" then relay = true else devpts = false end
+    end
   end
-  return { writable = writable, hidden = hidden, private = private, keeps = keeps, devpts = devpts }
+  return { writable = writable, hidden = hidden, private = private, keeps = keeps, devpts = devpts,
+    relay = devpts and relay }
 end
 
 --- Whether the host's `path` is there in the command's view: not beneath
@@ -367,6 +373,7 @@ function M.apply(view, plan, policy)
     if not ok then return nil, msg, err end
   end
   if view.devpts then plan:set_devpts() end
+  if view.relay then plan:set_pty_relay() end
   return true
 end
 

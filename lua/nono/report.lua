@@ -153,7 +153,7 @@ function M.data(self)
     namespaces = ns,
     mounts = view and { read_only = true, writable = view.writable, hidden = view.hidden,
         private = mounts.private_report(view), sockets_allowed = mounts.allowed_sockets(self),
-        devpts = view.devpts }
+        devpts = view.devpts, pty_relay = view.relay }
       or { read_only = false, reason = no_view or "not resolved", private = {},
         shared_tmp = self.resolved and mounts.shared_tmp(self) or {},
         sockets_reachable = self.resolved and mounts.sockets(self) or {},
@@ -334,7 +334,12 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
       .. "id of the command's own is refused too)", procs.reason)
     for _, what in ipairs(procs.not_isolated or {}) do line("  not isolated  %s", what) end
   end
-  if #r.terminals > 0 then
+  if r.mounts and r.mounts.pty_relay then
+    line("  terminal      a pty of the sandbox's own devpts instance, relayed by nono to %s%s: the user's "
+      .. "terminal is not reachable (not by name, descriptor or /dev/tty); pseudo-terminals made inside "
+      .. "work (openpty, script, tmux)", table.concat(r.terminals, " "),
+      r.session == "new" and " (its output: stdin is no terminal)" or "")
+  elseif #r.terminals > 0 then
     line("  terminal      %s (the session's own) and /dev/tty; no other of /dev/pts; a pseudo-terminal "
       .. "made inside cannot be opened (openpty, script, tmux fail)", table.concat(r.terminals, " "))
   elseif r.mounts and r.mounts.devpts then
@@ -390,7 +395,9 @@ local function format_report(p, command, brief, dropped, spec, on_expire)
     line("  kept in place %s (guarded: it holds a guarded path; if it is renamed or replaced during the "
       .. "session, nono moves it back when the session ends)", path)
   end
-  if r.session == "keep" then
+  if r.session == "keep" and r.mounts and r.mounts.pty_relay then
+    line("  session       new, on the relayed pty as its controlling terminal (TIOCSTI is refused by seccomp)")
+  elseif r.session == "keep" then
     line("  session       kept: stdin is a terminal (TIOCSTI is refused by seccomp)")
   elseif r.session == "new" then
     line("  session       new (setsid): no controlling terminal")

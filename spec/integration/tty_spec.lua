@@ -8,6 +8,9 @@ local H = require "spec.helper"
 
 
 local DEADLINE = 10 -- seconds for any one awaited effect
+-- The floor suite's injector (a --no-namespaces floor, FLAG, would have to
+-- go into each typed command line: these cases then run with namespaces)
+local FLOOR = H.floor ~= "FLAG" and H.floor or false
 local OUTER, INNER = "out$", "in$" -- the prompts outside and inside nono
 
 local function tmux_ready()
@@ -43,14 +46,6 @@ local function processes()
   end
   ls:close()
   return list
-end
-
-local function session_procs(sid)
-  local found = {}
-  for _, p in ipairs(processes()) do
-    if p.sid == sid then found[#found + 1] = p end
-  end
-  return found
 end
 
 --- Whether `p` (from processes()) is still running, not a later process
@@ -173,9 +168,12 @@ local function terminal(w, user)
     end)
   end
 
+  --- The processes named `comm` (any when omitted) in the pane's session
+  -- and beneath it: where namespaces work, a command relayed a terminal of
+  -- its own is in a session of its own.
   function t.procs(comm)
     local found = {}
-    for _, p in ipairs(session_procs(t.sid)) do
+    for _, p in ipairs(tree(t.sid)) do
       if comm == nil or p.comm == comm then found[#found + 1] = p end
     end
     return found
@@ -235,7 +233,8 @@ for _, user in ipairs(H.users) do
 
     before_each(function()
       w = H.world()
-      nono, project = H.q(w.nono), H.q(w.project)
+      -- (on the floor suite, nono under the fault injector: H.nono_words)
+      nono, project = H.nono_words(w, {}, FLOOR), H.q(w.project)
     end)
     after_each(function()
       if t then t.close() end
@@ -292,7 +291,14 @@ for _, user in ipairs(H.users) do
       if not start() then return end
       sandboxed_shell()
       t.type('echo "typed $(tty)" > typed.txt')
-      t.file(in_project("typed.txt"), "typed " .. t.tty .. "\n")
+      if FLOOR then
+        t.file(in_project("typed.txt"), "typed " .. t.tty .. "\n")
+      else
+        -- where namespaces work, the relayed pty of the sandbox's own
+        t.await("typed.txt naming a pty", function()
+          return H.slurp(in_project("typed.txt")):match("^typed /dev/pts/%d+\n$")
+        end)
+      end
       t.prompt(INNER)
       t.type("exit 7")
       t.file(in_term("rc"), "rc=7\n")
@@ -403,7 +409,7 @@ for _, user in ipairs(H.users) do
       t.prompt(OUTER)
       t.type("jobs > " .. H.q(in_term("jobs")))
       t.await("jobs listing the stopped nono", function()
-        return H.slurp(in_term("jobs")):match("^%[1%]%+%s+Stopped%s+'?" .. w.nono:gsub("%p", "%%%0")
+        return H.slurp(in_term("jobs")):match("^%[1%]%+%s+Stopped%s+.-'?" .. w.nono:gsub("%p", "%%%0")
           .. "'? run %-%- sleep 1000\n$")
       end)
       t.prompt(OUTER)
@@ -416,6 +422,53 @@ for _, user in ipairs(H.users) do
       t.prompt(OUTER)
       t.type('echo "rc=$?" > ' .. H.q(in_term("rc")))
       t.file(in_term("rc"), "rc=130\n")
+    end)
+
+    it("gives the terminal its settings back while nono is stopped with its command and after, under a "
+      .. "shell that does not restore them itself (dash)", function()
+      if not start() then return end
+      local _, _, code = H.sh("command -v dash")
+      if code ~= 0 then
+        pending("dash is not installed (this case needs a shell that leaves a stopped job's settings)")
+        return
+      end
+      local DASH = "dash$"
+      -- (bash puts its own settings back when a job stops; dash does not)
+      t.type("PS1=" .. H.q(DASH .. " ") .. " dash -i")
+      t.prompt(DASH)
+      --- The settings, as `stty -g` gives them, into term/NAME; `key`: the
+      -- key that ends the line (C-j still does on a raw terminal).
+      local function settings(name, key)
+        t.tmux("send-keys -t tty -l " .. H.q("stty -g > " .. H.q(in_term(name))))
+        t.key(key or "Enter")
+        t.await(name, function() return H.slurp(in_term(name)):match("\n$") end)
+        return H.slurp(in_term(name))
+      end
+      local before = settings("before")
+      -- The control: a program that makes the terminal raw and stops
+      -- leaves it raw under dash.
+      t.prompt(DASH)
+      t.type("python3 -c " .. H.q("import os, tty; tty.setraw(0); os.kill(os.getpid(), 19)"))
+      t.proc("python3", function(s) return s == "T" end, "python3 stopped")
+      assert.are_not.equal(before, settings("raw", "C-j"))
+      t.tmux("send-keys -t tty -l " .. H.q("stty " .. before:gsub("\n$", "") .. "; kill -9 %1"))
+      t.key("C-j")
+      t.gone("python3")
+      assert.equal(before, settings("sane"))
+      t.prompt(DASH)
+      t.type(string.format("%s run -- sleep 1000", nono))
+      t.proc("sleep", function(s) return s ~= "T" end)
+      t.key("C-z")
+      t.proc("nono", function(s) return s == "T" end, "nono stopped")
+      t.prompt(DASH)
+      assert.equal(before, settings("stopped"))
+      t.prompt(DASH)
+      t.type("fg")
+      t.proc("nono", function(s) return s ~= "T" end, "nono running again")
+      t.key("C-c")
+      t.gone("nono")
+      t.prompt(DASH)
+      assert.equal(before, settings("after"))
     end)
 
     --- The sleeps in the pane's tree, wherever their session: a command
@@ -454,7 +507,9 @@ for _, user in ipairs(H.users) do
       local dir = in_project("sub")
       write(dir .. "/f", "secret\n")
       -- reads the grant every 0.1 s, logging each answer
-      t.type(string.format("%s run --allow %s --allow %s:2s -- sh -c %s < /dev/null", nono, project,
+      -- (taking a grant back needs the namespaces: never on the floor)
+      t.type(string.format("%s run --allow %s --allow %s:2s -- sh -c %s < /dev/null", H.nono_words(w, {}, false),
+        project,
         H.q(dir), H.q("while :; do if cat sub/f >/dev/null 2>&1; then echo ok; else echo denied; fi"
           .. " >> log; sleep 0.1; done")))
       t.await("the first reads", function() return H.slurp(in_project("log")):match("ok\n") end)
@@ -501,34 +556,193 @@ for _, user in ipairs(H.users) do
       assert.not_matches("line 200", t.screen())
     end)
 
-    it("reaches its own terminal and no other of the user's; a pty made inside cannot be opened (row 29)",
-      function()
+    --- nono-attempt copied into the world, and another terminal of the
+    -- user's: a second window of the same server, its prompt shown.
+    -- Returns the attempt's path, the window, its tty and a function
+    -- giving what the window shows.
+    local function other_terminal()
+      local attempt = w.bin .. "/nono-attempt"
+      assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
+      local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
+      assert.matches("^/dev/pts/%d+$", other)
+      assert.are_not.equal(t.tty, other)
+      local function shown() return trim(t.tmux("capture-pane -p -t " .. H.q(window))) end
+      t.await("the other window's prompt", function() return shown():match("[$#]$") end)
+      -- The control: without nono the user prints there (a fake prompt)
+      -- and opens it for reading (what is typed), and makes a new pty.
+      assert.equal("ok", H.probe_bare(w, user, "write", other))
+      t.await("the x printed in the other window", function() return shown():match("x$") end)
+      local _, _, code = H.sh(H.as(user, "sh -c " .. H.q("exec 3< " .. other)))
+      assert.equal(0, code)
+      assert.equal("ok", trim((H.sh(H.as(user, H.q(attempt) .. " openpty")))))
+      return attempt, other, shown
+    end
+
+    --- A shell line writing, into `dir`, the identity (st_dev:st_ino) of
+    -- what the shell's descriptors 0, 1 and 2 are (fds.txt), and the device
+    -- number of its controlling terminal, the one /dev/tty opens (ctty.txt).
+    local function identities(dir)
+      -- (through a pipe: the shell's own descriptors stay as they are)
+      return "stat -Lc %d:%i /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | cat > " .. H.q(dir .. "/fds.txt")
+        .. "; cut -d' ' -f7 /proc/$$/stat > " .. H.q(dir .. "/ctty.txt")
+    end
+
+    --- The device number of the terminal at `path`, as /proc/PID/stat
+    -- gives a controlling terminal's.
+    local function rdev(path)
+      local major, minor = trim((H.sh("stat -c %t:%T " .. H.q(path)))):match("^(%x+):(%x+)$")
+      minor = tonumber(minor, 16)
+      return tostring((minor & 0xff) | (tonumber(major, 16) << 8) | ((minor & ~0xff) << 12))
+    end
+
+    it("relays a pty of the sandbox's own where namespaces work: the user's terminals are not reachable by "
+      .. "name, descriptor or /dev/tty, ptys made inside work, the settings come back (row 29)", function()
+      if not start() then return end
+      local attempt, other, shown = other_terminal()
+      local before = shown()
+      local host = trim((H.sh("stat -c %d:%i " .. H.q(t.tty))))
+      assert.matches("^%d+:%d+$", host)
+      -- The control: without nono, the shell's descriptors and /dev/tty
+      -- are the user's terminal.
+      assert(os.execute("mkdir -m 0777 " .. H.q(in_term("bare"))))
+      local host_rdev = rdev(t.tty)
+      t.type(identities(in_term("bare")))
+      t.file(in_term("bare/ctty.txt"), host_rdev .. "\n")
+      assert.equal(string.rep(host .. "\n", 3), H.slurp(in_term("bare/fds.txt")))
+      t.prompt(OUTER)
+      local py = "import pty, os, sys\npid, fd = pty.fork()\nif pid == 0:\n"
+        .. "    open('fork.txt', 'w').write('child %s\\n' % os.isatty(0)); sys.exit(0)\n"
+        .. "os.waitpid(pid, 0)\n"
+      local plain = H.nono_words(w, {}, false)
+      t.type(string.format("stty -g > %s; %s run --allow %s --read-file %s --read-file %s -- sh -c %s; "
+        .. "echo \"rc=$?\" > %s; stty -g > %s", H.q(in_term("stty.before")),
+        plain, project, H.q(w.probe), H.q(attempt), H.q(table.concat({
+          "P=" .. H.q(w.probe) .. "; A=" .. H.q(attempt),
+          "tty > tty.txt; stat -c %t:%T $(tty) > rdev.txt",
+          identities(w.project),
+          "stat -c %d:%i " .. t.tty .. " > byname.txt 2>&1 || echo gone >> byname.txt",
+          "$P write " .. t.tty .. " > own.txt",
+          "$P write " .. other .. " > other.txt",
+          "$A openpty > pty.txt; $A posix_openpt >> pty.txt",
+          "script -qc 'echo inpty > script.txt' /dev/null < /dev/null; echo \"script=$?\" >> script.txt",
+          "/usr/bin/python3 -c " .. H.q(py),
+        }, "; ")), H.q(in_term("rc")), H.q(in_term("stty.after"))))
+      t.file(in_term("rc"), "rc=0\n")
+      -- (a) its terminal is a pty of its own, none of its descriptors nor
+      -- /dev/tty is the user's, and by name that is another file or none
+      local inner = H.slurp(in_project("tty.txt"))
+      assert.matches("^/dev/pts/%d+\n$", inner)
+      -- (one pty: the same file three times)
+      local fds = H.slurp(in_project("fds.txt"))
+      local first = fds:match("^(%d+:%d+)\n")
+      assert.equal(string.rep(tostring(first) .. "\n", 3), fds)
+      assert.are_not.equal(host, first)
+      -- /dev/tty: the controlling terminal is the pty of its own
+      local major, minor = H.slurp(in_project("rdev.txt")):match("^(%x+):(%x+)\n$")
+      assert.equal(tostring((tonumber(major, 16) << 8) | tonumber(minor, 16)) .. "\n",
+        H.slurp(in_project("ctty.txt")))
+      assert.are_not.equal(host .. "\n", H.slurp(in_project("byname.txt")))
+      -- the host's name opens nothing, unless the pty of the sandbox's
+      -- own has the same name (a fresh instance counts from 0): then the
+      -- numbers are the same too, and the files differ (above)
+      if inner ~= t.tty .. "\n" then
+        assert.are_not.equal(host_rdev .. "\n", H.slurp(in_project("ctty.txt")))
+        assert.matches("^E[NA][OC][EC]", H.slurp(in_project("own.txt")))
+      end
+      -- the other terminal: nothing printed there
+      assert.equal(before, shown())
+      -- (b) ptys made inside work
+      assert.equal("ok\nok\n", H.slurp(in_project("pty.txt")))
+      assert.equal("inpty\nscript=0\n", H.slurp(in_project("script.txt")))
+      assert.equal("child True\n", H.slurp(in_project("fork.txt")))
+      -- (d) the user's terminal is as it was
+      t.await("stty.after", function() return H.slurp(in_term("stty.after")) ~= "" end)
+      assert.equal(H.slurp(in_term("stty.before")), H.slurp(in_term("stty.after")))
+    end)
+
+    it("relays only the output of a command whose stdin is no terminal where namespaces work: its stdout "
+      .. "and stderr are a pty of its own, and it has no controlling terminal (rows 5, 29)", function()
+      if not start() then return end
+      local host = trim((H.sh("stat -c %d:%i " .. H.q(t.tty))))
+      local script = H.q(table.concat({
+        -- (through a pipe: the shell's own descriptors stay as they are)
+        "stat -Lc %d:%i /proc/$$/fd/1 /proc/$$/fd/2 | cat > \"$1/fds.txt\"",
+        "(exec 3</dev/tty) 2>/dev/null && echo opened > \"$1/devtty.txt\" || echo refused > \"$1/devtty.txt\"",
+        "echo \"relayed-$2-$((6 * 7))\"",
+      }, "; "))
+      --- Run the script in the pane (`prefix`: nono's words, or none) with
+      -- stdin /dev/null, its files in term/NAME; returns them.
+      local function run(name, prefix)
+        local dir = in_term(name)
+        assert(os.execute("mkdir -m 0777 " .. H.q(dir)))
+        t.type(string.format("%s sh -c %s sh %s %s < /dev/null; echo \"rc=$?\" > %s", prefix, script, H.q(dir),
+          name, H.q(dir .. "/rc")))
+        t.file(dir .. "/rc", "rc=0\n")
+        t.await("the output of " .. name, function() return t.screen():match("relayed%-" .. name .. "%-42") end)
+        return H.slurp(dir .. "/fds.txt"), H.slurp(dir .. "/devtty.txt")
+      end
+      local grants = " run --allow " .. H.q(in_term("")) .. " -- "
+      -- The control: without nono both are the user's terminal, and
+      -- /dev/tty opens it.
+      local fds, devtty = run("bare", "")
+      assert.equal(string.rep(host .. "\n", 2), fds)
+      assert.equal("opened\n", devtty)
+      fds, devtty = run("ns", H.nono_words(w, {}, false) .. grants)
+      local first = fds:match("^(%d+:%d+)\n")
+      assert.equal(string.rep(tostring(first) .. "\n", 2), fds)
+      assert.are_not.equal(host, first)
+      assert.equal("refused\n", devtty)
+      -- the floor: the user's terminal itself (row 5: no controlling one)
+      fds, devtty = run("floor", H.nono_words(w, {}, "NOUIDMAP") .. grants)
+      assert.equal(string.rep(host .. "\n", 2), fds)
+      assert.equal("refused\n", devtty)
+    end)
+
+    it("keeps the terminal for a command that closes every descriptor of it and opens /dev/tty later", function()
+      if not start() then return end
+      t.type(string.format("%s run -- sh -c %s; echo \"rc=$?\" > %s", nono,
+        H.q("exec 0<&- 1>&- 2>&-; sleep 0.3; echo \"viatty-$((6 * 7))\" > /dev/tty"), H.q(in_term("rc"))))
+      t.file(in_term("rc"), "rc=0\n")
+      t.await("the line written through /dev/tty", function() return t.screen():match("viatty%-42\n") end)
+    end)
+
+    it("says in the enforcement report which terminal an interactive command gets (row 29)", function()
+      if not start() then return end
+      local function report(floor, json)
+        local name = (floor and "floor" or "ns") .. (json and ".json" or ".txt")
+        t.type(string.format("%s run --allow %s --dry-run %s-- true > %s; echo done >> %s",
+          H.nono_words(w, {}, floor), project, json and "--json " or "", H.q(in_term(name)), H.q(in_term(name))))
+        t.await(name, function() return H.slurp(in_term(name)):match("\ndone\n$") end)
+        return H.slurp(in_term(name))
+      end
+      local ns = report(false)
+      assert.matches("\n  terminal      a pty of the sandbox's own devpts instance, relayed by nono to "
+        .. t.tty:gsub("%p", "%%%0") .. ": the user's terminal is not reachable", ns)
+      assert.matches("\n  session       new, on the relayed pty as its controlling terminal", ns)
+      assert.matches('"pty_relay":true', report(false, true))
+      local floor = report("NOUIDMAP")
+      assert.matches("\n  terminal      " .. t.tty:gsub("%p", "%%%0") .. " %(the session's own%) and /dev/tty; "
+        .. "no other of /dev/pts; a pseudo%-terminal made inside cannot be opened", floor)
+      assert.matches("\n  session       kept: stdin is a terminal", floor)
+      assert.not_matches('"pty_relay"', report("NOUIDMAP", true))
+    end)
+
+    it("on the floor reaches its own terminal and no other of the user's; a pty made inside cannot be opened "
+      .. "(row 29)", function()
         if not start() then return end
-        local attempt = w.bin .. "/nono-attempt"
-        assert(os.execute("cp " .. H.q(H.built_attempt) .. " " .. H.q(attempt)))
-        -- another terminal of the user's: a second window of the same server
-        local window, other = trim(t.tmux("new-window -d -P -F '#{window_id} #{pane_tty}'")):match("^(%S+) (%S+)$")
-        assert.matches("^/dev/pts/%d+$", other)
-        assert.are_not.equal(t.tty, other)
-        local function shown() return trim(t.tmux("capture-pane -p -t " .. H.q(window))) end
-        t.await("the other window's prompt", function() return shown():match("[$#]$") end)
-        -- The control: without nono the user prints there (a fake prompt)
-        -- and opens it for reading (what is typed), and makes a new pty.
-        assert.equal("ok", H.probe_bare(w, user, "write", other))
-        t.await("the x printed in the other window", function() return shown():match("x$") end)
+        local attempt, other, shown = other_terminal()
         local before = shown()
-        local _, _, code = H.sh(H.as(user, "sh -c " .. H.q("exec 3< " .. other)))
-        assert.equal(0, code)
-        assert.equal("ok", trim((H.sh(H.as(user, H.q(attempt) .. " openpty")))))
         t.type(string.format("%s run --allow %s --read-file %s --read-file %s -- sh -c %s; echo \"rc=$?\" > %s",
-          nono, project, H.q(w.probe), H.q(attempt), H.q(table.concat({
+          H.nono_words(w, {}, "NOUIDMAP"), project, H.q(w.probe), H.q(attempt), H.q(table.concat({
             "P=" .. H.q(w.probe) .. "; A=" .. H.q(attempt),
+            "tty > tty.txt",
             "$P write $(tty) > own.txt",
             "$P write " .. other .. " > other.txt",
             "(exec 3< " .. other .. ") 2>/dev/null && echo opened >> other.txt || echo refused >> other.txt",
             "$A openpty > pty.txt; $A posix_openpt >> pty.txt",
           }, "; ")), H.q(in_term("rc"))))
         t.file(in_term("rc"), "rc=0\n")
+        assert.equal(t.tty .. "\n", H.slurp(in_project("tty.txt")))
         assert.equal("ok\n", H.slurp(in_project("own.txt")))
         assert.equal("EACCES\nrefused\n", H.slurp(in_project("other.txt")))
         assert.equal(before, shown())
