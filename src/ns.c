@@ -294,8 +294,9 @@ static int probe_child(void *arg)
 }
 
 /* The probe's answer on `fd` (its child's pid `pid`, reaped here if it is
- * still ours): 1, 0 with *why, or -ECHILD for a child that said nothing. */
-static int collect(pid_t pid, int fd, struct ns_probe *why)
+ * still ours): 1, 0 with the failed step in *out, or -ECHILD for a child
+ * that said nothing. */
+static int collect(pid_t pid, int fd, struct probe_report *out)
 {
 	struct probe_report r;
 	ssize_t n;
@@ -313,8 +314,7 @@ static int collect(pid_t pid, int fd, struct ns_probe *why)
 		return 1;
 	if (r.step < 0 || r.step >= NSTEPS)
 		return -ECHILD;
-	why->step = step_names[r.step];
-	why->err = r.err;
+	*out = r;
 	return 0;
 }
 
@@ -357,10 +357,19 @@ int ns_available(const char *path, struct ns_probe *why)
 	if (early.pid > 0) {
 		pid_t pid = early.pid;
 		early.pid = 0;
-		int r = collect(pid, early.fd, why);
-		if (r >= 0)
-			return r;
-		/* (a child that said nothing: asked again, here) */
+		struct probe_report r;
+		int ok = collect(pid, early.fd, &r);
+		/* It bound the working directory: a bind that failed there says
+		 * nothing of `path`, which is probed as before.  (A child that
+		 * said nothing is asked again too.) */
+		if (ok == 1 || (ok == 0 && (!path || r.step < STEP_OPEN_TREE ||
+					    r.step > STEP_MOVE_NOEXEC))) {
+			if (ok == 0) {
+				why->step = step_names[r.step];
+				why->err = r.err;
+			}
+			return ok;
+		}
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -385,5 +394,11 @@ int ns_available(const char *path, struct ns_probe *why)
 		close(fds[0]);
 		return err;
 	}
-	return collect(pid, fds[0], why);
+	struct probe_report r;
+	int ok = collect(pid, fds[0], &r);
+	if (ok == 0) {
+		why->step = step_names[r.step];
+		why->err = r.err;
+	}
+	return ok;
 }

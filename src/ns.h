@@ -46,8 +46,9 @@ int ns_available(const char *path, struct ns_probe *why);
  * while the caller goes on (the launcher, first thing for a command that
  * builds a sandbox: the probe's namespace work then overlaps the policy's,
  * on another CPU).  The first ns_available afterwards answers with this
- * probe's result, whatever path it is given; a child that said nothing
- * (killed) is probed again there.  Nothing is reported: a probe that cannot
+ * probe's result, unless the probe failed binding `path` and it is asked
+ * of another path, or its child said nothing (killed): then it probes
+ * again itself.  Nothing is reported: a probe that cannot
  * start is left to ns_available.  Not thread-safe. */
 void ns_probe_early(const char *path);
 
