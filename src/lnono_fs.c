@@ -193,7 +193,7 @@ static const char *kind_of(mode_t mode)
  * nothing is read, no device opened): if that succeeds no component is a
  * symlink and the path is its own canonical form, and if it fails for
  * another reason than a symlink (ELOOP) realpath would fail the same way
- * (ENOENT, ENOTDIR, EACCES).  Anything else goes to realpath(3). */
+ * (ENOENT, ENOTDIR, EACCES). */
 static int l_resolve(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
@@ -216,6 +216,27 @@ static int l_resolve(lua_State *L)
 		}
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			return lnono_push_error(L, errno, path);
+	}
+	/* A path through symlinks (/bin, /usr/bin/systemctl): opened as the
+	 * kernel resolves it, its name read back from /proc/self/fd, four
+	 * calls where realpath(3) reads every component.  A name the kernel
+	 * cannot give as a plain absolute path (no /proc, a deleted file, a
+	 * mount out of reach) goes to realpath. */
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return lnono_push_error(L, errno, path);
+	char link[32], name[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, name, sizeof(name));
+	int rc = fstat(fd, &st);
+	close(fd);
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+	if (rc == 0 && n > 0 && n < (ssize_t)sizeof(name) && name[0] == '/' &&
+	    !((size_t)n >= dl && memcmp(name + n - dl, deleted, dl) == 0)) {
+		lua_pushlstring(L, name, (size_t)n);
+		lua_pushstring(L, kind_of(st.st_mode));
+		return 2;
 	}
 	char *real = realpath(path, NULL);
 	if (!real)
