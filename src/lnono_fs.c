@@ -49,13 +49,16 @@ static int list_dir_bytes(const void *a, const void *b)
 	return strcmp(*(const char *const *)a + 1, *(const char *const *)b + 1);
 }
 
-/* core.list_dir(dir [, skip_links]) -> names, kinds, or nil, msg, errno.
+/* core.list_dir(dir [, skip_links [, prefix]]) -> names, kinds, or nil,
+ * msg, errno.
  * names: the entries of `dir` but "." and "..", sorted as table.sort sorts
  * strings; kinds[i]: "directory", "link", "file" or "other", from
  * readdir's d_type (lstat only where the file system leaves it unknown):
  * narrowing lists large directories (/usr/bin, a home), where a stat, a
  * table keyed by name and a sort in Lua per entry were most of the cost.
- * With `skip_links`, symlinks are left out (narrowing gives them no rule). */
+ * With `skip_links`, symlinks are left out (narrowing gives them no rule);
+ * with `prefix`, names that do not start with it (the blocklist's "mkfs.*"
+ * lists /usr/sbin for a few names out of hundreds). */
 #define DIR_MT "nono.core.dir"
 
 /* The DIR * of a listing under way, closed by the collector if a memory
@@ -74,11 +77,16 @@ static int l_list_dir(lua_State *L)
 	static const char *const kind_names[] = { "directory", "link", "file", "other" };
 	const char *path = luaL_checkstring(L, 1);
 	int skip_links = lua_toboolean(L, 2);
+	size_t plen = 0;
+	const char *given = luaL_optlstring(L, 3, "", &plen);
+	char prefix[NAME_MAX + 1];
 	luaL_Buffer b;
 	struct dirent *e;
 	size_t n = 0;
 	int err;
 
+	luaL_argcheck(L, plen <= NAME_MAX, 3, "longer than a name");
+	memcpy(prefix, given, plen + 1); /* (the string goes with the stack) */
 	lua_settop(L, 1);
 	DIR **box = lua_newuserdatauv(L, sizeof(*box), 0); /* dir box */
 	*box = NULL;
@@ -96,7 +104,8 @@ static int l_list_dir(lua_State *L)
 	while ((e = readdir(d))) {
 		unsigned char type = e->d_type;
 		char kind;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    strncmp(e->d_name, prefix, plen) != 0)
 			continue;
 		if (type == DT_UNKNOWN) {
 			struct stat st;
@@ -184,7 +193,7 @@ static const char *kind_of(mode_t mode)
  * nothing is read, no device opened): if that succeeds no component is a
  * symlink and the path is its own canonical form, and if it fails for
  * another reason than a symlink (ELOOP) realpath would fail the same way
- * (ENOENT, ENOTDIR, EACCES).  Anything else goes to realpath(3). */
+ * (ENOENT, ENOTDIR, EACCES). */
 static int l_resolve(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
@@ -208,6 +217,27 @@ static int l_resolve(lua_State *L)
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			return lnono_push_error(L, errno, path);
 	}
+	/* A path through symlinks (/bin, /usr/bin/systemctl): opened as the
+	 * kernel resolves it, its name read back from /proc/self/fd, four
+	 * calls where realpath(3) reads every component.  A name the kernel
+	 * cannot give as a plain absolute path (no /proc, a deleted file, a
+	 * mount out of reach) goes to realpath. */
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return lnono_push_error(L, errno, path);
+	char link[32], name[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, name, sizeof(name));
+	int rc = fstat(fd, &st);
+	close(fd);
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+	if (rc == 0 && n > 0 && n < (ssize_t)sizeof(name) && name[0] == '/' &&
+	    !((size_t)n >= dl && memcmp(name + n - dl, deleted, dl) == 0)) {
+		lua_pushlstring(L, name, (size_t)n);
+		lua_pushstring(L, kind_of(st.st_mode));
+		return 2;
+	}
 	char *real = realpath(path, NULL);
 	if (!real)
 		return lnono_push_error(L, errno, path);
@@ -215,6 +245,36 @@ static int l_resolve(lua_State *L)
 	free(real);
 	lua_pushstring(L, stat(lua_tostring(L, -1), &st) == 0 ? kind_of(st.st_mode) : "other");
 	return 2;
+}
+
+/* core.present(dir, names) -> the names found in `dir` (a list, in the
+ * order given), or nil, msg, errno when `dir` cannot be opened.  The
+ * blocklist's look-up: some fifty names in each command directory, most of
+ * them absent.  One directory opened and one lookup of one component per
+ * name, where core.resolve walks the whole path and builds an error for
+ * each absent one.  A name found here (a symlink too, dangling or not) is
+ * then resolved as any other path. */
+static int l_present(lua_State *L)
+{
+	const char *dir = luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	struct stat st;
+	lua_Integer n = luaL_len(L, 2), found = 0;
+
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lnono_push_error(L, errno, dir);
+	lua_createtable(L, 8, 0);
+	for (lua_Integer i = 1; i <= n; i++) {
+		const char *name = (lua_geti(L, 2, i), lua_tostring(L, -1));
+		if (name && !strchr(name, '/') &&
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			lua_rawseti(L, -2, ++found);
+		else
+			lua_pop(L, 1);
+	}
+	close(dfd);
+	return 1;
 }
 
 /* core.chmod(path, mode) -> true, or nil, message, errno.  The supervisor
@@ -486,6 +546,7 @@ static const luaL_Reg fs_funcs[] = {
 	{ "realpath", l_realpath },
 	{ "list_dir", l_list_dir },
 	{ "resolve", l_resolve },
+	{ "present", l_present },
 	{ "chmod", l_chmod },
 	{ "hold_dir", l_hold_dir },
 	{ "held_path", l_held_path },

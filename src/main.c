@@ -23,6 +23,7 @@
 
 #include "embedded.h"
 #include "lnono.h"
+#include "ns.h"
 
 /* Exit status when nono itself fails: the command never ran. */
 #define EXIT_SETUP_FAILED 126
@@ -257,6 +258,10 @@ static lua_State *volatile host_state;
 
 int main(int argc, char **argv)
 {
+	/* The commands that build a sandbox probe user namespaces; started
+	 * here, before the Lua state exists (ns.h). */
+	if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "shell") == 0))
+		ns_probe_early(".");
 	lua_State *L = host_state = luaL_newstate();
 	int status;
 

@@ -282,20 +282,95 @@ static int probe_child(void *arg)
 			err = -WEXITSTATUS(status);
 		}
 	}
+	/* Success is said too (step -1): the early probe's child may be
+	 * reaped by someone else (the supervisor reaps every orphan), so the
+	 * answer is the word on the pipe, never the exit status. */
 	if (err == 0)
-		_exit(0);
+		r.step = -1;
 	r.err = -err;
 	ssize_t n = write(a->fd, &r, sizeof(r));
 	(void)n;
-	_exit(1);
+	_exit(err == 0 ? 0 : 1);
+}
+
+/* The probe's answer on `fd` (its child's pid `pid`, reaped here if it is
+ * still ours): 1, 0 with the failed step in *out, or -ECHILD for a child
+ * that said nothing. */
+static int collect(pid_t pid, int fd, struct probe_report *out)
+{
+	struct probe_report r;
+	ssize_t n;
+	int status;
+
+	do
+		n = read(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(r))
+		return -ECHILD;
+	if (r.step == -1)
+		return 1;
+	if (r.step < 0 || r.step >= NSTEPS)
+		return -ECHILD;
+	*out = r;
+	return 0;
+}
+
+/* The early probe: started by ns_probe_early before the caller has grown
+ * (the launcher's first step), answered by the first ns_available. */
+static struct {
+	pid_t pid;
+	int fd;
+} early = { 0, -1 };
+
+void ns_probe_early(const char *path)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	/* A fork, not the probe's shared-memory child: this one runs while
+	 * the caller goes on (a shared memory would share errno too).  Taken
+	 * before the caller has allocated much, so few of its pages are left
+	 * copy-on-write. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct probe_args a = { .path = path, .fd = fds[1] };
+		close(fds[0]);
+		probe_child(&a);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return;
+	}
+	early.pid = pid;
+	early.fd = fds[0];
 }
 
 int ns_available(const char *path, struct ns_probe *why)
 {
-	struct probe_report r;
-	int fds[2], status;
-	ssize_t n;
+	int fds[2];
 
+	if (early.pid > 0) {
+		pid_t pid = early.pid;
+		early.pid = 0;
+		struct probe_report r;
+		int ok = collect(pid, early.fd, &r);
+		/* It bound the working directory: a bind that failed there says
+		 * nothing of `path`, which is probed as before.  (A child that
+		 * said nothing is asked again too.) */
+		if (ok == 1 || (ok == 0 && (!path || r.step < STEP_OPEN_TREE ||
+					    r.step > STEP_MOVE_NOEXEC))) {
+			if (ok == 0) {
+				why->step = step_names[r.step];
+				why->err = r.err;
+			}
+			return ok;
+		}
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	char *stack = mmap(NULL, PROBE_STACK, PROT_READ | PROT_WRITE,
@@ -319,19 +394,11 @@ int ns_available(const char *path, struct ns_probe *why)
 		close(fds[0]);
 		return err;
 	}
-	do
-		n = read(fds[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (n == (ssize_t)sizeof(r) && r.step >= 0 && r.step < NSTEPS) {
+	struct probe_report r;
+	int ok = collect(pid, fds[0], &r);
+	if (ok == 0) {
 		why->step = step_names[r.step];
 		why->err = r.err;
-		return 0;
 	}
-	if (n == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 1;
-	return -ECHILD;
+	return ok;
 }

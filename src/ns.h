@@ -42,6 +42,16 @@ struct ns_probe {
  * child that ended without a word: -ECHILD). */
 int ns_available(const char *path, struct ns_probe *why);
 
+/* Start ns_available's probe of `path` now, in a forked child that runs
+ * while the caller goes on (the launcher, first thing for a command that
+ * builds a sandbox: the probe's namespace work then overlaps the policy's,
+ * on another CPU).  The first ns_available afterwards answers with this
+ * probe's result, unless the probe failed binding `path` and it is asked
+ * of another path, or its child said nothing (killed): then it probes
+ * again itself.  Nothing is reported: a probe that cannot
+ * start is left to ns_available.  Not thread-safe. */
+void ns_probe_early(const char *path);
+
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here
  * propagates out; and new IPC (SysV IPC and POSIX message queues of its

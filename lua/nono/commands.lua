@@ -111,6 +111,18 @@ function Policy:command_protections()
     end
     f.names[#f.names + 1] = name
   end
+  -- Which plain names each directory holds, one core.present per
+  -- directory; only those are resolved.
+  local plain = {}
+  for _, name in ipairs(names) do
+    if not self.blocked[name].file then plain[#plain + 1] = name:match("^(.*)%.%*$") or name end
+  end
+  local present = {}
+  for _, dir in ipairs(dirs) do
+    local set = {}
+    for _, n in ipairs(core.present(dir == "" and "/" or dir, plain) or {}) do set[n] = true end
+    present[dir] = set
+  end
   self.commands_missing = {}
   for _, name in ipairs(names) do
     local entry, any = self.blocked[name], false
@@ -120,17 +132,15 @@ function Policy:command_protections()
       found(name, entry, entry.file)
     end
     for _, dir in ipairs(entry.file and {} or dirs) do
-      local candidates = { name }
+      local candidates = present[dir][name] and { name } or {}
       if prefix then
         -- Listed only where the command they are named after lives (mkfs.*
         -- next to mkfs): listing /usr/bin on every start costs more than
         -- all the other look-ups together.
         candidates = {}
-        local beside = core.resolve(dir .. "/" .. prefix:sub(1, -2)) and core.list_dir(dir == "" and "/" or dir)
+        local beside = present[dir][prefix:sub(1, -2)] and core.list_dir(dir == "" and "/" or dir, false, prefix)
         for _, n in ipairs(beside or {}) do
-          if n:sub(1, #prefix) == prefix and not self.allowed_commands[n] then
-            candidates[#candidates + 1] = n
-          end
+          if not self.allowed_commands[n] then candidates[#candidates + 1] = n end
         end
       end
       for _, n in ipairs(candidates) do

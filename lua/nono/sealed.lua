@@ -7,12 +7,15 @@ local M = {}
 --- What `why` needs of a resolved policy, as text: handed to the command
 -- sealed (`nono why --self` answers from it inside the sandbox with the
 -- same `why`, without resolving anything again).  A JSON line (the
--- protections and narrowed directories, the network: its mode, hosts and
--- ports, and whether the namespaces were used), then a line per grant and per
--- rule, as there may be ten thousand of each: tab-separated fields with
--- "\", tab and newline escaped,
+-- narrowed directories, the bypassed protections, the network: its mode,
+-- hosts and ports, and whether the namespaces were used), then a line per
+-- grant, per rule and per protection in force, as there may be ten
+-- thousand grants and rules and there are some seventy protections on
+-- every run (as JSON they were most of the export's time): tab-separated
+-- fields with "\", tab and newline escaped, an empty field for none,
 --   g ISDIR TTL EXPIRES_AT ACCESS SOURCE CANONICAL
 --   r MASK ISDIR GRANT PATH        (GRANT: the number of its g line)
+--   p MODE BIND GUARDED NLINK CANONICAL WHY SOURCE GIVEN NAME [NAMES...]
 local ESCAPES = { ["\\"] = "\\\\", ["\t"] = "\\t", ["\n"] = "\\n" }
 local UNESCAPES = { ["\\\\"] = "\\", ["\\t"] = "\t", ["\\n"] = "\n" }
 
@@ -32,7 +35,7 @@ end
 
 function M.export(self)
   assert(self.resolved, "policy: resolve() first")
-  local index, lines, active, narrowed, bypassed = {}, {}, {}, {}, {}
+  local index, lines, narrowed, bypassed = {}, {}, {}, {}
   local fmt, ngrants = string.format, 0
   local function grant_of(g)
     if not index[g] then
@@ -50,10 +53,12 @@ function M.export(self)
     lines[#lines + 1] = "r\t" .. math.tointeger(r.mask) .. "\t" .. (r.isdir and 1 or 0) .. "\t" .. gi .. "\t"
       .. esc(r.path)
   end
-  for i, p in ipairs(self.active) do
-    active[i] = { canonical = p.canonical, mode = p.mode, why = p.why, source = p.source, given = p.given,
-      name = p.name, names = p.names and json.array(p.names), bind = p.bind,
-      guarded = p.guarded, nlink = p.nlink }
+  for _, p in ipairs(self.active) do
+    local names = ""
+    for _, n in ipairs(p.names or {}) do names = names .. "\t" .. esc(n) end
+    lines[#lines + 1] = "p\t" .. esc(p.mode) .. "\t" .. (p.bind and 1 or "") .. "\t" .. (p.guarded and 1 or "")
+      .. "\t" .. (p.nlink or "") .. "\t" .. esc(p.canonical) .. "\t" .. esc(p.why) .. "\t" .. esc(p.source)
+      .. "\t" .. esc(p.given) .. "\t" .. esc(p.name) .. names
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
@@ -71,11 +76,11 @@ function M.export(self)
   end
   local ports = {}
   for i, r in ipairs(self.ports or {}) do ports[i] = { port = r.port, right = r.right, source = r.source } end
-  return json.encode { version = 2, abi = self.abi, home = self.home, cwd = self.cwd,
+  return json.encode { version = 3, abi = self.abi, home = self.home, cwd = self.cwd,
     binds = self:binds_available(self.cwd) == true,
     net = { block = self.net_block == true, open = self.net_open == true, hosts = json.array(hosts),
       ports = json.array(ports) },
-    active = json.array(active), narrowed = json.array(narrowed), bypassed = json.array(bypassed) }
+    narrowed = json.array(narrowed), bypassed = json.array(bypassed) }
     .. "\n" .. table.concat(lines, "\n")
 end
 
@@ -104,14 +109,30 @@ end
 function M.import(text, Policy)
   local head, body = text:match("^([^\n]*)\n?(.*)$")
   local t = json.decode(head)
-  if type(t) ~= "table" or t.version ~= 2 then return nil, "not a nono policy (version 2)" end
+  if type(t) ~= "table" or t.version ~= 3 then return nil, "not a nono policy (version 3)" end
   local net = net_of(t)
   if not net then return nil, "not a nono policy (bad network)" end
-  local all = {}
-  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = all, active = t.active,
+  local all, active = {}, {}
+  local self = setmetatable({ abi = t.abi, home = t.home, cwd = t.cwd, grants = all, active = active,
     narrowed = {}, all_protections = t.bypassed, _rules = {}, resolved = true, binds = t.binds == true,
     net_block = net.block, net_open = net.open, hosts = net.hosts, ports = net.ports }, Policy)
   for line in body:gmatch("[^\n]+") do
+    if line:find("^p\t") then
+      local f, k = {}, 0
+      for field in (line:sub(3) .. "\t"):gmatch("([^\t]*)\t") do
+        k = k + 1
+        f[k] = field ~= "" and unesc(field) or nil
+      end
+      if not (f[1] and f[5]) or (f[4] and not math.tointeger(tonumber(f[4]))) then
+        return nil, "not a nono policy (bad line)"
+      end
+      local names = {}
+      for j = 10, k do names[#names + 1] = f[j] end
+      active[#active + 1] = { mode = f[1], bind = f[2] == "1" or nil, guarded = f[3] == "1" or nil,
+        nlink = math.tointeger(tonumber(f[4])), canonical = f[5], why = f[6], source = f[7], given = f[8],
+        name = f[9], names = #names > 0 and names or nil }
+      goto next
+    end
     local kind, a, b, c, d, e, f = line:match("^([gr])\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)\t?([^\t]*)$")
     if kind == "g" then
       all[#all + 1] = { isdir = a == "1", ttl = math.tointeger(tonumber(b)), expires_at = tonumber(c),
@@ -122,6 +143,7 @@ function M.import(text, Policy)
     else
       return nil, "not a nono policy (bad line)"
     end
+    ::next::
   end
   for i, n in ipairs(t.narrowed) do
     self.narrowed[i] = { path = n.path, mask = n.mask, grant = all[n.grant], protections = { n.protection } }

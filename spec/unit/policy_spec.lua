@@ -226,6 +226,30 @@ describe("nono.policy", function()
       assert.matches("time%-limited", copy:why(w.outside .. "/file.txt", "read").note)
     end)
 
+    it("carries every protection in force, field for field, through the exported policy", function()
+      local p = policy.new { abi = 7, home = w.home, cwd = w.project, binds = true }
+      assert(p:grant("~", "read,write", { kind = "dir", source = "--allow ~" }))
+      assert(p:resolve())
+      -- and one with every field set, escapes in each text
+      p.active[#p.active + 1] = { mode = "noexec", bind = true, guarded = true, nlink = 3,
+        canonical = "/a\tb\\c\nd", why = "why\t", source = "src\n", given = "g\\", name = "n",
+        names = { "n", "m\tx", "o" } }
+      local fields = { "mode", "bind", "guarded", "nlink", "canonical", "why", "source", "given", "name", "names" }
+      local copy = assert(policy.import(p:export()))
+      assert.equal(#p.active, #copy.active)
+      local blocked, bound = 0, 0
+      for i, a in ipairs(p.active) do
+        for _, f in ipairs(fields) do
+          local want = a[f]
+          if f == "names" and want and #want == 0 then want = nil end
+          assert.same(want, copy.active[i][f], a.canonical .. " " .. f)
+        end
+        if a.names then blocked = blocked + 1 end
+        if a.bind then bound = bound + 1 end
+      end
+      assert.is_true(blocked > 1 and bound > 1, "the blocklist and the binds were exported")
+    end)
+
     it("answers why --host, --port and --bind the same from the exported policy", function()
       local net = require "nono.net"
       for _, setup in ipairs {
@@ -272,12 +296,12 @@ describe("nono.policy", function()
     end)
 
     it("refuses data that is not an exported policy", function()
-      assert.same({ nil, "not a nono policy (version 2)" }, { policy.import('{"version":1}') })
-      assert.same({ nil, "not a nono policy (bad network)" }, { policy.import('{"version":2}') })
+      assert.same({ nil, "not a nono policy (version 3)" }, { policy.import('{"version":1}') })
+      assert.same({ nil, "not a nono policy (bad network)" }, { policy.import('{"version":3}') })
       assert.same({ nil, "not a nono policy (bad network)" },
-        { policy.import('{"version":2,"net":{"hosts":[{"host":1}],"ports":[]}}') })
+        { policy.import('{"version":3,"net":{"hosts":[{"host":1}],"ports":[]}}') })
       assert.same({ nil, "not a nono policy (bad line)" },
-        { policy.import('{"version":2,"net":{"hosts":[],"ports":[]}}\nx') })
+        { policy.import('{"version":3,"net":{"hosts":[],"ports":[]}}\nx') })
     end)
   end)
 
