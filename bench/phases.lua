@@ -95,7 +95,7 @@ for _ = 1, n do
 
   t = os.clock()
   assert(core.sealed_memfd(p:export())):close()
-  add("export: the sealed policy (a JSON line, a line per grant and rule) into a sealed memfd",
+  add("export: the sealed policy (a JSON head, a line per grant, rule and protection) into a sealed memfd",
     os.clock() - t)
 
   t = os.clock()
