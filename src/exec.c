@@ -480,7 +480,7 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 		if (r == 0)
 			return EXEC_WAIT_TIMEOUT;
 		if (r > 0 && s->relay) {
-			pty_handle(s->relay, fds, nfds);
+			pty_handle(s->relay, fds);
 			if (status_at >= 0 && fds[status_at].revents)
 				stopped = read_init_status(s);
 		}

@@ -62,8 +62,8 @@ int ns_enter(uid_t uid, gid_t gid);
 /* Enter a new network namespace whose only device is loopback, brought
  * up: 127.0.0.1 and ::1 work inside, nothing outside (not the host's
  * loopback either) can be reached or reach in.  After ns_enter (its
- * capabilities).  Not used by default: a proxy's socket is to be put
- * there; today --net-block asks for it. */
+ * capabilities).  For --net-block, and for an allow-list, whose proxy's
+ * socket is then made inside (netns.c). */
 int ns_net_loopback(void);
 
 /* Mount a fresh /proc over /proc, showing the caller's pid namespace.

@@ -1,6 +1,7 @@
 /* pty.c — the command's own terminal, relayed to the launcher's (pty.h). */
 #define _GNU_SOURCE
 #include "pty.h"
+#include "fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,28 +49,12 @@ int pty_child_open(int sock)
 	if (err == 0 && ioctl(tty, TIOCGWINSZ, &ws) == 0 &&
 	    ioctl(slave, TIOCSWINSZ, &ws) < 0)
 		err = -errno;
+	/* (the supervisor keeps a slave open too: the pty then never hangs up
+	 * while the command's processes have closed theirs, and a later open
+	 * of /dev/tty still reaches the relay) */
 	if (err == 0) {
-		union {
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		char byte = 'm';
-		/* (the supervisor keeps a slave open too: the pty then never
-		 * hangs up while the command's processes have closed theirs,
-		 * and a later open of /dev/tty still reaches the relay) */
 		int both[2] = { master, slave };
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = u.buf,
-				      .msg_controllen = sizeof(u.buf) };
-		memset(u.buf, 0, sizeof(u.buf));
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(both));
-		memcpy(CMSG_DATA(cm), both, sizeof(both));
-		if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
-			err = -errno;
+		err = fdpass_send(sock, both, 2);
 	}
 	close(master);
 	if (err < 0) {
@@ -125,34 +110,21 @@ static void on_cont(int sig)
 
 int pty_start(struct pty_relay *r, int sock)
 {
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char byte;
 	int both[2];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct sigaction sa;
 
 	r->master = r->slave = -1;
 	r->raw = 0;
 	r->to_cmd_len = r->to_cmd_off = r->to_user_len = r->to_user_off = 0;
-	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -errno;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET ||
-	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(both)))
-		return -EPROTO;
-	memcpy(both, CMSG_DATA(cm), sizeof(both));
+	int err = fdpass_recv(sock, both, 2, MSG_DONTWAIT);
+	if (err < 0)
+		return err;
 	r->master = both[0];
 	r->slave = both[1];
 	/* (the description is ours alone: the child closed its copy) */
 	int fl = fcntl(r->master, F_GETFL);
 	if (fl < 0 || fcntl(r->master, F_SETFL, fl | O_NONBLOCK) < 0) {
-		int err = -errno;
+		err = -errno;
 		close(r->master);
 		close(r->slave);
 		r->master = r->slave = -1;
@@ -252,9 +224,8 @@ static int flush_some(int fd, const char *buf, size_t *off, size_t *len)
 	return 0;
 }
 
-void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n)
+void pty_handle(struct pty_relay *r, const struct pollfd *fds)
 {
-	(void)n;
 	if (fds[2].fd >= 0 && fds[2].revents) {
 		ssize_t k = read(r->in, r->to_cmd, sizeof(r->to_cmd));
 		if (k > 0) {

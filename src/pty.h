@@ -58,7 +58,7 @@ int pty_fill(struct pty_relay *r, struct pollfd *fds);
 
 /* After the poll: move what is ready, as far as it goes without blocking
  * on the master (a write to the launcher's terminal may block). */
-void pty_handle(struct pty_relay *r, const struct pollfd *fds, int n);
+void pty_handle(struct pty_relay *r, const struct pollfd *fds);
 
 /* The launcher's terminal back as it was (before stopping nono; pty_fill
  * makes it raw again once in the foreground). */
