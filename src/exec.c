@@ -10,6 +10,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -143,6 +144,51 @@ void exec_forward_as_init(pid_t cmd, int stops)
 	}
 }
 
+/* The first child and the ends of our pipes it closes in its own table. */
+struct first_child {
+	struct child c;
+	int ours[3];
+};
+
+static int first_child_start(void *arg)
+{
+	struct first_child *f = arg;
+	for (size_t i = 0; i < sizeof(f->ours) / sizeof(f->ours[0]); i++)
+		if (f->ours[i] >= 0)
+			close(f->ours[i]);
+	exec_child_run(&f->c);
+}
+
+/* The first child runs in our memory, on a stack of its own, while we
+ * wait (CLONE_VM | CLONE_VFORK, as posix_spawn does) until it has
+ * executed the command, or has handed the pid namespace's init over and
+ * left: no copy of the launcher's page tables is made for it and torn
+ * down after it, and the copy-on-write faults that would follow here are
+ * not taken.  What it changes before then is its own task's (exec_child.c),
+ * but for the dumpable flag, which is the memory's: put back here.  The
+ * stack has room for the steps' buffers and for execvpe's copy of argv (a
+ * script run through sh).  Returns the child's pid, or -1 with errno. */
+static pid_t start_first_child(struct first_child *f)
+{
+	size_t argc = 0;
+	while (f->c.argv[argc])
+		argc++;
+	size_t stack_size = ((argc + 8) * sizeof(char *) + 256 * 1024 + 4095) & ~(size_t)4095;
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	int dumpable = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
+	pid_t pid = clone(first_child_start, stack + stack_size,
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, f);
+	int err = errno;
+	if (dumpable >= 0 && prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L) != dumpable)
+		prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0L, 0L, 0L);
+	munmap(stack, stack_size);
+	errno = err;
+	return pid;
+}
+
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	       struct exec_session *s, struct exec_outcome *out)
 {
@@ -231,22 +277,17 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	forwarded_mask = 0;
 	child_in_own_session = policy_session(p) == POLICY_SESSION_NEW || relay;
 	set_forwarding(s);
-	pid = fork();
-	if (pid == 0) {
-		struct child c = {
+	struct first_child first = {
+		.c = {
 			.p = p, .ruleset = ruleset, .filter = &filter,
 			.pipe_fd = pipefd[1], .status_fd = statusfd[1],
 			.pty_sock = ptysock[1],
 			.supervisor = self, .argv = argv, .envp = envp,
 			.oldmask = &s->oldmask,
-		};
-		close(pipefd[0]);
-		if (statusfd[0] >= 0)
-			close(statusfd[0]);
-		if (ptysock[0] >= 0)
-			close(ptysock[0]);
-		exec_child_run(&c);
-	}
+		},
+		.ours = { pipefd[0], statusfd[0], ptysock[0] },
+	};
+	pid = start_first_child(&first);
 	if (statusfd[1] >= 0)
 		close(statusfd[1]);
 	if (ptysock[1] >= 0)

@@ -118,41 +118,60 @@ static int command_start(void *arg)
 	command_exec(arg);
 }
 
-/* The throwaway child of proc_rights: its answer is its exit status. */
-static int proc_rights_child(void *arg)
+/* Row 29: the namespace's /proc is mounted afresh by the init, and
+ * Landlock's rule for the old /proc does not reach the new one (a rule is
+ * found on the way up from a file, and the way up skips the directory a
+ * mount covers).  So the new one gets what the policy lets the command do
+ * with the old: read and list, or nothing.  Landlock rules cannot be read
+ * back, so the kernel is asked: the first child, which leaves once the
+ * init is started, restricts itself with the ruleset and tries the old
+ * /proc through a descriptor it opened before the init was started (the
+ * init may mount the new one meanwhile), then tells the init through a
+ * pipe a mask of Landlock rights, 0 when it cannot tell. */
+struct proc_question {
+	int proc;    /* the old /proc, O_PATH */
+	int pipe[2]; /* to the init */
+};
+
+static int proc_question_open(struct proc_question *q)
 {
-	int bits = 0, fd;
-	if (landlock_restrict(*(const int *)arg) < 0)
-		_exit(0);
-	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-		bits |= 1, close(fd);
-	if ((fd = open("/proc/version", O_RDONLY | O_CLOEXEC)) >= 0)
-		bits |= 2, close(fd);
-	_exit(bits);
+	q->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (q->proc < 0)
+		return -errno;
+	if (pipe2(q->pipe, O_CLOEXEC) < 0) {
+		int err = -errno;
+		close(q->proc);
+		return err;
+	}
+	return 0;
 }
 
-/* Which of reading files and listing directories the ruleset allows
- * beneath /proc (the one mounted now): asked of the kernel in a throwaway
- * child under the ruleset, as Landlock rules cannot be read back.  The
- * child runs in our memory on a stack of its own while we wait
- * (CLONE_VM | CLONE_VFORK): Landlock restricts only the calling task, and
- * a copy of the page tables would cost more than the question.  A mask
- * of Landlock rights; 0 when the child cannot tell. */
-static uint64_t proc_rights(int ruleset)
+static void proc_question_answer(struct proc_question *q, int ruleset)
 {
-	_Alignas(16) char stack[8 * 1024];
-	int status;
-	pid_t t = clone(proc_rights_child, stack + sizeof(stack),
-			CLONE_VM | CLONE_VFORK | SIGCHLD, &ruleset);
-	if (t < 0)
-		return 0;
-	while (waitpid(t, &status, 0) < 0)
-		if (errno != EINTR)
-			return 0;
-	if (!WIFEXITED(status))
-		return 0;
-	return (WEXITSTATUS(status) & 1 ? LANDLOCK_ACCESS_FS_READ_DIR : 0) |
-	       (WEXITSTATUS(status) & 2 ? LANDLOCK_ACCESS_FS_READ_FILE : 0);
+	uint64_t rights = 0;
+	int fd;
+	if (landlock_restrict(ruleset) == 0) {
+		if ((fd = openat(q->proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			rights |= LANDLOCK_ACCESS_FS_READ_DIR, close(fd);
+		if ((fd = openat(q->proc, "version", O_RDONLY | O_CLOEXEC)) >= 0)
+			rights |= LANDLOCK_ACCESS_FS_READ_FILE, close(fd);
+	}
+	ssize_t n = write(q->pipe[1], &rights, sizeof(rights));
+	(void)n;
+	close(q->pipe[1]);
+	close(q->proc);
+}
+
+/* The init's side: the answer, 0 when none came. */
+static uint64_t proc_rights(int answer)
+{
+	uint64_t rights;
+	ssize_t n;
+	do
+		n = read(answer, &rights, sizeof(rights));
+	while (n < 0 && errno == EINTR);
+	close(answer);
+	return n == (ssize_t)sizeof(rights) ? rights : 0;
 }
 
 /* Start the namespace's pids at a random point rather than at 2 in every
@@ -202,7 +221,7 @@ static void scatter_pids(void)
  * left in the namespace and tells the supervisor the command's outcome.
  * When it dies, for whatever reason, the kernel kills every process of
  * the namespace: its parent-death signal ends the whole tree with nono. */
-static _Noreturn void init_run(const struct child *c)
+static _Noreturn void init_run(const struct child *c, int proc_answer)
 {
 	struct pollfd alive = { .fd = c->status_fd, .events = POLLOUT };
 
@@ -216,14 +235,12 @@ static _Noreturn void init_run(const struct child *c)
 		child_fail(c->pipe_fd, STAGE_PDEATHSIG, ESRCH);
 
 	/* Row 29: /proc shows this namespace only, so no outside process's
-	 * command line, environment or status is in reach.  Landlock's rule
-	 * for the old /proc does not reach the new one (a rule is found on
-	 * the way up from a file, and the way up skips the directory a mount
-	 * covers), so the new one gets what the policy let the command do
-	 * with the old: read and list, or nothing.  The rule goes into the
-	 * policy's own ruleset (the plan's), one more per session. */
-	uint64_t rights = proc_rights(c->ruleset);
+	 * command line, environment or status is in reach.  It gets the
+	 * rights the first child found the policy gives the old one
+	 * (proc_question_answer): the rule goes into the policy's own ruleset
+	 * (the plan's), one more per session. */
 	int err = ns_mount_proc();
+	uint64_t rights = proc_rights(proc_answer);
 	if (err == 0 && rights) {
 		int fd = open("/proc", O_PATH | O_CLOEXEC);
 		err = fd < 0 ? -errno
@@ -324,10 +341,15 @@ _Noreturn void exec_child_run(const struct child *c)
 	const struct nono_policy *p = c->p;
 	int pipe_fd = c->pipe_fd;
 
+	/* (a first child before this one, in this memory, may have left it
+	 * set: exec.c) */
+	pty_slave = -1;
 	/* The supervisor made itself non-dumpable; that would leave this
 	 * child's /proc files owned by root, and an unprivileged user could
-	 * not write its namespace's uid_map.  execve resets it anyway. */
-	if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
+	 * not write its namespace's uid_map.  The flag is the memory's, which
+	 * is the supervisor's (exec.c puts it back); without namespaces
+	 * execve sets it for the command. */
+	if (policy_private_mounts(p) && prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
 		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);
 
 	/* Nothing outlives the supervisor: if it dies, so does the command. */
@@ -423,11 +445,20 @@ _Noreturn void exec_child_run(const struct child *c)
 	 * (CLONE_PARENT), so that it is the one the supervisor waits for and
 	 * signals, and its parent-death signal follows the supervisor; this
 	 * process then leaves.  A raw clone: no fork handlers run here. */
+	struct proc_question q;
+	int qerr = proc_question_open(&q);
+	if (qerr < 0)
+		child_fail(pipe_fd, STAGE_PROC, -qerr);
 	pid_t init = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (init < 0)
 		child_fail(pipe_fd, STAGE_INIT, errno);
-	if (init == 0)
-		init_run(c);
+	if (init == 0) {
+		close(q.proc);
+		close(q.pipe[1]);
+		init_run(c, q.pipe[0]);
+	}
+	close(q.pipe[0]);
+	proc_question_answer(&q, c->ruleset);
 	report_to(pipe_fd, REPORT_INIT_PID, (int)init);
 	_exit(0);
 }
