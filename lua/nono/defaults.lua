@@ -11,11 +11,12 @@ local M = {}
 -- /proc/self/fd names them, when that is a pseudo-terminal or a console.
 -- Of /dev/pts only these are granted: any other pty of the user would let
 -- the command read what is typed in another terminal, or print a fake
--- prompt there (threat row 29).
+-- prompt there (threat row 29).  (Only a terminal is looked up: realpath
+-- reads each component of /proc/self/fd/N, a cost on every start.)
 local function own_terminals()
   local out, seen = {}, {}
   for fd = 0, 2 do
-    local target = core.realpath("/proc/self/fd/" .. fd)
+    local target = core.isatty(fd) and core.realpath("/proc/self/fd/" .. fd)
     if target and not seen[target]
         and (target:match("^/dev/pts/%d+$") or target:match("^/dev/tty%a*%d+$")) then
       seen[target] = true

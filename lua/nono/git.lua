@@ -194,6 +194,9 @@ end
 -- the escapes \\ \" \n \t \b, and a comment (# or ;) outside quotes ending
 -- the value.  Returns the value.
 local function config_value(raw)
+  -- (most values have no quote, escape or comment: then only the blanks
+  -- around them go, and the walk below would give the same)
+  if not raw:find('[\\"#;]') then return (raw:match("^[ \t]*(.-)[ \t]*$")) end
   local out, quoted, i, n = {}, false, 1, #raw
   local pending_space = ""
   while i <= n do
