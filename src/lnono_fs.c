@@ -247,13 +247,15 @@ static int l_resolve(lua_State *L)
 	return 2;
 }
 
-/* core.present(dir, names) -> the names found in `dir` (a list, in the
- * order given), or nil, msg, errno when `dir` cannot be opened.  The
+/* core.present(dir, names) -> found, files: the names found in `dir` (a
+ * list, in the order given), and the set of those that are regular files
+ * (not symlinks); or nil, msg, errno when `dir` cannot be opened.  The
  * blocklist's look-up: some fifty names in each command directory, most of
  * them absent.  One directory opened and one lookup of one component per
  * name, where core.resolve walks the whole path and builds an error for
- * each absent one.  A name found here (a symlink too, dangling or not) is
- * then resolved as any other path. */
+ * each absent one.  A regular file's canonical path is its name beneath a
+ * canonical `dir`; a name found as a symlink (dangling or not) is then
+ * resolved as any other path. */
 static int l_present(lua_State *L)
 {
 	const char *dir = luaL_checkstring(L, 1);
@@ -265,16 +267,23 @@ static int l_present(lua_State *L)
 	if (dfd < 0)
 		return lnono_push_error(L, errno, dir);
 	lua_createtable(L, 8, 0);
+	lua_createtable(L, 0, 8);
 	for (lua_Integer i = 1; i <= n; i++) {
 		const char *name = (lua_geti(L, 2, i), lua_tostring(L, -1));
 		if (name && !strchr(name, '/') &&
-		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			lua_rawseti(L, -2, ++found);
-		else
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (S_ISREG(st.st_mode)) {
+				lua_pushvalue(L, -1);
+				lua_pushboolean(L, 1);
+				lua_rawset(L, -4);
+			}
+			lua_rawseti(L, -3, ++found);
+		} else {
 			lua_pop(L, 1);
+		}
 	}
 	close(dfd);
-	return 1;
+	return 2;
 }
 
 /* core.chmod(path, mode) -> true, or nil, message, errno.  The supervisor

@@ -112,16 +112,18 @@ function Policy:command_protections()
     f.names[#f.names + 1] = name
   end
   -- Which plain names each directory holds, one core.present per
-  -- directory; only those are resolved.
+  -- directory; only those are resolved, and a regular file (the directory
+  -- being canonical) is its own canonical path.
   local plain = {}
   for _, name in ipairs(names) do
     if not self.blocked[name].file then plain[#plain + 1] = name:match("^(.*)%.%*$") or name end
   end
-  local present = {}
+  local present, regular = {}, {}
   for _, dir in ipairs(dirs) do
     local set = {}
-    for _, n in ipairs(core.present(dir == "" and "/" or dir, plain) or {}) do set[n] = true end
-    present[dir] = set
+    local found, files = core.present(dir == "" and "/" or dir, plain)
+    for _, n in ipairs(found or {}) do set[n] = true end
+    present[dir], regular[dir] = set, files or {}
   end
   self.commands_missing = {}
   for _, name in ipairs(names) do
@@ -144,7 +146,8 @@ function Policy:command_protections()
         end
       end
       for _, n in ipairs(candidates) do
-        local real, kind = core.resolve(dir .. "/" .. n)
+        local real, kind = dir .. "/" .. n, "file"
+        if not regular[dir][n] then real, kind = core.resolve(real) end
         if real and kind == "file" then
           any = true
           found(prefix and n or name, entry, real)

@@ -21,12 +21,21 @@ local UNESCAPES = { ["\\\\"] = "\\", ["\\t"] = "\t", ["\\n"] = "\n" }
 
 -- (three plain searches: a pattern with a set costs more per byte, and
 -- there is a line per grant and per rule)
+local find = string.find
+local function plain(s)
+  return not (find(s, "\\", 1, true) or find(s, "\t", 1, true) or find(s, "\n", 1, true))
+end
+
+-- A field as it is, for a line whose text fields were all found plain
+-- at once (`plain` of their concatenation).
+local function raw(s)
+  if type(s) == "string" then return s end -- (tostring of a string looks up __tostring)
+  return tostring(s or "")
+end
+
 local function esc(s)
-  s = tostring(s or "")
-  if s:find("\\", 1, true) or s:find("\t", 1, true) or s:find("\n", 1, true) then
-    return (s:gsub("[\\\t\n]", ESCAPES))
-  end
-  return s
+  s = raw(s)
+  return plain(s) and s or (s:gsub("[\\\t\n]", ESCAPES))
 end
 
 local function unesc(s)
@@ -41,24 +50,27 @@ function M.export(self)
     if not index[g] then
       ngrants = ngrants + 1
       index[g] = ngrants
-      lines[#lines + 1] = "g\t" .. (g.isdir and 1 or 0) .. "\t" .. tostring(g.ttl or "") .. "\t"
-        .. (g.expires_at and fmt("%.3f", g.expires_at) or "") .. "\t" .. esc(g.access) .. "\t"
-        .. esc(g.source) .. "\t" .. esc(g.canonical)
+      local e = plain(raw(g.access) .. raw(g.source) .. raw(g.canonical)) and raw or esc
+      lines[#lines + 1] = "g\t" .. (g.isdir and "1" or "0") .. "\t" .. raw(g.ttl) .. "\t"
+        .. (g.expires_at and fmt("%.3f", g.expires_at) or "") .. "\t" .. e(g.access) .. "\t"
+        .. e(g.source) .. "\t" .. e(g.canonical)
     end
     return index[g]
   end
   for _, g in ipairs(self.grants) do grant_of(g) end
   for _, r in ipairs(self:rules()) do
     local gi = grant_of(r.grant)
-    lines[#lines + 1] = "r\t" .. math.tointeger(r.mask) .. "\t" .. (r.isdir and 1 or 0) .. "\t" .. gi .. "\t"
+    lines[#lines + 1] = "r\t" .. math.tointeger(r.mask) .. "\t" .. (r.isdir and "1" or "0") .. "\t" .. gi .. "\t"
       .. esc(r.path)
   end
   for _, p in ipairs(self.active) do
+    local e = plain(raw(p.mode) .. raw(p.canonical) .. raw(p.why) .. raw(p.source) .. raw(p.given)
+      .. raw(p.name) .. table.concat(p.names or {})) and raw or esc
     local names = ""
-    for _, n in ipairs(p.names or {}) do names = names .. "\t" .. esc(n) end
-    lines[#lines + 1] = "p\t" .. esc(p.mode) .. "\t" .. (p.bind and 1 or "") .. "\t" .. (p.guarded and 1 or "")
-      .. "\t" .. (p.nlink or "") .. "\t" .. esc(p.canonical) .. "\t" .. esc(p.why) .. "\t" .. esc(p.source)
-      .. "\t" .. esc(p.given) .. "\t" .. esc(p.name) .. names
+    for _, n in ipairs(p.names or {}) do names = names .. "\t" .. e(n) end
+    lines[#lines + 1] = "p\t" .. e(p.mode) .. "\t" .. (p.bind and "1" or "") .. "\t" .. (p.guarded and "1" or "")
+      .. "\t" .. (p.nlink or "") .. "\t" .. e(p.canonical) .. "\t" .. e(p.why) .. "\t" .. e(p.source)
+      .. "\t" .. e(p.given) .. "\t" .. e(p.name) .. names
   end
   for i, n in ipairs(self.narrowed) do
     narrowed[i] = { path = n.path, mask = n.mask, grant = grant_of(n.grant),
