@@ -188,10 +188,14 @@ function M.new(L, rec)
 
   --- The repository containing `d`, found as git finds it (nono.git):
   -- a pointer nono refuses fails the profile at this line.
+  -- (one discovery per directory and load: the project group asks for
+  -- project_root() and git_repo() of the same one)
   local function find_repo(fn, d)
-    local ok, repo = pcall(git.find, d, { uid = ctx.uid, homes = ctx.homes })
-    if not ok then fail(fn, repo) end
-    return repo
+    L.repos = L.repos or {}
+    local found = L.repos[d] or { pcall(git.find, d, { uid = ctx.uid, homes = ctx.homes }) }
+    L.repos[d] = found
+    if not found[1] then fail(fn, found[2]) end
+    return found[2]
   end
 
   function api.git_root(d)
