@@ -51,7 +51,9 @@ struct exec_session {
 	struct sigaction saved[7], saved_chld;
 };
 
-/* Build the ruleset from `p`, fork, and in the child apply, in this order:
+/* Build the ruleset from `p`, start a child (in this process's memory,
+ * while this process waits: CLONE_VM | CLONE_VFORK, as posix_spawn does),
+ * and in it apply, in this order:
  * parent-death signal, close-on-exec for every fd above 2 (but
  * policy_inherit_fd), a new session keyring, the private user, mount, pid
  * and IPC namespaces and their read-only binds if policy_private_mounts,
@@ -60,7 +62,9 @@ struct exec_session {
  * no_new_privs, Landlock restrict_self, the seccomp filter, then
  * execvp(argv[0]) with `envp` (NULL: the current environment).
  * With the namespaces, the first child starts the pid namespace's pid 1 as
- * this process's child and exits: that init mounts the namespace's /proc,
+ * this process's child (a fork), asks the kernel what the ruleset gives
+ * the old /proc and tells the init, and exits: that init mounts the
+ * namespace's /proc with those rights,
  * drops its capabilities, forks the command, reaps the namespace's
  * orphans, passes on the signals it is sent, and when the command ends
  * kills what is left in the namespace and exits, reporting the command's

@@ -1,7 +1,10 @@
-/* exec_child.c — the forked children of a session: the command's own
- * steps, and the pid namespace's init.  Between fork and execve only
+/* exec_child.c — the children of a session: the command's own steps, and
+ * the pid namespace's init.  Between clone and execve only
  * async-signal-safe calls: the plan, the filter and the arguments were all
- * made ready by exec_start in the parent. */
+ * made ready by exec_start in the parent.  The first child and the
+ * command's process run in their parent's memory until they exec or exit
+ * (exec.c): of what they change, the parent sees errno, the dumpable flag
+ * (exec.c puts it back) and pty_slave (each first child sets it afresh). */
 #define _GNU_SOURCE
 #include "exec.h"
 #include "exec_child.h"
