@@ -247,43 +247,38 @@ static int l_resolve(lua_State *L)
 	return 2;
 }
 
-/* core.present(dir, names) -> found, files: the names found in `dir` (a
- * list, in the order given), and the set of those that are regular files
- * (not symlinks); or nil, msg, errno when `dir` cannot be opened.  The
- * blocklist's look-up: some fifty names in each command directory, most of
- * them absent.  One directory opened and one lookup of one component per
- * name, where core.resolve walks the whole path and builds an error for
- * each absent one.  A regular file's canonical path is its name beneath a
- * canonical `dir`; a name found as a symlink (dangling or not) is then
- * resolved as any other path. */
+/* core.present(dir, names) -> found: each of `names` found in `dir`,
+ * mapped to "file" when it is a regular file and to "other" when it is
+ * anything else (a symlink, dangling or not, a directory); or nil, msg,
+ * errno when `dir` cannot be opened.  The blocklist's look-up: some fifty
+ * names in each command directory, most of them absent.  One directory
+ * opened and one lookup of one component per name, where core.resolve
+ * walks the whole path and builds an error for each absent one.  A
+ * regular file's canonical path is its name beneath a canonical `dir`;
+ * anything else is then resolved as any other path. */
 static int l_present(lua_State *L)
 {
 	const char *dir = luaL_checkstring(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
 	struct stat st;
-	lua_Integer n = luaL_len(L, 2), found = 0;
+	lua_Integer n = luaL_len(L, 2);
 
 	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lnono_push_error(L, errno, dir);
-	lua_createtable(L, 8, 0);
 	lua_createtable(L, 0, 8);
 	for (lua_Integer i = 1; i <= n; i++) {
 		const char *name = (lua_geti(L, 2, i), lua_tostring(L, -1));
 		if (name && !strchr(name, '/') &&
 		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (S_ISREG(st.st_mode)) {
-				lua_pushvalue(L, -1);
-				lua_pushboolean(L, 1);
-				lua_rawset(L, -4);
-			}
-			lua_rawseti(L, -3, ++found);
+			lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : "other");
+			lua_rawset(L, -3);
 		} else {
 			lua_pop(L, 1);
 		}
 	}
 	close(dfd);
-	return 2;
+	return 1;
 }
 
 /* core.chmod(path, mode) -> true, or nil, message, errno.  The supervisor

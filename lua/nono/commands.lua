@@ -118,12 +118,17 @@ function Policy:command_protections()
   for _, name in ipairs(names) do
     if not self.blocked[name].file then plain[#plain + 1] = name:match("^(.*)%.%*$") or name end
   end
-  local present, regular = {}, {}
-  for _, dir in ipairs(dirs) do
-    local set = {}
-    local found, files = core.present(dir == "" and "/" or dir, plain)
-    for _, n in ipairs(found or {}) do set[n] = true end
-    present[dir], regular[dir] = set, files or {}
+  local present = {}
+  for _, dir in ipairs(dirs) do present[dir] = core.present(dir == "" and "/" or dir, plain) or {} end
+  -- Command `n` of `dir`, blocked as `as`: the file it runs, if any.
+  local function found_in(dir, n, as, entry)
+    local real, kind = dir .. "/" .. n, present[dir][n]
+    if kind ~= "file" then real, kind = core.resolve(real) end
+    if real and kind == "file" then
+      found(as, entry, real)
+      return true
+    end
+    return false
   end
   self.commands_missing = {}
   for _, name in ipairs(names) do
@@ -132,25 +137,17 @@ function Policy:command_protections()
     if entry.file then
       any = true
       found(name, entry, entry.file)
-    end
-    for _, dir in ipairs(entry.file and {} or dirs) do
-      local candidates = present[dir][name] and { name } or {}
-      if prefix then
-        -- Listed only where the command they are named after lives (mkfs.*
-        -- next to mkfs): listing /usr/bin on every start costs more than
-        -- all the other look-ups together.
-        candidates = {}
-        local beside = present[dir][prefix:sub(1, -2)] and core.list_dir(dir == "" and "/" or dir, false, prefix)
-        for _, n in ipairs(beside or {}) do
-          if not self.allowed_commands[n] then candidates[#candidates + 1] = n end
-        end
-      end
-      for _, n in ipairs(candidates) do
-        local real, kind = dir .. "/" .. n, "file"
-        if not regular[dir][n] then real, kind = core.resolve(real) end
-        if real and kind == "file" then
-          any = true
-          found(prefix and n or name, entry, real)
+    else
+      for _, dir in ipairs(dirs) do
+        if not prefix then
+          if present[dir][name] then any = found_in(dir, name, name, entry) or any end
+        elseif present[dir][prefix:sub(1, -2)] then
+          -- Listed only where the command they are named after lives (mkfs.*
+          -- next to mkfs): listing /usr/bin on every start costs more than
+          -- all the other look-ups together.
+          for _, n in ipairs(core.list_dir(dir == "" and "/" or dir, false, prefix) or {}) do
+            if not self.allowed_commands[n] then any = found_in(dir, n, n, entry) or any end
+          end
         end
       end
     end
