@@ -166,18 +166,26 @@ static int first_child_start(void *arg)
  * down after it, and the copy-on-write faults that would follow here are
  * not taken.  What it changes before then is its own task's (exec_child.c),
  * but for the dumpable flag, which is the memory's: put back here.  The
- * stack has room for the steps' buffers and for execvpe's copy of argv (a
- * script run through sh).  Returns the child's pid, or -1 with errno. */
+ * stack has room for the steps' buffers (the init goes on on its copy)
+ * and for execvpe's copy of argv (a script run through sh), and a page
+ * below it that faults (only the pages used are ever made).  Returns the
+ * child's pid, or -1 with errno. */
 static pid_t start_first_child(struct first_child *f)
 {
 	size_t argc = 0;
 	while (f->c.argv[argc])
 		argc++;
-	size_t stack_size = ((argc + 8) * sizeof(char *) + 256 * 1024 + 4095) & ~(size_t)4095;
+	size_t stack_size = ((argc + 8) * sizeof(char *) + 1024 * 1024 + 4095) & ~(size_t)4095;
 	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return -1;
+	if (mprotect(stack, 4096, PROT_NONE) < 0) {
+		int err = errno;
+		munmap(stack, stack_size);
+		errno = err;
+		return -1;
+	}
 	int dumpable = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
 	pid_t pid = clone(first_child_start, stack + stack_size,
 			  CLONE_VM | CLONE_VFORK | SIGCHLD, f);

@@ -443,15 +443,16 @@ _Noreturn void exec_child_run(const struct child *c)
 	if (c->status_fd < 0)
 		command_exec(c);
 
+	struct proc_question q;
+	int qerr = proc_question_open(&q);
+	if (qerr < 0)
+		child_fail(pipe_fd, STAGE_PROC, -qerr);
+
 	/* Rows 20, 29: the command runs in the pid namespace ns_enter made,
 	 * whose pid 1 is our next child.  It is made the supervisor's child
 	 * (CLONE_PARENT), so that it is the one the supervisor waits for and
 	 * signals, and its parent-death signal follows the supervisor; this
 	 * process then leaves.  A raw clone: no fork handlers run here. */
-	struct proc_question q;
-	int qerr = proc_question_open(&q);
-	if (qerr < 0)
-		child_fail(pipe_fd, STAGE_PROC, -qerr);
 	pid_t init = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (init < 0)
 		child_fail(pipe_fd, STAGE_INIT, errno);
