@@ -291,7 +291,7 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 			.pipe_fd = pipefd[1], .status_fd = statusfd[1],
 			.pty_sock = ptysock[1],
 			.supervisor = self, .argv = argv, .envp = envp,
-			.oldmask = &s->oldmask,
+			.oldmask = &s->oldmask, .pty_slave = -1,
 		},
 		.ours = { pipefd[0], statusfd[0], ptysock[0] },
 	};

@@ -3,8 +3,10 @@
  * async-signal-safe calls: the plan, the filter and the arguments were all
  * made ready by exec_start in the parent.  The first child and the
  * command's process run in their parent's memory until they exec or exit
- * (exec.c): of what they change, the parent sees errno, the dumpable flag
- * (exec.c puts it back) and pty_slave (each first child sets it afresh). */
+ * (exec.c): of what they change, the parent sees errno and the dumpable
+ * flag (exec.c puts it back); what the first child finds for those after
+ * it (the relayed terminal) is kept on its own stack, in its copy of the
+ * struct child. */
 #define _GNU_SOURCE
 #include "exec.h"
 #include "exec_child.h"
@@ -40,12 +42,6 @@
 
 extern char **environ;
 
-/* The relayed terminal's slave, opened by the first child (pty.h): the
- * init's controlling terminal and the command's terminal; or -1. */
-static int pty_slave = -1;
-/* ...and the command's controlling terminal: stdin was a terminal. */
-static int pty_ctty;
-
 static void report_to(int pipe_fd, int stage, int err)
 {
 	struct report r = { .stage = stage, .err = err };
@@ -69,8 +65,8 @@ static _Noreturn void command_exec(const struct child *c)
 	/* Row 29: the terminal of the sandbox's own, in place of the
 	 * launcher's (signals still blocked: tcsetpgrp from a background
 	 * group would raise SIGTTOU) */
-	if (pty_slave >= 0) {
-		int perr = pty_child_take(pty_slave, pty_ctty);
+	if (c->pty_slave >= 0) {
+		int perr = pty_child_take(c->pty_slave, c->pty_ctty);
 		if (perr < 0)
 			child_fail(c->pipe_fd, STAGE_TERMINAL, -perr);
 	}
@@ -262,12 +258,12 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 	 * supervisor's copy of it, both pending at once (right after a Ctrl-Z
 	 * and fg, or under load), would be one signal, the terminal's, which
 	 * the init does not pass on. */
-	if (pty_slave >= 0 && pty_ctty) {
+	if (c->pty_slave >= 0 && c->pty_ctty) {
 		/* The relayed terminal's session is the init's: the command's
 		 * group in it is then not orphaned (its parent is in the same
 		 * session), so the terminal's Ctrl-Z stops it, and the init sees
 		 * the stop and tells the supervisor. */
-		if (setsid() < 0 || ioctl(pty_slave, TIOCSCTTY, 0) < 0)
+		if (setsid() < 0 || ioctl(c->pty_slave, TIOCSCTTY, 0) < 0)
 			child_fail(c->pipe_fd, STAGE_TERMINAL, errno);
 	} else if (policy_session(c->p) == POLICY_SESSION_NEW && setpgid(0, 0) < 0)
 		child_fail(c->pipe_fd, STAGE_SIGNALS, errno);
@@ -311,10 +307,10 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 
 	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
 				    .status_fd = -1,
-				    .stop_fd = pty_ctty ? c->status_fd : -1 };
+				    .stop_fd = c->pty_ctty ? c->status_fd : -1 };
 	struct exec_outcome out;
 	int signo;
-	exec_forward_as_init(cmd, pty_ctty);
+	exec_forward_as_init(cmd, c->pty_ctty);
 	while (exec_wait(&own, -1, 1, &out, &signo) != EXEC_WAIT_EXITED)
 		;
 
@@ -339,14 +335,14 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 }
 
 /* Runs in the forked child: only async-signal-safe calls until execve. */
-_Noreturn void exec_child_run(const struct child *c)
+_Noreturn void exec_child_run(const struct child *given)
 {
+	/* (ours to fill in: the parent's stays as it is, exec.c) */
+	struct child own = *given;
+	struct child *c = &own;
 	const struct nono_policy *p = c->p;
 	int pipe_fd = c->pipe_fd;
 
-	/* (a first child before this one, in this memory, may have left it
-	 * set: exec.c) */
-	pty_slave = -1;
 	/* The supervisor made itself non-dumpable; that would leave this
 	 * child's /proc files owned by root, and an unprivileged user could
 	 * not write its namespace's uid_map.  The flag is the memory's, which
@@ -429,8 +425,8 @@ _Noreturn void exec_child_run(const struct child *c)
 			int slave = pty_child_open(c->pty_sock);
 			if (slave < 0)
 				child_fail(pipe_fd, STAGE_TERMINAL, -slave);
-			pty_slave = slave;
-			pty_ctty = isatty(STDIN_FILENO);
+			c->pty_slave = slave;
+			c->pty_ctty = isatty(STDIN_FILENO);
 		}
 	}
 

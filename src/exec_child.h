@@ -61,7 +61,9 @@ struct init_status {
 extern const int exec_forwarded[];
 #define NFORWARDED 7
 
-/* What the forked children need; all of it set up before fork. */
+/* What the children need: set up by exec_start before the first child
+ * starts, but for the relayed terminal, which the first child finds and
+ * writes into its own copy. */
 struct child {
 	const struct nono_policy *p;
 	int ruleset;
@@ -73,6 +75,10 @@ struct child {
 	char *const *argv;
 	char *const *envp;
 	const sigset_t *oldmask;
+	/* The relayed terminal's slave, opened by the first child (pty.h): the
+	 * init's controlling terminal and the command's terminal; or -1. */
+	int pty_slave;
+	int pty_ctty; /* ...and the command's controlling one: stdin was a terminal */
 };
 
 /* In the forked child: apply the plan in the order exec_start documents
