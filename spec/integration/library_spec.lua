@@ -484,6 +484,45 @@ describe("spawn, as nono run does #landlock", function()
     end)
   end
 
+  for _, user in ipairs(H.users) do
+    -- Row 29: where namespaces work the command's /proc is a new mount,
+    -- which no rule for the old one reaches; it gets what the policy gives
+    -- /proc, asked of the kernel (exec_child.c).  On the floor it is the
+    -- host's, under the same rule.
+    it("gives the command's /proc what the policy gives /proc, and without a grant the kernel refuses it, as "
+        .. user, function()
+      if not H.ready(user) then return end
+      local out, err, code = program(w, user, [[
+        local nono = require "nono"
+        -- the control: without nono /proc reads
+        local f = io.open("/proc/version")
+        print("bare " .. (f and f:read("l") or "refused"))
+        if f then f:close() end
+        for _, granted in ipairs { true, false } do
+          local p = nono.policy { system = false, protect = false, commands = false, home = HOME, cwd = PROJECT }
+          assert(p:read("/usr"))
+          assert(p:read_file("/etc/ld.so.cache"))
+          if granted then assert(p:read("/proc")) end
+          local label = granted and "granted" or "not granted"
+          for _, argv in ipairs { { "/usr/bin/cat", "/proc/version" }, { "/usr/bin/ls", "/proc/self" } } do
+            io.stdout:flush()
+            local r = p:spawn(argv, { env = { "PATH=/usr/bin" } })
+            print(label .. " " .. argv[1] .. " " .. r.kind .. " " .. r.code)
+          end
+        end
+      ]])
+      assert.are.equal(0, code, out .. err)
+      assert.matches("bare Linux version", out)
+      assert.matches("\ngranted /usr/bin/cat exited 0\n", out)
+      assert.matches("\ngranted /usr/bin/ls exited 0\n", out)
+      assert.matches("\nLinux version", out)
+      assert.matches("\nnot granted /usr/bin/cat exited 1\n", out)
+      assert.matches("\nnot granted /usr/bin/ls exited 2\n", out)
+      assert.matches("cat: /proc/version: Permission denied", err)
+      assert.matches("ls: cannot open directory '/proc/self': Permission denied", err)
+    end)
+  end
+
   it("refuses NUL bytes in argv, env and cwd, naming the argument", function()
     if not H.require_landlock() then return end
     local p = nono.policy { home = w.home, cwd = w.project }
