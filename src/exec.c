@@ -10,7 +10,6 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -29,6 +28,7 @@
 #include "ns.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "vfork.h"
 #include "../vendor/landlock_uapi.h"
 
 extern char **environ;
@@ -159,42 +159,16 @@ static int first_child_start(void *arg)
 	exec_child_run(&f->c);
 }
 
-/* The first child runs in our memory, on a stack of its own, while we
- * wait (CLONE_VM | CLONE_VFORK, as posix_spawn does) until it has
- * executed the command, or has handed the pid namespace's init over and
- * left: no copy of the launcher's page tables is made for it and torn
- * down after it, and the copy-on-write faults that would follow here are
- * not taken.  What it changes before then is its own task's (exec_child.c),
- * but for the dumpable flag, which is the memory's: put back here.  The
- * stack has room for the steps' buffers (the init goes on on its copy)
- * and for execvpe's copy of argv (a script run through sh), and a page
- * below it that faults (only the pages used are ever made).  Returns the
- * child's pid, or -1 with errno. */
+/* The first child runs in our memory while we wait (vfork_on_stack),
+ * until it has executed the command, or has handed the pid namespace's
+ * init over and left: no copy of the launcher's page tables is made for
+ * it and torn down after it, and the copy-on-write faults that would
+ * follow here are not taken.  What it changes before then is its own
+ * task's (exec_child.c).  Its stack has room for the steps' buffers (the
+ * init goes on on its copy).  Returns the child's pid, or -1 with errno. */
 static pid_t start_first_child(struct first_child *f)
 {
-	size_t argc = 0;
-	while (f->c.argv[argc])
-		argc++;
-	size_t stack_size = ((argc + 8) * sizeof(char *) + 1024 * 1024 + 4095) & ~(size_t)4095;
-	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return -1;
-	if (mprotect(stack, 4096, PROT_NONE) < 0) {
-		int err = errno;
-		munmap(stack, stack_size);
-		errno = err;
-		return -1;
-	}
-	int dumpable = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
-	pid_t pid = clone(first_child_start, stack + stack_size,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, f);
-	int err = errno;
-	if (dumpable >= 0 && prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L) != dumpable)
-		prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0L, 0L, 0L);
-	munmap(stack, stack_size);
-	errno = err;
-	return pid;
+	return vfork_on_stack(first_child_start, f, exec_stack_size(f->c.argv, 1024 * 1024));
 }
 
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],

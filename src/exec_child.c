@@ -4,7 +4,7 @@
  * made ready by exec_start in the parent.  The first child and the
  * command's process run in their parent's memory until they exec or exit
  * (exec.c): of what they change, the parent sees errno and the dumpable
- * flag (exec.c puts it back); what the first child finds for those after
+ * flag (vfork_on_stack puts it back); what the first child finds for those after
  * it (the relayed terminal) is kept on its own stack, in its copy of the
  * struct child. */
 #define _GNU_SOURCE
@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -38,6 +37,7 @@
 #include "pty.h"
 #include "ns.h"
 #include "seccomp.h"
+#include "vfork.h"
 #include "../vendor/landlock_uapi.h"
 
 extern char **environ;
@@ -53,6 +53,14 @@ static _Noreturn void child_fail(int pipe_fd, enum stage stage, int err)
 {
 	report_to(pipe_fd, (int)stage, err);
 	_exit(stage == STAGE_EXEC ? 127 : 126);
+}
+
+size_t exec_stack_size(char *const argv[], size_t room)
+{
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+	return (argc + 8) * sizeof(char *) + room;
 }
 
 /* The command's own steps, in the process that executes it: default
@@ -275,25 +283,14 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 	if (err < 0)
 		child_fail(c->pipe_fd, STAGE_CAPS, -err);
 
-	/* The command's process runs in our memory, on a stack of its own,
-	 * until its execve (CLONE_VM | CLONE_VFORK, as posix_spawn does): what
-	 * it changes before then (signal dispositions, session, credentials,
-	 * Landlock, seccomp) is its own task's, and no copy of the page tables
-	 * is made for a process that is about to replace them.  The stack
-	 * leaves room for execvpe's copy of argv (a script run through sh). */
-	size_t argc = 0;
-	while (c->argv[argc])
-		argc++;
-	size_t stack_size = ((argc + 8) * sizeof(char *) + 64 * 1024 + 4095) & ~(size_t)4095;
-	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		child_fail(c->pipe_fd, STAGE_INIT, errno);
-	pid_t cmd = clone(command_start, stack + stack_size,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)c);
+	/* The command's process runs in our memory until its execve
+	 * (vfork_on_stack): what it changes before then (signal dispositions,
+	 * session, credentials, Landlock, seccomp) is its own task's, and no
+	 * copy of the page tables is made for a process that is about to
+	 * replace them. */
+	pid_t cmd = vfork_on_stack(command_start, (void *)c, exec_stack_size(c->argv, 64 * 1024));
 	if (cmd < 0)
 		child_fail(c->pipe_fd, STAGE_INIT, errno);
-	munmap(stack, stack_size);
 
 	/* Nothing of the launcher's stays open here but the status pipe (the
 	 * command has its own copies), and no directory is held: the
@@ -346,7 +343,7 @@ _Noreturn void exec_child_run(const struct child *given)
 	/* The supervisor made itself non-dumpable; that would leave this
 	 * child's /proc files owned by root, and an unprivileged user could
 	 * not write its namespace's uid_map.  The flag is the memory's, which
-	 * is the supervisor's (exec.c puts it back); without namespaces
+	 * is the supervisor's (vfork_on_stack puts it back); without namespaces
 	 * execve sets it for the command. */
 	if (policy_private_mounts(p) && prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) < 0)
 		child_fail(pipe_fd, STAGE_PDEATHSIG, errno);

@@ -81,6 +81,10 @@ struct child {
 	int pty_ctty; /* ...and the command's controlling one: stdin was a terminal */
 };
 
+/* The stack of a child that may execvpe `argv`: `room` bytes for its own
+ * steps, and room for execvpe's copy of argv (a script run through sh). */
+size_t exec_stack_size(char *const argv[], size_t room);
+
 /* In the forked child: apply the plan in the order exec_start documents
  * and exec the command, or report the step that failed on c->pipe_fd and
  * exit.  Only async-signal-safe calls. */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
@@ -21,6 +20,7 @@
 #include <linux/mount.h>
 
 #include "mounts.h"
+#include "vfork.h"
 
 /* The steps of the set-up, in the order the child takes them: where one
  * fails is what ns_available reports. */
@@ -373,22 +373,9 @@ int ns_available(const char *path, struct ns_probe *why)
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	char *stack = mmap(NULL, PROBE_STACK, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		int err = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return err;
-	}
 	struct probe_args a = { .path = path, .fd = fds[1] };
-	int dumpable = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
-	pid_t pid = clone(probe_child, stack + PROBE_STACK,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	pid_t pid = vfork_on_stack(probe_child, &a, PROBE_STACK);
 	int err = pid < 0 ? -errno : 0;
-	if (dumpable >= 0 && prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L) != dumpable)
-		prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0L, 0L, 0L);
-	munmap(stack, PROBE_STACK);
 	close(fds[1]);
 	if (err < 0) {
 		close(fds[0]);
