@@ -124,7 +124,10 @@ NONO_EXPORT int nono_apply_flags(struct nono_policy *p, unsigned flags);
  * environment) in a sandboxed child, exactly as `nono run` does (fds above
  * 2 closed at exec, capabilities dropped, no_new_privs, Landlock, seccomp,
  * parent-death signal), and wait for it, forwarding SIGHUP, SIGINT,
- * SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2.  The policy is not changed.  Like
+ * SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2.  Nothing the command started is
+ * left running when it returns: an init between this process and the
+ * command (a pid namespace's, or on the floor the tree's child subreaper)
+ * kills what is left when the command ends.  The policy is not changed.  Like
  * the rules, the environment is the caller's to choose: `envp` is passed
  * as given, without the filter `nono run` and the Lua API apply (LD_*,
  * BASH_ENV, NODE_OPTIONS, ...: lua/nono/env.lua).

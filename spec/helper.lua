@@ -2,6 +2,7 @@
 -- project, a home with fake secrets, a place outside every grant), and a
 -- way to run `nono` as root and as an unprivileged user.
 local H = {}
+local lfs = require "lfs"
 
 -- lua/nono/init.lua is `require "nono"`; busted's --lpath holds one pattern.
 package.path = "lua/?/init.lua;" .. package.path
@@ -152,6 +153,40 @@ function H.add_attempt(w)
   w.attempt = w.bin .. "/nono-attempt"
   local _, err, code = H.sh("cp " .. H.q(H.built_attempt) .. " " .. H.q(w.attempt))
   assert(code == 0, "cannot copy " .. H.built_attempt .. ": " .. err)
+end
+
+--- The command line of process `pid` as a thread of it that still runs
+-- shows it (its main thread may have exited: "Zl", and with it the
+-- process's own cmdline); nil when none runs.
+local function running_cmdline(pid)
+  -- (lfs, not a shell per process: a machine busy with thousands of
+  -- processes would make each listing take minutes)
+  local ok, iter, dir = pcall(lfs.dir, "/proc/" .. pid .. "/task")
+  if not ok then return nil end
+  for tid in iter, dir do
+    local task = "/proc/" .. pid .. "/task/" .. tid
+    local stat = tid:match("^%d+$") and H.slurp(task .. "/stat") or ""
+    if stat ~= "" and not stat:match("^%d+ %(.-%) [ZX]") then return H.slurp(task .. "/cmdline") end
+  end
+end
+
+--- The running processes whose command line is exactly `argv`: pids as
+-- the host numbers them (inside the sandbox's pid namespace they differ).
+function H.pids_running(argv)
+  local want, found = table.concat(argv, "\0") .. "\0", {}
+  for name in lfs.dir("/proc") do
+    if name:match("^%d+$") and running_cmdline(name) == want then
+      found[#found + 1] = name
+    end
+  end
+  return found
+end
+
+--- An argument for `sleep` that no other process has (H.pids_running finds it).
+local serial = 0
+function H.marker()
+  serial = serial + 1
+  return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
 end
 
 --- `s` without trailing white space.

@@ -172,7 +172,7 @@ static pid_t start_first_child(struct first_child *f)
 }
 
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
-	       struct exec_session *s, struct exec_outcome *out)
+	       int end_tree, struct exec_session *s, struct exec_outcome *out)
 {
 	struct sock_filter insns[SECCOMP_MAX_INSNS];
 	struct sock_fprog filter;
@@ -228,8 +228,10 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 		return -out->code;
 	}
 	/* With the private namespaces, the command's outcome comes from the
-	 * pid namespace's init (it cannot die of the command's signal). */
-	if (policy_private_mounts(p) &&
+	 * pid namespace's init (it cannot die of the command's signal); so
+	 * it does from the floor's init, where the caller asks for one. */
+	const int with_init = policy_private_mounts(p) || end_tree;
+	if (with_init &&
 	    pipe2(statusfd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		out->stage = out->stage_id = "pipe";
 		out->code = errno;
@@ -556,7 +558,7 @@ int exec_spawn(struct nono_policy *p, char *const argv[],
 {
 	struct exec_session s;
 	int signo;
-	int err = exec_start(p, argv, envp, &s, out);
+	int err = exec_start(p, argv, envp, 1, &s, out);
 	if (err < 0 || s.pid == 0)
 		return err;
 	while (exec_wait(&s, -1, 0, out, &signo) != EXEC_WAIT_EXITED)

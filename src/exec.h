@@ -71,6 +71,13 @@ struct exec_session {
  * outcome (exec_wait gives it).  If the init dies (it has a parent-death
  * signal: so does the whole tree when this process dies) the kernel kills
  * every process of the namespace.
+ * Without them and with `end_tree` (a caller that is no subreaper: the
+ * library's spawn), the first child starts an init all the same, which is
+ * the tree's child subreaper instead of a pid 1: it forks the command,
+ * reaps its orphans, passes on signals, and when the command ends kills
+ * every descendant left, found in /proc, and exits reporting the outcome.
+ * Without `end_tree` on the floor, ending the tree is the caller's (nono
+ * run's supervisor: supervisor_end_tree).
  * With policy_pty_relay and a terminal among fds 0, 1 and 2, the command's
  * terminal is a pty of the sandbox's own instead (pty.h): exec_wait relays
  * its output to the launcher's terminal; with stdin a terminal also the
@@ -86,7 +93,7 @@ struct exec_session {
  * command runs.  Returns 0, or -errno when the parent itself failed
  * (out->stage names what). */
 int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
-	       struct exec_session *s, struct exec_outcome *out);
+	       int end_tree, struct exec_session *s, struct exec_outcome *out);
 
 /* Wait up to `timeout_ms` (-1: no limit) for the command to end, and
  * report what happened first:
@@ -111,7 +118,9 @@ void exec_finish(struct exec_session *s);
  * where there is no pid namespace. */
 int exec_take_left_behind(void);
 
-/* exec_start, exec_wait until the command ends, exec_finish: fills `out`.
+/* exec_start (ending the tree), exec_wait until the command ends,
+ * exec_finish: fills `out`.  Nothing the command started is left running
+ * when it returns (but on the floor, a process that cannot be found).
  * Returns 0, or -errno when the parent itself failed. */
 int exec_spawn(struct nono_policy *p, char *const argv[],
 	       char *const envp[], struct exec_outcome *out);

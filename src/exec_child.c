@@ -37,6 +37,7 @@
 #include "pty.h"
 #include "ns.h"
 #include "seccomp.h"
+#include "supervisor.h"
 #include "vfork.h"
 #include "../vendor/landlock_uapi.h"
 
@@ -227,7 +228,14 @@ static void scatter_pids(void)
  * only the signals it handles), and when the command ends kills what is
  * left in the namespace and tells the supervisor the command's outcome.
  * When it dies, for whatever reason, the kernel kills every process of
- * the namespace: its parent-death signal ends the whole tree with nono. */
+ * the namespace: its parent-death signal ends the whole tree with nono.
+ *
+ * On the floor (no namespaces) the library's spawn gets one too, as its
+ * caller is no subreaper and ends nothing (nono run's supervisor is and
+ * does): there it is the tree's child subreaper instead of a pid 1, and
+ * ends what is left by walking /proc (supervisor_end_tree), as nono run
+ * does.  If it is killed (with its caller), a detached process lives on:
+ * the floor's residual of row 20. */
 static _Noreturn void init_run(const struct child *c, int proc_answer)
 {
 	struct pollfd alive = { .fd = c->status_fd, .events = POLLOUT };
@@ -246,19 +254,26 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 	 * rights the first child found the policy gives the old one
 	 * (proc_question_answer): the rule goes into the policy's own ruleset
 	 * (the plan's), one more per session. */
-	int err = ns_mount_proc();
-	uint64_t rights = proc_rights(proc_answer);
-	if (err == 0 && rights) {
-		int fd = open("/proc", O_PATH | O_CLOEXEC);
-		err = fd < 0 ? -errno
-			     : landlock_ruleset_add_path(c->ruleset, fd, rights);
-		if (fd >= 0)
-			close(fd);
+	const int pid_ns = policy_private_mounts(c->p);
+	int err = 0;
+	if (pid_ns) {
+		err = ns_mount_proc();
+		uint64_t rights = proc_rights(proc_answer);
+		if (err == 0 && rights) {
+			int fd = open("/proc", O_PATH | O_CLOEXEC);
+			err = fd < 0 ? -errno
+				     : landlock_ruleset_add_path(c->ruleset, fd, rights);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (err < 0)
+			child_fail(c->pipe_fd, STAGE_PROC, -err);
+		scatter_pids();
+	} else if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0) {
+		/* Row 20 on the floor: a double-forked, setsid'ed process is
+		 * reparented to this init, not to the host's, and found. */
+		child_fail(c->pipe_fd, STAGE_INIT, errno);
 	}
-	if (err < 0)
-		child_fail(c->pipe_fd, STAGE_PROC, -err);
-
-	scatter_pids();
 
 	/* A command in a session of its own gets the terminal's signals only
 	 * through the supervisor.  Out of the terminal's foreground group, the
@@ -313,11 +328,22 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 
 	/* Row 20: nothing the command started outlives it.  kill(-1) from
 	 * pid 1 reaches every other process of the namespace; none can fork
-	 * once the signal is pending. */
+	 * once the signal is pending.  On the floor kill(-1) would reach
+	 * every process of the user: the descendants are found in /proc
+	 * instead.  Should /proc not answer, the init waits until every
+	 * process of the tree has ended (orphans are its children): the
+	 * caller's spawn then returns late, but nothing is left running. */
 	struct init_status st = { .kind = out.kind, .code = out.code };
-	int status;
-	kill(-1, SIGKILL);
-	for (;;) {
+	int status, ended = 0;
+	if (pid_ns) {
+		kill(-1, SIGKILL);
+	} else {
+		exec_take_left_behind(); /* (the caller's, in this copy) */
+		int n = supervisor_end_tree();
+		st.killed = n > 0 ? n : 0;
+		ended = n >= 0;
+	}
+	while (!ended) {
 		pid_t w = waitpid(-1, &status, 0);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -436,13 +462,16 @@ _Noreturn void exec_child_run(const struct child *given)
 	if (c->status_fd < 0)
 		command_exec(c);
 
-	struct proc_question q;
-	int qerr = proc_question_open(&q);
+	/* (the new /proc's question: only where there is a pid namespace) */
+	const int pid_ns = policy_private_mounts(p);
+	struct proc_question q = { .proc = -1, .pipe = { -1, -1 } };
+	int qerr = pid_ns ? proc_question_open(&q) : 0;
 	if (qerr < 0)
 		child_fail(pipe_fd, STAGE_PROC, -qerr);
 
 	/* Rows 20, 29: the command runs in the pid namespace ns_enter made,
-	 * whose pid 1 is our next child.  It is made the supervisor's child
+	 * whose pid 1 is our next child (on the floor: the init of the
+	 * library's spawn).  It is made the supervisor's child
 	 * (CLONE_PARENT), so that it is the one the supervisor waits for and
 	 * signals, and its parent-death signal follows the supervisor; this
 	 * process then leaves.  A raw clone: no fork handlers run here. */
@@ -450,12 +479,16 @@ _Noreturn void exec_child_run(const struct child *given)
 	if (init < 0)
 		child_fail(pipe_fd, STAGE_INIT, errno);
 	if (init == 0) {
-		close(q.proc);
-		close(q.pipe[1]);
+		if (pid_ns) {
+			close(q.proc);
+			close(q.pipe[1]);
+		}
 		init_run(c, q.pipe[0]);
 	}
-	close(q.pipe[0]);
-	proc_question_answer(&q, c->ruleset);
+	if (pid_ns) {
+		close(q.pipe[0]);
+		proc_question_answer(&q, c->ruleset);
+	}
 	report_to(pipe_fd, REPORT_INIT_PID, (int)init);
 	_exit(0);
 }

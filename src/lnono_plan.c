@@ -297,7 +297,8 @@ static int l_plan_start(lua_State *L)
 	sn->open = 0;
 	luaL_setmetatable(L, SESSION_MT);
 
-	exec_start(p, argv, envp, &sn->s, &out);
+	/* (nono run's supervisor, the subreaper, ends the tree itself) */
+	exec_start(p, argv, envp, 0, &sn->s, &out);
 	if (sn->s.pid == 0) {
 		push_outcome(L, &out);
 		return 1;

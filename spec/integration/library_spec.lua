@@ -523,6 +523,51 @@ describe("spawn, as nono run does #landlock", function()
     end)
   end
 
+  for _, user in ipairs(H.users) do
+    -- Row 20: a double-forked, setsid'ed process ends with the command, as
+    -- under nono run.  Where namespaces work the pid namespace's init
+    -- kills it; on the floor (unshare refused: nono-no-landlock NOUSERNS)
+    -- the spawn's own init, the tree's subreaper, finds it in /proc.
+    -- spawn has returned only once it is gone: no waiting here.
+    it("ends a detached grandchild with the command, with namespaces and on the floor, as " .. user, function()
+      if not H.ready(user) then return end
+      local function detach(mark, ready)
+        return "(setsid sh -c " .. H.q("touch " .. H.q(ready) .. "; exec sleep " .. mark) .. " >/dev/null 2>&1 &)"
+          .. "; while [ ! -e " .. H.q(ready) .. " ]; do sleep 0.01; done; readlink /proc/self/ns/pid"
+      end
+      -- the control: without nono the detached sleep outlives its parent
+      local mark, ready = H.marker(), w.project .. "/ready-bare"
+      local _, err, code = H.sh(H.as(user, "sh -c " .. H.q(detach(mark, ready))))
+      assert.are.equal(0, code, err)
+      local bare = H.pids_running({ "sleep", mark })
+      assert.are.equal(1, #bare)
+      os.execute("kill -KILL " .. bare[1])
+      for _, floor in ipairs { false, true } do
+        mark, ready = H.marker(), w.project .. "/ready-" .. tostring(floor)
+        local out
+        out, err, code = program(w, user, string.format([[
+          local nono = require "nono"
+          local p = nono.policy { home = HOME, cwd = PROJECT }
+          assert(p:allow(PROJECT))
+          io.stdout:flush()
+          local r = p:spawn({ "sh", "-c", %q })
+          print("status " .. r.kind .. " " .. r.code)
+          local f = io.popen("readlink /proc/self/ns/pid")
+          print("outside " .. f:read("l"))
+          f:close()
+        ]], detach(mark, ready)), floor and (H.q(H.built_injector) .. " NOUSERNS") or nil)
+        assert.are.equal(0, code, out .. err)
+        assert.matches("\nstatus exited 0\n", out)
+        local inside, outside = out:match("^(pid:%S+)\n.*\noutside (pid:%S+)\n$")
+        assert(inside and outside, out)
+        -- the floor's run shares the host's pid namespace, the other not
+        assert.are.equal(floor, inside == outside)
+        assert.is_not_nil(io.open(ready), "the detached process never started")
+        assert.same({}, H.pids_running({ "sleep", mark }))
+      end
+    end)
+  end
+
   it("refuses NUL bytes in argv, env and cwd, naming the argument", function()
     if not H.require_landlock() then return end
     local p = nono.policy { home = w.home, cwd = w.project }

@@ -27,18 +27,6 @@ local function outside_sleep(user)
   return pid
 end
 
---- The pids of the processes whose command line is exactly `argv`.
-local function pids_running(argv)
-  local want, found = table.concat(argv, "\0") .. "\0", {}
-  for name in io.popen("ls /proc"):lines() do
-    if name:match("^%d+$") and H.slurp("/proc/" .. name .. "/cmdline") == want then
-      local stat = H.slurp("/proc/" .. name .. "/stat")
-      if stat ~= "" and not stat:match("^%d+ %(.-%) Z") then found[#found + 1] = name end
-    end
-  end
-  return found
-end
-
 --- Wait, without a timing assertion, for `fn()` to hold; false if it did
 -- not within ten seconds.
 local function eventually(fn)
@@ -53,13 +41,6 @@ end
 local function gone(pid)
   local stat = H.slurp("/proc/" .. pid .. "/stat")
   return stat == "" or stat:match("^%d+ %(.-%) Z") ~= nil
-end
-
---- An argument no other process has: `sleep` with it is found by pids_running.
-local serial = 0
-local function marker()
-  serial = serial + 1
-  return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
 end
 
 for _, user in ipairs(H.users) do
@@ -304,34 +285,34 @@ for _, user in ipairs(H.users) do
           assert.is_true(eventually(function() return io.open(ready) ~= nil end), "never started")
           local found
           assert.is_true(eventually(function()
-            found = pids_running({ "sleep", mark })[1]
+            found = H.pids_running({ "sleep", mark })[1]
             return found ~= nil
           end), "no detached sleep " .. mark)
           return pid, found
         end
         -- The control: without nono, the detached process outlives its
         -- killed parent.
-        local mark = marker()
+        local mark = H.marker()
         local parent, detached = start(nil, mark)
         os.execute("kill -KILL " .. parent)
         assert.is_true(eventually(function() return gone(parent) end))
-        assert.same({ detached }, pids_running({ "sleep", mark }))
+        assert.same({ detached }, H.pids_running({ "sleep", mark }))
         os.execute("kill -KILL " .. detached)
 
         -- Where namespaces work, the pid namespace's init dies with nono
         -- (its parent-death signal) and the kernel ends the namespace.
-        mark = marker()
+        mark = H.marker()
         local nono, inner = start(MODES[1], mark)
         os.execute("kill -KILL " .. nono)
-        assert.is_true(eventually(function() return #pids_running({ "sleep", mark }) == 0 end),
+        assert.is_true(eventually(function() return #H.pids_running({ "sleep", mark }) == 0 end),
           "the detached sleep " .. inner .. " outlived nono")
 
         -- On the floor nothing ends it (the documented residual).
-        mark = marker()
+        mark = H.marker()
         nono, inner = start(MODES[2], mark)
         os.execute("kill -KILL " .. nono)
         assert.is_true(eventually(function() return gone(nono) end))
-        assert.same({ inner }, pids_running({ "sleep", mark }))
+        assert.same({ inner }, H.pids_running({ "sleep", mark }))
         os.execute("kill -KILL " .. inner)
       end)
 

@@ -6,7 +6,6 @@
 -- `nono why --self` answers from the sealed policy.
 local H = require "spec.helper"
 local json = require "nono.json"
-local lfs = require "lfs"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 
@@ -46,40 +45,6 @@ end
 local function alive(pid)
   local stat = H.slurp("/proc/" .. pid .. "/stat")
   return stat ~= "" and not stat:match("^%d+ %(.-%) Z")
-end
-
---- The command line of process `pid` as a thread of it that still runs
--- shows it (its main thread may have exited: "Zl", and with it the
--- process's own cmdline); nil when none runs.
-local function running_cmdline(pid)
-  -- (lfs, not a shell per process: a machine busy with thousands of
-  -- processes would make each listing take minutes)
-  local ok, iter, dir = pcall(lfs.dir, "/proc/" .. pid .. "/task")
-  if not ok then return nil end
-  for tid in iter, dir do
-    local task = "/proc/" .. pid .. "/task/" .. tid
-    local stat = tid:match("^%d+$") and H.slurp(task .. "/stat") or ""
-    if stat ~= "" and not stat:match("^%d+ %(.-%) [ZX]") then return H.slurp(task .. "/cmdline") end
-  end
-end
-
---- The running processes whose command line is exactly `argv`: pids as
--- the host numbers them (inside the sandbox's pid namespace they differ).
-local function pids_running(argv)
-  local want, found = table.concat(argv, "\0") .. "\0", {}
-  for name in lfs.dir("/proc") do
-    if name:match("^%d+$") and running_cmdline(name) == want then
-      found[#found + 1] = name
-    end
-  end
-  return found
-end
-
---- An argument for `sleep` that no other process has.
-local serial = 0
-local function marker()
-  serial = serial + 1
-  return string.format("299.%d%03d%d", os.time() % 100000, serial, math.random(1000, 9999))
 end
 
 --- Time-limited grants need the namespace; on the floor nono refuses them
@@ -272,23 +237,23 @@ for _, user in ipairs(H.users) do
       H.ready(user)
       -- (found by its command line: in the sandbox's pid namespace, $! is
       -- not the number the host knows it by)
-      local mark = marker()
+      local mark = H.marker()
       local script = "(setsid sh -c 'sleep " .. mark .. " & echo $! > pid; wait' &) ; "
         .. "while [ ! -s pid ]; do sleep 0.05; done"
       -- The control: without nono the grandchild outlives its parent.
       H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script)) .. " >/dev/null 2>&1")
       local bare = wait_for_pid(w.project .. "/pid")
       assert.is_true(alive(bare))
-      assert.same({ bare }, pids_running({ "sleep", mark }))
+      assert.same({ bare }, H.pids_running({ "sleep", mark }))
       os.execute("kill -9 " .. bare)
       os.remove(w.project .. "/pid")
 
-      mark = marker()
+      mark = H.marker()
       script = script:gsub("sleep 299%.%d+", "sleep " .. mark)
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", w.log, "--", "sh", "-c", script })
       assert.equal(0, code, err)
       wait_for_pid(w.project .. "/pid") -- it did start
-      assert.same({}, pids_running({ "sleep", mark }))
+      assert.same({}, H.pids_running({ "sleep", mark }))
       local exit = find(events(w), "exit")
       assert.is_true(exit.left_behind_killed >= 1)
     end)
@@ -326,7 +291,7 @@ for _, user in ipairs(H.users) do
       end
       -- The control: without nono the detached reader outlives its killed
       -- parent, and keeps the file open.
-      local mark, ready = marker(), w.project .. "/ready-bare"
+      local mark, ready = H.marker(), w.project .. "/ready-bare"
       local parent = start("sh -c " .. H.q(script(mark, ready)), ready)
       os.execute("kill -KILL " .. parent)
       local bare = sleeping(mark)
@@ -334,7 +299,7 @@ for _, user in ipairs(H.users) do
       assert.same(bare, holding(w.timed .. "/f"))
       os.execute("kill -KILL " .. bare[1])
 
-      mark, ready = marker(), w.project .. "/ready-nono"
+      mark, ready = H.marker(), w.project .. "/ready-nono"
       local nono = start(H.q(w.nono) .. " run --allow . --allow " .. H.q(w.timed .. ":60s") .. " -- sh -c "
         .. H.q(script(mark, ready)), ready)
       assert.equal(1, #sleeping(mark))
@@ -362,7 +327,7 @@ for _, user in ipairs(H.users) do
       end
       -- The control: without nono it outlives its parent, as a "Zl".
       H.sh("cd " .. H.q(w.project) .. " && " .. H.as(user, "sh -c " .. H.q(script("bare.txt"))) .. " >/dev/null 2>&1")
-      local bare = pids_running(argv)
+      local bare = H.pids_running(argv)
       assert.equal(1, #bare)
       assert.matches("^%d+ %(nono%-attempt%) Z", H.slurp("/proc/" .. bare[1] .. "/stat"))
       os.execute("kill -9 " .. bare[1])
@@ -370,7 +335,7 @@ for _, user in ipairs(H.users) do
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--read-file", attempt, "--audit-log", w.log,
         "--", "sh", "-c", script("out.txt") })
       assert.equal(0, code, err)
-      assert.same({}, pids_running(argv))
+      assert.same({}, H.pids_running(argv))
       -- killed, not waited for: its thread never got to read
       assert.equal("ready\n", H.slurp(w.project .. "/out.txt"))
       assert.is_true(find(events(w), "exit").left_behind_killed >= 1)
