@@ -259,6 +259,28 @@ end
 H.agents_dir = H.absolute(os.getenv("NONO_AGENTS_DIR") or (H.source .. "/.agents"))
 H.agents_bin = H.agents_dir .. "/node_modules/.bin/"
 
+--- Whether the agent CLI `bin` is installed: in CI it must be (an error);
+-- elsewhere the test is marked pending with the reason.
+function H.agent_installed(bin)
+  if io.open(H.agents_bin .. bin, "r") then return true end
+  local reason = H.agents_bin .. bin .. " is not installed (sh scripts/agents.sh installs the agents from npm)"
+  if H.in_ci then error(reason) end
+  pending(reason)
+  return false
+end
+
+--- The lines of `text`, each decoded as JSON (an error for a bad line):
+-- an audit log's events.
+function H.json_lines(text)
+  local out = {}
+  for line in text:gmatch("[^\n]+") do
+    local ev, msg = require("nono.json").decode(line)
+    assert(ev, "not JSON: " .. tostring(msg) .. ": " .. line)
+    out[#out + 1] = ev
+  end
+  return out
+end
+
 --- Concatenate lists of words.
 function H.args(...)
   local out = {}

