@@ -5,11 +5,13 @@
  *   opens FILE [N]
  *
  * Opens FILE and closes it N times (default 400,000) and prints the mean
- * time of one open + close in ns.  Run it bare, under `bench/floor -w DIR`
- * (Landlock's own cost) and under `nono run --allow DIR` in turn, several
- * times each, and compare medians: what nono adds beyond Landlock's path
- * walk is the seccomp filter, which the kernel runs for openat (its
- * arguments are looked at) and skips for close. */
+ * time of one open + close in ns.  bench/run.sh runs it bare, under
+ * `bench/floor -w DIR` (Landlock's own cost) and under `nono run --allow
+ * DIR`, the three in turn for 8 rounds, and compares medians: what nono
+ * adds beyond Landlock's path walk is above all its seccomp filter, which
+ * the kernel runs for openat (its arguments are looked at) and skips for
+ * close. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

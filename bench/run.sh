@@ -221,6 +221,28 @@ bench_rounds 3 \
   build_nono "$NQ run --allow $(q "$CPROJ") -- $MAKECMD"
 unset TMPDIR
 
+# What each open(2) costs under the floor and under nono (bench/opens.c),
+# without a whole workload's spread: what nono adds beyond Landlock's walk
+# is its seccomp filter.  Medians of 8 rounds, the three in turn.
+OPENS_DIR="$CACHE/opens"
+mkdir -p "$OPENS_DIR" && printf 'x\n' > "$OPENS_DIR/file"
+OPENS_BARE="" OPENS_FLOOR="" OPENS_NONO=""
+if cc -std=c11 -O2 -Wall -o "$OPENS_DIR/opens" "$ROOT/bench/opens.c" 2>"$TMP/opens.log"; then
+  say "opens: bare, floor -w, nono run --allow, 8 rounds"
+  for _ in 1 2 3 4 5 6 7 8; do
+    "$OPENS_DIR/opens" "$OPENS_DIR/file" >> "$TMP/opens.bare"
+    "$FLOOR" -w "$OPENS_DIR" "$OPENS_DIR/opens" "$OPENS_DIR/file" >> "$TMP/opens.floor"
+    "$NONO" run --allow "$OPENS_DIR" -- "$OPENS_DIR/opens" "$OPENS_DIR/file" >> "$TMP/opens.nono" 2>/dev/null
+  done
+  opens_median() { awk '{ print $1 }' "$1" 2>/dev/null | sort -n | awk '{ v[NR] = $1 }
+    END { if (NR) printf "%.0f", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2 }'; }
+  OPENS_BARE=$(opens_median "$TMP/opens.bare")
+  OPENS_FLOOR=$(opens_median "$TMP/opens.floor")
+  OPENS_NONO=$(opens_median "$TMP/opens.nono")
+else
+  say "opens: cannot build bench/opens.c: $(cat "$TMP/opens.log")"
+fi
+
 # ------------------------------------------------- 3. 10,000 rules policy
 cd "$RULES"
 N_10K=$(rule_count $RULE_ARGS)
@@ -392,6 +414,14 @@ RSS_ALLOW_MIB=$(mib "$RSS_ALLOW")
   echo "|---|---|---|---|---|---|---|"
   work_line fs "find + cat + \`git status\` + find, 20,000 files"
   work_line build "\`make -B -j$(nproc)\`, 100 C files with libc headers"
+  echo
+  if [ -n "$OPENS_BARE" ] && [ -n "$OPENS_FLOOR" ] && [ -n "$OPENS_NONO" ]; then
+    echo "One \`open\` + \`close\` (\`bench/opens.c\`, 400,000 in a loop; medians of 8 rounds, the three in turn):" \
+      "bare $OPENS_BARE ns, \`floor -w DIR\` $OPENS_FLOOR ns (Landlock's walk)," \
+      "\`nono run --allow DIR\` $OPENS_NONO ns: $((OPENS_NONO - OPENS_FLOOR)) ns more than the floor (nono's own, its seccomp filter above all)."
+  else
+    echo "One \`open\` + \`close\` (\`bench/opens.c\`): not measured (see the run's messages)."
+  fi
   echo
   echo "### 3. A policy of 10,000 rules"
   echo
