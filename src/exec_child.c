@@ -3,10 +3,10 @@
  * async-signal-safe calls: the plan, the filter and the arguments were all
  * made ready by exec_start in the parent.  The first child and the
  * command's process run in their parent's memory until they exec or exit
- * (exec.c): of what they change, the parent sees errno and the dumpable
- * flag (vfork_on_stack puts it back); what the first child finds for those after
- * it (the relayed terminal) is kept on its own stack, in its copy of the
- * struct child. */
+ * (vfork_on_stack, vfork.c): of what they change, the parent sees errno
+ * and the dumpable flag (vfork_on_stack puts it back); what the first
+ * child finds for those after it (the relayed terminal) is kept on its own
+ * stack, in its copy of the struct child. */
 #define _GNU_SOURCE
 #include "exec.h"
 #include "exec_child.h"
