@@ -2,6 +2,7 @@
 -- project, a home with fake secrets, a place outside every grant), and a
 -- way to run `nono` as root and as an unprivileged user.
 local H = {}
+local json = require "nono.json"
 local lfs = require "lfs"
 
 -- lua/nono/init.lua is `require "nono"`; busted's --lpath holds one pattern.
@@ -274,7 +275,7 @@ end
 function H.json_lines(text)
   local out = {}
   for line in text:gmatch("[^\n]+") do
-    local ev, msg = require("nono.json").decode(line)
+    local ev, msg = json.decode(line)
     assert(ev, "not JSON: " .. tostring(msg) .. ": " .. line)
     out[#out + 1] = ev
   end
