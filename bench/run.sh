@@ -223,7 +223,7 @@ unset TMPDIR
 
 # What each open(2) costs under the floor and under nono (bench/opens.c),
 # without a whole workload's spread: what nono adds beyond Landlock's walk
-# is its seccomp filter.  Medians of 8 rounds, the three in turn.
+# is above all its seccomp filter.  Medians of 8 rounds, the three in turn.
 OPENS_DIR="$CACHE/opens"
 mkdir -p "$OPENS_DIR" && printf 'x\n' > "$OPENS_DIR/file"
 OPENS_BARE="" OPENS_FLOOR="" OPENS_NONO=""
