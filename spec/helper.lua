@@ -14,6 +14,7 @@ H.built_probe = os.getenv("NONO_PROBE") or (H.source .. "/build/nono-probe")
 H.is_root = io.popen("id -u"):read("l") == "0"
 H.built_injector = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 H.built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
+H.built_filter_check = os.getenv("NONO_FILTER_CHECK") or (H.source .. "/build/nono-filter-check")
 --- NONO_SPEC_FLOOR=MODE (NOUSERNS, NOUIDMAP or NOMOUNT): H.nono runs nono
 -- under `nono-no-landlock MODE`, so the suite runs on the floor: a machine
 -- where nono's user and mount namespace cannot be set up.  MODE FLAG: the

@@ -34,9 +34,14 @@ int caps_drop_all(void)
 		  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
 		  0L, 0L, 0L) < 0)
 		return -errno;
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0L, 0L, 0L) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0L, 0L, 0L) < 0)
+	/* Every capability the kernel knows, up to the first it does not
+	 * (EINVAL): one call each, where reading each first took two. */
+	for (int cap = 0;; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0L, 0L, 0L) < 0) {
+			if (errno == EINVAL && cap > 0)
+				break;
 			return -errno;
+		}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) < 0 && errno != EINVAL)
 		return -errno;
 	data[0] = data[1] = (struct __user_cap_data_struct){ 0, 0, 0 };
