@@ -144,6 +144,14 @@ static int l_ns_available(lua_State *L)
 	return 4;
 }
 
+/* ns_assumable(): true where the launcher started no probe ahead of a
+ * plain run (ns.h): the run's own set-up tries the namespaces. */
+static int l_ns_assumable(lua_State *L)
+{
+	lua_pushboolean(L, ns_assumable());
+	return 1;
+}
+
 static int l_plan_set_net(lua_State *L)
 {
 	if (policy_set_net(plan_check(L), (uint64_t)luaL_checkinteger(L, 2)) < 0)
@@ -464,6 +472,7 @@ static const luaL_Reg session_meta[] = {
 static const luaL_Reg plan_funcs[] = {
 	{ "policy", l_plan_new },
 	{ "ns_available", l_ns_available },
+	{ "ns_assumable", l_ns_assumable },
 	{ NULL, NULL },
 };
 

@@ -256,12 +256,39 @@ static int panic(lua_State *L)
  * as reachable. */
 static lua_State *volatile host_state;
 
+/* Whether `nono run`'s options (before "--") ask for something that says
+ * what the sandbox enforces before it starts, or a profile, whose own
+ * steps may depend on it: then the probe runs ahead, beside the policy.
+ * A guess from the words alone; cli.lua decides for itself, and a wrong
+ * guess only costs time. */
+static int run_reports_first(int argc, char **argv)
+{
+	static const char *const words[] = { "--profile", "--dry-run", "-v", "--verbose",
+					     "--audit-log", "--rollback", "--ephemeral" };
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t n = strlen(words[w]);
+			if (strncmp(argv[i], words[w], n) == 0 &&
+			    (argv[i][n] == '\0' || argv[i][n] == '='))
+				return 1;
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* The commands that build a sandbox probe user namespaces; started
-	 * here, before the Lua state exists (ns.h). */
-	if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "shell") == 0))
+	 * here, before the Lua state exists (ns.h).  A plain `run` where
+	 * nothing says they cannot work starts no probe: its sandbox is the
+	 * test (ns_assume; cli.lua asks the probe if the set-up fails). */
+	if (argc > 1 && strcmp(argv[1], "shell") == 0)
 		ns_probe_early(".");
+	else if (argc > 1 && strcmp(argv[1], "run") == 0) {
+		if (run_reports_first(argc, argv) || !ns_likely())
+			ns_probe_early(".");
+		else
+			ns_assume();
+	}
 	lua_State *L = host_state = luaL_newstate();
 	int status;
 

@@ -350,6 +350,51 @@ void ns_probe_early(const char *path)
 	early.fd = fds[0];
 }
 
+/* The first bytes of a small file, NUL-terminated; "" when it cannot be
+ * read. */
+static void read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+int ns_likely(void)
+{
+	char buf[2048];
+	const int root = geteuid() == 0;
+
+	read_small("/proc/sys/user/max_user_namespaces", buf, sizeof(buf));
+	if (strcmp(buf, "0\n") == 0)
+		return 0;
+	read_small("/proc/sys/kernel/unprivileged_userns_clone", buf, sizeof(buf));
+	if (!root && strcmp(buf, "0\n") == 0)
+		return 0;
+	read_small("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", buf, sizeof(buf));
+	if (!root && strcmp(buf, "1\n") == 0)
+		return 0;
+	/* "Seccomp:\t0": no filter.  Unreadable or absent: no hint either way */
+	read_small("/proc/self/status", buf, sizeof(buf));
+	const char *line = strstr(buf, "\nSeccomp:\t");
+	return !line || line[10] == '0';
+}
+
+static int assumed;
+
+void ns_assume(void)
+{
+	assumed = 1;
+}
+
+int ns_assumable(void)
+{
+	return assumed && early.pid == 0;
+}
+
 int ns_available(const char *path, struct ns_probe *why)
 {
 	int fds[2];

@@ -52,6 +52,23 @@ int ns_available(const char *path, struct ns_probe *why);
  * start is left to ns_available.  Not thread-safe. */
 void ns_probe_early(const char *path);
 
+/* Whether nothing seen here says the namespaces cannot work: no sysctl
+ * that refuses them (user.max_user_namespaces 0; for a user other than
+ * root, kernel.unprivileged_userns_clone 0 or Ubuntu's
+ * kernel.apparmor_restrict_unprivileged_userns 1), and no seccomp filter
+ * on this process (a container's, or an outer sandbox's, may refuse
+ * unshare or mount).  A hint, never an answer: see ns_assume. */
+int ns_likely(void);
+
+/* The launcher's choice where ns_likely says so (main.c): no probe ahead
+ * of the run.  The command's own first child then tries the namespaces
+ * for real, and only if a step of the sandbox's set-up fails is
+ * ns_available asked, to tell a machine without namespaces (the command
+ * is started again on the floor) from a failure to report (cli.lua).
+ * ns_assumable: whether that choice was made and no probe was started. */
+void ns_assume(void);
+int ns_assumable(void);
+
 /* Enter a new user and mount namespace, mapping `uid`/`gid` (the caller's
  * own) to themselves, with every mount private so nothing done here
  * propagates out; and new IPC (SysV IPC and POSIX message queues of its

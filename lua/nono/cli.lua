@@ -182,9 +182,9 @@ local function session_status(result, opts, p)
   return EXIT_SETUP
 end
 
---- `nono run`; `nono shell` comes here with its options parsed and its
--- shell prepared (`shell`: see prepare_shell).
-local function run(args, i, shell)
+--- `nono run` once: its status; or nil and the probe's answer (packed)
+-- when a run that assumed the namespaces found them missing (see run).
+local function run_once(args, i, shell, probed)
   local opts, status
   if shell then
     opts = shell.opts
@@ -204,11 +204,17 @@ local function run(args, i, shell)
   if opts.audit_log_required and not opts.audit_log then
     return usage_error("run", "--audit-log-required goes with --audit-log FILE")
   end
+  -- Where the launcher started no probe ahead (main.c; ns.h), a plain run
+  -- plans as if the namespaces work and its own set-up is the test: the
+  -- probe is asked only if that set-up fails (below).  Not when what is
+  -- enforced is said or recorded before the start.
+  local assume = not probed and not shell and not opts.dry_run and not opts.verbose
+    and not opts.audit_log and not opts.no_namespaces and core.ns_assumable()
   local p, spec_or_msg, status
   if shell and shell.policy then
     p, spec_or_msg = shell.policy, shell.spec
   else
-    p, spec_or_msg, status = build_policy(opts, not opts.dry_run)
+    p, spec_or_msg, status = build_policy(opts, not opts.dry_run, probed or assume and "assume" or nil)
   end
   if not p then
     say("%s", spec_or_msg)
@@ -216,6 +222,13 @@ local function run(args, i, shell)
     return status
   end
   local spec = spec_or_msg
+  if assume and (spec or opts.rollback or opts.ephemeral or net.mode(p) == "allow-list") then
+    -- what comes before the start (a profile's, a record, an overlay, the
+    -- proxy) depends on the answer: asked now
+    local answer = table.pack(core.ns_available(p.cwd))
+    if answer[1] ~= true then return nil, answer end
+    assume = false
+  end
   local on_expire = opts.on_expire or spec and spec.on_expire or "kill"
   if spec and spec.ephemeral and not shell then opts.ephemeral = true end
   -- What --rollback (or the profile's rollback()) records.
@@ -366,6 +379,16 @@ local function run(args, i, shell)
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
   })
+  if assume and result.kind == "setup_failed" then
+    -- The namespaces were assumed and the set-up failed (nothing ran):
+    -- where the probe finds them missing, the command starts again on the
+    -- floor, as if the probe had been asked first; else the failure stands.
+    local answer = table.pack(core.ns_available(p.cwd))
+    if answer[1] == false then
+      mounts.finish(p, true, say) -- (the attempt's private /tmp, empty)
+      return nil, answer
+    end
+  end
   if log then log:close() end
   if failure then say("%s", failure) end
   mounts.finish(p, opts.discard_tmp, say)
@@ -383,6 +406,16 @@ local function run(args, i, shell)
       opts.audit_log, log.failed, EXIT_RECORD, status)
     return EXIT_RECORD
   end
+  return status
+end
+
+--- `nono run`; `nono shell` comes here with its options parsed and its
+-- shell prepared (`shell`: see prepare_shell).  A run that assumed the
+-- namespaces and found them missing runs once more, with the probe's
+-- answer (run_once).
+local function run(args, i, shell)
+  local status, answer = run_once(args, i, shell)
+  if answer then status = run_once(args, i, shell, answer) end
   return status
 end
 

@@ -85,9 +85,11 @@ end
 
 --- Build and resolve the policy for parsed options: the command line's
 -- grants, then the profile (which sees them, and has the last word), then
--- the command line's other options.  Returns the policy and the profile's
--- spec (or nil), or nil, message, exit status.
-local function build_policy(opts, create_missing)
+-- the command line's other options.  `ns`: nil to ask the probe whether
+-- the namespaces work, "assume" to plan as if they do (the run tries
+-- them: cli.lua), or the probe's answer already asked (packed).  Returns
+-- the policy and the profile's spec (or nil), or nil, message, exit status.
+local function build_policy(opts, create_missing, ns)
   local cwd = core.realpath(".")
   local home, homes, note = paths.homes(os.getenv)
   if not home then
@@ -95,7 +97,8 @@ local function build_policy(opts, create_missing)
       .. "passwd entry with one\nhint: set HOME to the home directory", EXIT_SETUP
   end
   local p = policy.new { home = home, homes = homes, home_note = note, cwd = cwd,
-    path = os.getenv("PATH"), no_namespaces = opts.no_namespaces }
+    path = os.getenv("PATH"), no_namespaces = opts.no_namespaces,
+    binds = ns == "assume" or nil, probe = type(ns) == "table" and ns or nil }
   p:set_create_missing(create_missing)
   local granted, rest = {}, {}
   for _, o in ipairs(opts.policy) do

@@ -65,21 +65,24 @@ end
 -- to Landlock narrowing.  opts.binds of M.new overrides the probe (tests,
 -- and apply: a running process cannot enter the namespace).
 function Policy:binds_available(path)
-  if self.binds == nil then
-    local ok, step, name, errno = core.ns_available(path)
-    self.binds = ok == true
-    if ok == false then
-      local cause = ns_causes[step]
-      if step == "unshare" and name == "ENOSPC" then
-        cause = "no more user namespaces may be created: sysctl user.max_user_namespaces"
-      end
-      self.ns_unavailable = { step = step, error = name, errno = errno, cause = cause }
-    elseif ok == nil then
-      -- the probe itself could not run (fork, wait): `step` is the message
-      self.ns_unavailable = { step = "probe", error = step, errno = name }
-    end
-  end
+  if self.binds == nil then self:take_probe(core.ns_available(path)) end
   return self.binds
+end
+
+--- Keep what the probe answered (core.ns_available's values: true; false,
+-- step, errno name, errno; nil, message, errno).
+function Policy:take_probe(ok, step, name, errno)
+  self.binds = ok == true
+  if ok == false then
+    local cause = ns_causes[step]
+    if step == "unshare" and name == "ENOSPC" then
+      cause = "no more user namespaces may be created: sysctl user.max_user_namespaces"
+    end
+    self.ns_unavailable = { step = step, error = name, errno = errno, cause = cause }
+  elseif ok == nil then
+    -- the probe itself could not run (fork, wait): `step` is the message
+    self.ns_unavailable = { step = "probe", error = step, errno = name }
+  end
 end
 
 --- Whether the command gets a network namespace of its own with loopback

@@ -47,8 +47,13 @@ function M.new(opts)
     grants = {}, protections = {}, bypasses = {}, blocked = {},
     home = opts.home, cwd = opts.cwd, net_block = false, binds = opts.binds,
   }, Policy)
-  -- --no-namespaces: the floor, as where the probe fails
-  if opts.no_namespaces then self.binds, self.no_namespaces = false, true end
+  -- --no-namespaces: the floor, as where the probe fails; opts.probe: the
+  -- probe's answer, asked already (core.ns_available's values, packed)
+  if opts.no_namespaces then
+    self.binds, self.no_namespaces = false, true
+  elseif opts.probe then
+    self:take_probe(table.unpack(opts.probe, 1, opts.probe.n))
+  end
   if opts.abi then
     self.abi = opts.abi
   else

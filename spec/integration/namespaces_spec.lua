@@ -336,6 +336,41 @@ for _, user in ipairs(H.users) do
         assert.equal("ok", (inside(MODES[2], { "msgctl", queue })))
       end)
 
+    it("starts once more on the floor where the namespaces it assumed cannot be made, and runs the command once "
+      .. "(a /proc with a part hidden by a mount, as in a container)", function()
+      H.ready(user)
+      if not H.is_root then
+        pending("hiding a part of /proc needs root")
+        return
+      end
+      -- No probe runs ahead of a plain run where nothing says namespaces
+      -- cannot work: its own set-up is the test, and a step that fails
+      -- (here mounting the pid namespace's /proc) is put to the probe.
+      local counter = w.project .. "/runs"
+      local script = "echo run >> " .. H.q(counter) .. "; cat /proc/1/comm"
+      --- `nono ARGS` as `user` in a mount namespace whose /proc has a file
+      -- hidden by a bind mount (root makes it; the user runs in it).
+      local function hidden(args)
+        local nono, words = H.nono_words(w, args, false)
+        return H.sh("unshare --mount --propagation private sh -c " .. H.q("mount --bind /dev/null /proc/timer_list && cd "
+          .. H.q(w.project) .. " && env HOME=" .. H.q(w.home) .. " " .. H.as(user, nono) .. " " .. words))
+      end
+      -- the control: with nothing hidden, the command's pid 1 is nono's init
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script }, { floor = false })
+      assert.equal(0, code, err)
+      assert.equal("nono-init", trim(out))
+      os.remove(counter)
+      out, err, code = hidden({ "run", "--allow", ".", "--", "sh", "-c", script })
+      assert.equal(0, code, err)
+      assert.equal("", err)
+      assert.not_equal("nono-init", trim(out)) -- the host's pid 1: the floor
+      assert.not_equal("", trim(out))
+      assert.equal("run\n", H.slurp(counter)) -- once
+      -- what --dry-run says there (the probe asked first): the same reason
+      out = hidden({ "run", "--dry-run", "--allow", ".", "--", "true" })
+      assert.matches("\n  namespaces +unavailable %(mount /proc: EPERM", out)
+    end)
+
     it("says whether the pid and IPC namespaces are used, and why not", function()
       H.ready(user)
       local ns, floor = report(MODES[1]), report(MODES[2])
