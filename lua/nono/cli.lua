@@ -182,6 +182,10 @@ local function session_status(result, opts, p)
   return EXIT_SETUP
 end
 
+-- The steps of the sandbox's set-up that need the namespaces (exec.c's
+-- stage ids), each before the command's execve.
+local NAMESPACE_STEPS = { namespace = true, init = true, proc = true }
+
 --- `nono run` once: its status; or nil and the probe's answer (packed)
 -- when a run that assumed the namespaces found them missing (see run).
 local function run_once(args, i, shell, probed)
@@ -379,10 +383,11 @@ local function run_once(args, i, shell, probed)
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
   })
-  if assume and result.kind == "setup_failed" then
-    -- The namespaces were assumed and the set-up failed (nothing ran):
-    -- where the probe finds them missing, the command starts again on the
-    -- floor, as if the probe had been asked first; else the failure stands.
+  if assume and result.kind == "setup_failed" and NAMESPACE_STEPS[result.stage_id] then
+    -- The namespaces were assumed and a step of theirs failed, before the
+    -- command's execve: where the probe finds them missing, the command
+    -- starts again on the floor, as if the probe had been asked first; else
+    -- the failure stands.
     local answer = table.pack(core.ns_available(p.cwd))
     if answer[1] == false then
       mounts.finish(p, true, say) -- (the attempt's private /tmp, empty)
