@@ -365,7 +365,7 @@ static void read_small(const char *path, char *buf, size_t size)
 
 int ns_likely(void)
 {
-	char buf[2048];
+	char buf[8192]; /* (/proc/self/status: about 1.5 KiB) */
 	const int root = geteuid() == 0;
 
 	read_small("/proc/sys/user/max_user_namespaces", buf, sizeof(buf));
