@@ -257,13 +257,14 @@ static int panic(lua_State *L)
 static lua_State *volatile host_state;
 
 /* Whether `nono run`'s options (before "--") ask for something that says
- * what the sandbox enforces before it starts, or a profile, whose own
- * steps may depend on it: then the probe runs ahead, beside the policy.
- * A guess from the words alone; cli.lua decides for itself, and a wrong
- * guess only costs time. */
+ * or records what the sandbox enforces, or makes what depends on it,
+ * before it starts: then the probe runs ahead, beside the policy.  A guess
+ * from the words alone (a profile's own rollback or ephemeral session is
+ * not seen); cli.lua decides for itself, and a wrong guess only costs
+ * time. */
 static int run_reports_first(int argc, char **argv)
 {
-	static const char *const words[] = { "--profile", "--dry-run", "-v", "--verbose",
+	static const char *const words[] = { "--dry-run", "-v", "--verbose",
 					     "--audit-log", "--rollback", "--ephemeral" };
 	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {

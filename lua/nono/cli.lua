@@ -226,9 +226,9 @@ local function run_once(args, i, shell, probed)
     return status
   end
   local spec = spec_or_msg
-  if assume and (spec or opts.rollback or opts.ephemeral or net.mode(p) == "allow-list") then
-    -- what comes before the start (a profile's, a record, an overlay, the
-    -- proxy) depends on the answer: asked now
+  if assume and (opts.rollback or opts.ephemeral or spec and (spec.rollback or spec.ephemeral)) then
+    -- a record or an overlay, made before the start, depends on the
+    -- answer: asked now (the proxy and the private /tmp are made again)
     local answer = table.pack(core.ns_available(p.cwd))
     if answer[1] ~= true then return nil, answer end
     assume = false
@@ -390,7 +390,7 @@ local function run_once(args, i, shell, probed)
     -- the failure stands.
     local answer = table.pack(core.ns_available(p.cwd))
     if answer[1] == false then
-      mounts.finish(p, true, say) -- (the attempt's private /tmp, empty)
+      mounts.finish(p, true, say) -- (the attempt's private /tmp, empty; its proxy is stopped)
       return nil, answer
     end
   end

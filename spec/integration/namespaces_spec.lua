@@ -366,6 +366,21 @@ for _, user in ipairs(H.users) do
       assert.not_equal("nono-init", trim(out)) -- the host's pid 1: the floor
       assert.not_equal("", trim(out))
       assert.equal("run\n", H.slurp(counter)) -- once
+      -- an agent profile too: its proxy and private /tmp are made again for
+      -- the floor, and the attempt leaves no session directory behind
+      os.remove(counter)
+      -- (the profile creates its directories in the home: the user's own)
+      assert(os.execute("chown -R " .. (user == "nobody" and "65534:65534" or "0:0") .. " " .. H.q(w.home)))
+      local state = w.home .. "/.local/state/nono/tmp"
+      local before = H.sh("ls " .. H.q(state) .. " 2>/dev/null")
+      out, err, code = hidden({ "run", "--profile", "claude-code", "--", "sh", "-c",
+        script .. "; printenv HTTPS_PROXY" })
+      assert.equal(0, code, err)
+      local comm, proxy = out:match("^(.-)\n(.-)\n$")
+      assert.not_equal("nono-init", comm, out)
+      assert.matches("^http://nono:%x+@127%.0%.0%.1:%d+$", proxy) -- the floor's proxy, with its token
+      assert.equal("run\n", H.slurp(counter))
+      assert.equal(before, H.sh("ls " .. H.q(state) .. " 2>/dev/null"))
       -- what --dry-run says there (the probe asked first): the same reason
       out = hidden({ "run", "--dry-run", "--allow", ".", "--", "true" })
       assert.matches("\n  namespaces +unavailable %(mount /proc: EPERM", out)
