@@ -222,13 +222,14 @@ end
 --- Run `nono ARGS...` in world `w` as `user`, from the project directory
 -- with HOME pointing at the fixture home.  Returns stdout, stderr, status.
 -- opts.floor: run it under `nono-no-landlock MODE` (default: H.floor;
--- false: never).
+-- false: never).  opts.wrap: a function given that shell command, returning
+-- the one to run instead (the command inside a set-up of the spec's own).
 function H.nono(w, user, args, opts)
   opts = opts or {}
   local nono, words = H.nono_words(w, args, opts.floor)
   local cmd = string.format("cd %s && env HOME=%s %s %s %s",
     H.q(opts.cwd or w.project), H.q(w.home), opts.env or "", H.as(user, nono), words)
-  return H.sh(cmd)
+  return H.sh(opts.wrap and opts.wrap(cmd) or cmd)
 end
 
 -- The commands that take --no-namespaces, and where it goes in their words.

@@ -351,9 +351,10 @@ for _, user in ipairs(H.users) do
       --- `nono ARGS` as `user` in a mount namespace whose /proc has a file
       -- hidden by a bind mount (root makes it; the user runs in it).
       local function hidden(args)
-        local nono, words = H.nono_words(w, args, false)
-        return H.sh("unshare --mount --propagation private sh -c " .. H.q("mount --bind /dev/null /proc/timer_list && cd "
-          .. H.q(w.project) .. " && env HOME=" .. H.q(w.home) .. " " .. H.as(user, nono) .. " " .. words))
+        return H.nono(w, user, args, { floor = false, wrap = function(cmd)
+          return "unshare --mount --propagation private sh -c "
+            .. H.q("mount --bind /dev/null /proc/timer_list && " .. cmd)
+        end })
       end
       -- the control: with nothing hidden, the command's pid 1 is nono's init
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script }, { floor = false })
