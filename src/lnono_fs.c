@@ -10,12 +10,14 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -452,29 +454,151 @@ static int l_sealed_memfd(lua_State *L)
 	return 1;
 }
 
-/* core.read_sealed(fd) -> text, or nil, msg, errno when `fd` is not a
- * memory file sealed as sealed_memfd leaves it. */
+/* -- a sealed memory file written after the command has started -- */
+
+/* Its size, fixed before anyone else holds it: the text's length (8 bytes,
+ * this machine's order), then the text.  Only the pages written take
+ * memory. */
+#define LATER_CAP ((size_t)1 << 30)
+#define LATER_MT "nono.core.later"
+
+struct later {
+	char *map; /* this process's writable view; MAP_FAILED once gone */
+};
+
+static int l_later_gc(lua_State *L)
+{
+	struct later *w = luaL_checkudata(L, 1, LATER_MT);
+	if (w->map != MAP_FAILED)
+		munmap(w->map, LATER_CAP);
+	w->map = MAP_FAILED;
+	return 0;
+}
+
+/* fill(text) -> true, or nil, message, errno: `text` into the file, then
+ * every seal (upvalues: the view, the fd object).  Once only. */
+static int l_later_fill(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	struct later *w = luaL_checkudata(L, lua_upvalueindex(1), LATER_MT);
+	int fd = lnono_checkfd(L, lua_upvalueindex(2));
+	luaL_argcheck(L, w->map != MAP_FAILED, 1, "filled already");
+	uint64_t have = len;
+	int err = len <= LATER_CAP - sizeof(have) ? 0 : EFBIG;
+	if (!err) {
+		memcpy(w->map + sizeof(have), text, len);
+		memcpy(w->map, &have, sizeof(have));
+	}
+	munmap(w->map, LATER_CAP);
+	w->map = MAP_FAILED;
+	/* (no writable mapping is left: F_SEAL_WRITE takes) */
+	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0 && !err)
+		err = errno;
+	if (err)
+		return lnono_push_error(L, err, "the sealed policy");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.sealed_later() -> fd, fill; or nil, message, errno: a memory file
+ * to hand on now and fill once, later (fill(text), then sealed as
+ * sealed_memfd's, F_SEAL_FUTURE_WRITE besides).  Until then nobody but this process can write it: its
+ * size is sealed, and F_SEAL_FUTURE_WRITE refuses write(2) and every new
+ * shared writable mapping, so only the one made here writes.  That view
+ * is not inherited by a fork (MADV_DONTFORK), so only this process can
+ * seal it in the end.  Kernels before 5.1 lack the seal: the caller then
+ * writes first (sealed_memfd). */
+static int l_sealed_later(lua_State *L)
+{
+	struct lfd *f = newfd(L, close_plain, "close");
+	struct later *w = lua_newuserdatauv(L, sizeof(*w), 0);
+	w->map = MAP_FAILED;
+	luaL_setmetatable(L, LATER_MT);
+	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return lnono_push_error(L, errno, "memfd_create");
+	f->fd = fd;
+	const char *step = "ftruncate";
+	if (ftruncate(fd, (off_t)LATER_CAP) == 0) {
+		step = "mmap";
+		w->map = mmap(NULL, LATER_CAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	}
+	if (w->map != MAP_FAILED) {
+		step = "madvise";
+		if (madvise(w->map, LATER_CAP, MADV_DONTFORK) == 0) {
+			step = "sealing";
+			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+							   F_SEAL_FUTURE_WRITE) == 0) {
+				lua_pushvalue(L, -2);
+				lua_pushcclosure(L, l_later_fill, 2); /* fd, fill */
+				return 2;
+			}
+		}
+	}
+	int err = errno;
+	if (w->map != MAP_FAILED)
+		munmap(w->map, LATER_CAP);
+	w->map = MAP_FAILED;
+	f->fd = -1;
+	close(fd);
+	return lnono_push_error(L, err, step);
+}
+
+/* core.read_sealed(fd [, wait_ms]) -> text, or nil, msg, errno when `fd`
+ * is not a memory file sealed as sealed_memfd leaves it.  One that
+ * sealed_later made and its maker has not filled yet (the command can get
+ * there first) is waited for, up to `wait_ms` (default 10 s). */
 static int l_read_sealed(lua_State *L)
 {
 	lua_Integer fd = luaL_checkinteger(L, 1);
+	lua_Integer wait_ms = luaL_optinteger(L, 2, 10000);
 	luaL_Buffer b;
 	char chunk[4096];
 	off_t off = 0;
 	ssize_t n;
 
 	luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1, "expected a descriptor");
-	int seals = fcntl((int)fd, F_GET_SEALS);
-	if (seals < 0)
-		return lnono_push_error(L, errno, "not a sealed policy");
-	if ((seals & SEALS) != SEALS)
-		return lnono_push_error(L, EPERM, "not a sealed policy");
+	const int pending = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE;
+	int seals;
+	for (int waited = 0;; waited++) {
+		seals = fcntl((int)fd, F_GET_SEALS);
+		if (seals < 0)
+			return lnono_push_error(L, errno, "not a sealed policy");
+		if ((seals & SEALS) == SEALS)
+			break;
+		if ((seals & (pending | F_SEAL_WRITE)) != pending)
+			return lnono_push_error(L, EPERM, "not a sealed policy");
+		if (waited >= wait_ms)
+			return lnono_push_error(L, ETIMEDOUT, "the sealed policy was never completed");
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	/* sealed_later's: its length first; sealed_memfd's: all of it */
+	int bounded = (seals & F_SEAL_FUTURE_WRITE) != 0;
+	uint64_t left = UINT64_MAX;
+	if (bounded) {
+		if (pread((int)fd, &left, sizeof(left), 0) != (ssize_t)sizeof(left) ||
+		    left > LATER_CAP - sizeof(left))
+			return lnono_push_error(L, EIO, "the sealed policy");
+		off = sizeof(left);
+	}
 	luaL_buffinit(L, &b);
-	while ((n = pread((int)fd, chunk, sizeof(chunk), off)) > 0) {
+	while (left > 0) {
+		size_t want = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
+		n = pread((int)fd, chunk, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return lnono_push_error(L, errno, "read");
+		if (n == 0)
+			break;
 		luaL_addlstring(&b, chunk, (size_t)n);
 		off += n;
+		left -= (uint64_t)n;
 	}
-	if (n < 0)
-		return lnono_push_error(L, errno, "read");
+	if (bounded && left > 0)
+		return lnono_push_error(L, EIO, "the sealed policy");
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -555,6 +679,7 @@ static const luaL_Reg fs_funcs[] = {
 	{ "hold_dir", l_hold_dir },
 	{ "held_path", l_held_path },
 	{ "sealed_memfd", l_sealed_memfd },
+	{ "sealed_later", l_sealed_later },
 	{ "read_sealed", l_read_sealed },
 	{ "log_open", l_log_open },
 	{ "log_write", l_log_write },
@@ -567,6 +692,11 @@ void lnono_open_fs(lua_State *L)
 		luaL_setfuncs(L, fd_meta, 0);
 		luaL_newlib(L, fd_methods);
 		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
+	if (luaL_newmetatable(L, LATER_MT)) {
+		lua_pushcfunction(L, l_later_gc);
+		lua_setfield(L, -2, "__gc");
 	}
 	lua_pop(L, 1);
 	luaL_setfuncs(L, fs_funcs, 0);

@@ -332,7 +332,7 @@ local function run_once(args, i, shell, probed)
     end
   end
   local plan <close>, emsg = p:plan()
-  local sealed, eph_ok = nil, true
+  local sealed, fill, eph_ok = nil, nil, true
   if plan and eph then
     eph_ok, emsg = ephemeral.create(eph, opts.command)
     if eph_ok then eph_ok, emsg = ephemeral.add_to_plan(eph, plan, p) end
@@ -342,9 +342,13 @@ local function run_once(args, i, shell, probed)
     if p:net_namespace() then plan:set_private_net() end
     if proxy and proxy.send_fd then plan:set_netns(proxy.port, proxy.send_fd) end
     -- The sealed policy `nono why --self` answers from inside (read-only:
-    -- a memory file no one can write once sealed).
+    -- a memory file no one can write once sealed).  Written once the
+    -- command has started, beside its start (supervisor.run's `started`):
+    -- until then only nono can write it.  Where the kernel cannot keep it
+    -- so (before 5.1), written first.
     p:start_clock(core.time_ms() / 1000)
-    sealed, emsg = core.sealed_memfd(p:export())
+    sealed, fill = core.sealed_later()
+    if not sealed then sealed, emsg, fill = core.sealed_memfd(p:export()) end
     if sealed then
       plan:set_inherit_fd(sealed)
       -- (one inherited from an outer nono names a descriptor closed now)
@@ -378,10 +382,21 @@ local function run_once(args, i, shell, probed)
       on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
-  gc_defaults()
+  -- Lua's collector back to its defaults once the command is on its way:
+  -- a collection writes to every object, and each page it writes is then
+  -- copied, the pid namespace's init being a copy of this process.  The
+  -- proxy, a copy too and as long-lived as the session, starts with them.
+  if proxy then gc_defaults() end
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
+    started = function()
+      if fill then
+        local ok, fmsg = fill(p:export())
+        if not ok then say("nono why --self cannot answer in this session: %s", fmsg) end
+      end
+      gc_defaults()
+    end,
   })
   if assume and result.kind == "setup_failed" and NAMESPACE_STEPS[result.stage_id] then
     -- The namespaces were assumed and a step of theirs failed, before the

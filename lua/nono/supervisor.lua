@@ -170,7 +170,9 @@ end
 --- Run `command` under `plan` and supervise it to the end.
 -- o: { policy = the resolved Policy, environ = {...}, on_expire = "kill" |
 --      "report", log = an open Log or nil, start = fields for the start
---      event, verbose, say = function(fmt, ...) for messages }
+--      event, verbose, say = function(fmt, ...) for messages, started =
+--      a function called once the command is on its way (nothing waits
+--      for it) }
 -- Returns the outcome (as plan:spawn's) and, for a session ended because a
 -- grant could not be taken back, a message.
 function M.run(plan, command, o)
@@ -223,6 +225,8 @@ function M.run(plan, command, o)
     log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
     return session
   end
+  -- (what can wait until the command is on its way: the sealed policy)
+  if o.started then o.started() end
   local start = o.start or {}
   start.pid, start.supervisor_pid = session:pid(), core.getpid()
   log:event("start", start)

@@ -508,5 +508,27 @@ for _, user in ipairs(H.users) do
       assert.equal(126, code2)
       assert.matches("not inside a nono sandbox", err2)
     end)
+
+    it("writes the sealed policy before the start where the kernel cannot keep it unwritable until later", function()
+      -- (kernels before 5.1 lack F_SEAL_FUTURE_WRITE: nono-no-landlock
+      -- refuses it; the policy is then written and sealed first)
+      H.ready(user)
+      local script = table.concat({
+        "export ASAN_OPTIONS=detect_leaks=0",
+        "N=" .. H.q(w.nono),
+        "$N why --self --path file.txt --op write",
+        "$N why --self --path " .. H.q(w.secret),
+        "echo x >> /proc/self/fd/$NONO_POLICY_FD && echo CHANGED",
+      }, "\n")
+      for _, opts in ipairs { {}, { floor = "NOFUTUREWRITE" } } do
+        local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script }, opts)
+        assert.equal(1, code, err)
+        local answers = {}
+        for verdict in out:gmatch("(%u+) %a+ /") do answers[#answers + 1] = verdict end
+        assert.same({ "ALLOWED", "DENIED" }, answers)
+        assert.not_matches("CHANGED", out)
+        assert.not_matches("cannot answer", err)
+      end
+    end)
   end)
 end

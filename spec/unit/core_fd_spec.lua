@@ -48,6 +48,40 @@ describe("nono.core descriptors", function()
     assert.is_false(is_open(n))
   end)
 
+  it("keeps a policy file to fill later unwritable to all but its view, then seals it", function()
+    local fd <close>, fill = assert(core.sealed_later())
+    local n = fd:fileno()
+    local path = "/proc/self/fd/" .. n
+    -- not filled yet: a reader waits for it, and gives up
+    local text, msg, err = core.read_sealed(n, 30)
+    assert.is_nil(text)
+    assert.matches("never completed", msg)
+    assert.is_number(err)
+    -- whoever holds it (the command, through /proc) cannot write it, nor
+    -- truncate it, nor grow it: only the view made with it writes
+    local f = assert(io.open(path, "r+"))
+    local ok, werr = f:write("forged")
+    if ok then ok, werr = f:flush() end
+    assert.is_nil(ok)
+    assert.matches("Operation not permitted", werr)
+    f:close()
+    local w, oerr = io.open(path, "w")
+    assert.is_nil(w)
+    assert.matches("Operation not permitted", oerr)
+    -- filled once: the text, whole, and every seal
+    assert.is_true(fill("line one\nline two\0with a NUL"))
+    assert.equal("line one\nline two\0with a NUL", core.read_sealed(n))
+    assert.has_error(function() fill("again") end)
+    local a = assert(io.open(path, "r+"))
+    assert.is_nil((a:write("x") and a:flush()))
+    a:close()
+    assert.equal("line one\nline two\0with a NUL", core.read_sealed(n))
+    -- a memory file with none of the seals is no sealed policy
+    local _, pmsg, perr = core.read_sealed(0)
+    assert.matches("not a sealed policy", pmsg)
+    assert.is_number(perr)
+  end)
+
   it("closes a forgotten descriptor when it is collected", function()
     local n = assert(core.hold_dir(w.project)):fileno()
     assert.is_true(is_open(n))
