@@ -19,7 +19,7 @@ local narrow = require "nono.narrow"
 local lazy = require "nono.lazy"
 local why = lazy "nono.why"
 local report = lazy "nono.report"
-local sealed = require "nono.sealed"
+local sealed = lazy "nono.sealed" -- (nono run writes it once the command has started)
 
 local A = core.access
 local M = {}

@@ -10,7 +10,8 @@
 --     (it is the tree's subreaper, so a double fork cannot get away);
 --   * it writes the audit log, if asked.
 local core = require "nono.core"
-local json = require "nono.json"
+local lazy = require "nono.lazy"
+local json = lazy "nono.json" -- (the audit log's)
 local lfs = require "lfs"
 local net = require "nono.net"
 local guard = require "nono.guard"
