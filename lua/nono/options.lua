@@ -210,31 +210,47 @@ local COMMANDS = {
   { "help", usage = "nono help [COMMAND]", brief = "show help for a command" },
 }
 
--- The parser's tables, per command: flags (no value), options with a value
--- besides the policy options, and the policy options (shared).
-local FLAGS, VALUES, POLICY = { profile = {} }, { profile = {} }, {}
+-- The parser's tables: the policy options (shared), and per command its
+-- flags (no value) and its other options with a value.
+local POLICY = {}
 -- Of those with a value, the ones that may be repeated (collected in a set).
 local SETS = {}
 for _, o in ipairs(OPTIONS) do
-  for cmd in o.cmds:gmatch("%S+") do
-    FLAGS[cmd], VALUES[cmd] = FLAGS[cmd] or {}, VALUES[cmd] or {}
-    for _, name in ipairs(o) do
-      if o.policy then
-        POLICY[name] = o.policy
-      elseif o.arg then
-        VALUES[cmd][name] = o.key
-      else
-        FLAGS[cmd][name] = o.key
+  if o.policy then
+    for _, name in ipairs(o) do POLICY[name] = o.policy end
+  end
+  if o.set then SETS[o.key] = true end
+end
+
+local function takes(o, cmd)
+  return (" " .. o.cmds .. " "):find(" " .. cmd .. " ", 1, true) ~= nil
+end
+
+-- FLAGS[cmd] and VALUES[cmd] are made when first asked for: nono parses
+-- one command's line.
+local FLAGS, VALUES = {}, {}
+local function parser_tables(cmd)
+  local flags, values = {}, {}
+  for _, o in ipairs(OPTIONS) do
+    if not o.policy and takes(o, cmd) then
+      for _, name in ipairs(o) do
+        if o.arg then values[name] = o.key else flags[name] = o.key end
       end
     end
   end
-  if o.set then SETS[o.key] = true end
+  FLAGS[cmd], VALUES[cmd] = flags, values
+end
+for _, t in ipairs { FLAGS, VALUES } do
+  setmetatable(t, { __index = function(_, cmd)
+    parser_tables(cmd)
+    return rawget(t, cmd)
+  end })
 end
 
 --- The entry of option `name` that command `cmd` takes, or nil.
 local function option_of(cmd, name)
   for _, o in ipairs(OPTIONS) do
-    if (" " .. o.cmds .. " "):find(" " .. cmd .. " ", 1, true) then
+    if takes(o, cmd) then
       for _, n in ipairs(o) do
         if n == name then return o end
       end
@@ -246,7 +262,7 @@ end
 local function option_names(cmd)
   local out = {}
   for _, o in ipairs(OPTIONS) do
-    if (" " .. o.cmds .. " "):find(" " .. cmd .. " ", 1, true) then
+    if takes(o, cmd) then
       for _, n in ipairs(o) do out[#out + 1] = n end
     end
   end
@@ -259,7 +275,7 @@ local function completion_spec()
   for i, c in ipairs(COMMANDS) do
     local options = {}
     for _, o in ipairs(OPTIONS) do
-      if (" " .. o.cmds .. " "):find(" " .. c[1] .. " ", 1, true) then options[#options + 1] = o end
+      if takes(o, c[1]) then options[#options + 1] = o end
     end
     commands[i] = { name = c[1], brief = c.brief, options = options }
   end
