@@ -502,13 +502,14 @@ static int l_later_fill(lua_State *L)
 }
 
 /* core.sealed_later() -> fd, fill; or nil, message, errno: a memory file
- * to hand on now and fill once, later (fill(text), then sealed as
- * sealed_memfd's, F_SEAL_FUTURE_WRITE besides).  Until then nobody but this process can write it: its
- * size is sealed, and F_SEAL_FUTURE_WRITE refuses write(2) and every new
- * shared writable mapping, so only the one made here writes.  That view
- * is not inherited by a fork (MADV_DONTFORK), so only this process can
- * seal it in the end.  Kernels before 5.1 lack the seal: the caller then
- * writes first (sealed_memfd). */
+ * to hand on now and fill once, later: fill(text), after which it is
+ * sealed as sealed_memfd's are (F_SEAL_FUTURE_WRITE besides).  Until then
+ * nobody but this process can write it: its size is sealed, and
+ * F_SEAL_FUTURE_WRITE refuses write(2) and every new shared writable
+ * mapping, so only the one made here writes.  That view is not inherited
+ * by a fork (MADV_DONTFORK), so the last seal, which needs it gone, is
+ * this process's to set.  Kernels before 5.1 lack the seal: the caller
+ * then writes first (sealed_memfd). */
 static int l_sealed_later(lua_State *L)
 {
 	struct lfd *f = newfd(L, close_plain, "close");
@@ -567,7 +568,9 @@ static int l_read_sealed(lua_State *L)
 			return lnono_push_error(L, errno, "not a sealed policy");
 		if ((seals & SEALS) == SEALS)
 			break;
-		if ((seals & (pending | F_SEAL_WRITE)) != pending)
+		/* (sealed against more seals before it was filled: it never
+		 * will be) */
+		if ((seals & (pending | F_SEAL_WRITE | F_SEAL_SEAL)) != pending)
 			return lnono_push_error(L, EPERM, "not a sealed policy");
 		if (waited >= wait_ms)
 			return lnono_push_error(L, ETIMEDOUT, "the sealed policy was never completed");

@@ -348,7 +348,7 @@ local function run_once(args, i, shell, probed)
     -- so (before 5.1), written first.
     p:start_clock(core.time_ms() / 1000)
     sealed, fill = core.sealed_later()
-    if not sealed then sealed, emsg, fill = core.sealed_memfd(p:export()) end
+    if not sealed then sealed, emsg = core.sealed_memfd(p:export()) end
     if sealed then
       plan:set_inherit_fd(sealed)
       -- (one inherited from an outer nono names a descriptor closed now)
@@ -392,7 +392,9 @@ local function run_once(args, i, shell, probed)
     start = start, proxy = proxy,
     started = function()
       if fill then
-        local ok, fmsg = fill(p:export())
+        local ok, text = pcall(p.export, p)
+        local fmsg = text
+        if ok then ok, fmsg = fill(text) end
         if not ok then say("nono why --self cannot answer in this session: %s", fmsg) end
       end
       gc_defaults()

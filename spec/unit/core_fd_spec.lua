@@ -82,6 +82,27 @@ describe("nono.core descriptors", function()
     assert.is_number(perr)
   end)
 
+  it("does not wait for a policy file sealed against its last seals before it was filled", function()
+    -- whoever reopens it for writing may add F_SEAL_SEAL (it cannot
+    -- write): the file can never be completed, so no reader waits for it
+    local fd <close>, fill = assert(core.sealed_later())
+    local path = string.format("/proc/%d/fd/%d", core.getpid(), fd:fileno())
+    local _, err, code = H.sh("/usr/bin/python3 -c " .. H.q(table.concat({
+      "import fcntl, os, sys",
+      "fd = os.open(sys.argv[1], os.O_RDWR)",
+      "fcntl.fcntl(fd, 1033, 1)", -- F_ADD_SEALS, F_SEAL_SEAL
+    }, "\n")) .. " " .. H.q(path))
+    assert.equal(0, code, err)
+    local before = core.monotonic_ms()
+    local text, msg = core.read_sealed(fd:fileno(), 5000)
+    assert.is_nil(text)
+    assert.matches("not a sealed policy", msg)
+    assert.is_true(core.monotonic_ms() - before < 4000)
+    local ok, fmsg = fill("text")
+    assert.is_nil(ok)
+    assert.matches("Operation not permitted", fmsg)
+  end)
+
   it("closes a forgotten descriptor when it is collected", function()
     local n = assert(core.hold_dir(w.project)):fileno()
     assert.is_true(is_open(n))
