@@ -348,7 +348,10 @@ local function run_once(args, i, shell, probed)
     -- so (before 5.1), written first.
     p:start_clock(core.time_ms() / 1000)
     sealed, fill = core.sealed_later()
-    if not sealed then sealed, emsg = core.sealed_memfd(p:export()) end
+    if not sealed then
+      fill = nil
+      sealed, emsg = core.sealed_memfd(p:export())
+    end
     if sealed then
       plan:set_inherit_fd(sealed)
       -- (one inherited from an outer nono names a descriptor closed now)
