@@ -226,11 +226,12 @@ function M.run(plan, command, o)
     log:event("not_run", { stage = session.stage, message = session.message, kind = session.kind })
     return session
   end
-  -- (what can wait until the command is on its way: the sealed policy)
-  if o.started then o.started() end
   local start = o.start or {}
   start.pid, start.supervisor_pid = session:pid(), core.getpid()
   log:event("start", start)
+  -- (what can wait until the command is on its way, the sealed policy:
+  -- after the start event, which the proxy's first may not precede)
+  if o.started then o.started() end
 
   local result, failure
   local hidden = {} -- grants already mounted over
