@@ -128,6 +128,25 @@ static int no_new_privs(void)
 	return 0;
 }
 
+/* No_new_privs, then the filter `prog` of `len` instructions. */
+static int load_filter(struct sock_filter *prog, size_t len)
+{
+	struct sock_fprog fprog = {
+		.len = (unsigned short)len,
+		.filter = prog,
+	};
+
+	if (no_new_privs() != 0)
+		return -1;
+	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
+		fprintf(stderr,
+			"nono-no-landlock: seccomp(SECCOMP_SET_MODE_FILTER): %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Fail the `n` syscalls numbered in `nr` with `err`. */
 static int install_filter(const unsigned int *nr, size_t n, unsigned int err)
 {
@@ -155,20 +174,7 @@ static int install_filter(const unsigned int *nr, size_t n, unsigned int err)
 						 SECCOMP_RET_ALLOW);
 	prog[k++] = (struct sock_filter)BPF_STMT(
 		BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA));
-	struct sock_fprog fprog = {
-		.len = (unsigned short)k,
-		.filter = prog,
-	};
-
-	if (no_new_privs() != 0)
-		return -1;
-	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-		fprintf(stderr,
-			"nono-no-landlock: seccomp(SECCOMP_SET_MODE_FILTER): %s\n",
-			strerror(errno));
-		return -1;
-	}
-	return 0;
+	return load_filter(prog, k);
 }
 
 /* Fail fcntl(fd, F_ADD_SEALS, seals) with EINVAL where `seals` holds
@@ -188,20 +194,7 @@ static int refuse_future_write(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
 	};
-	struct sock_fprog fprog = {
-		.len = (unsigned short)(sizeof(prog) / sizeof(prog[0])),
-		.filter = prog,
-	};
-
-	if (no_new_privs() != 0)
-		return -1;
-	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-		fprintf(stderr,
-			"nono-no-landlock: seccomp(SECCOMP_SET_MODE_FILTER): %s\n",
-			strerror(errno));
-		return -1;
-	}
-	return 0;
+	return load_filter(prog, sizeof(prog) / sizeof(prog[0]));
 }
 
 /* A Landlock domain in which nothing under /proc can be opened for
