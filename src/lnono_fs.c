@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -458,20 +459,26 @@ static int l_sealed_memfd(lua_State *L)
 
 /* Its size, fixed before anyone else holds it: the text's length (8 bytes,
  * this machine's order), then the text.  Only the pages written take
- * memory. */
+ * memory.  Within RLIMIT_FSIZE: a larger size would not be set, and its
+ * SIGXFSZ would end nono. */
 #define LATER_CAP ((size_t)1 << 30)
 #define LATER_MT "nono.core.later"
 
 struct later {
-	char *map; /* this process's writable view; MAP_FAILED once gone */
+	char *map;  /* this process's writable view; MAP_FAILED once gone */
+	size_t cap; /* the file's size */
 };
+
+static void later_unmap(struct later *w)
+{
+	if (w->map != MAP_FAILED)
+		munmap(w->map, w->cap);
+	w->map = MAP_FAILED;
+}
 
 static int l_later_gc(lua_State *L)
 {
-	struct later *w = luaL_checkudata(L, 1, LATER_MT);
-	if (w->map != MAP_FAILED)
-		munmap(w->map, LATER_CAP);
-	w->map = MAP_FAILED;
+	later_unmap(luaL_checkudata(L, 1, LATER_MT));
 	return 0;
 }
 
@@ -485,13 +492,12 @@ static int l_later_fill(lua_State *L)
 	int fd = lnono_checkfd(L, lua_upvalueindex(2));
 	luaL_argcheck(L, w->map != MAP_FAILED, 1, "filled already");
 	uint64_t have = len;
-	int err = len <= LATER_CAP - sizeof(have) ? 0 : EFBIG;
+	int err = len <= w->cap - sizeof(have) ? 0 : EFBIG;
 	if (!err) {
 		memcpy(w->map + sizeof(have), text, len);
 		memcpy(w->map, &have, sizeof(have));
 	}
-	munmap(w->map, LATER_CAP);
-	w->map = MAP_FAILED;
+	later_unmap(w);
 	/* (no writable mapping is left: F_SEAL_WRITE takes) */
 	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0 && !err)
 		err = errno;
@@ -515,19 +521,26 @@ static int l_sealed_later(lua_State *L)
 	struct lfd *f = newfd(L, close_plain, "close");
 	struct later *w = lua_newuserdatauv(L, sizeof(*w), 0);
 	w->map = MAP_FAILED;
+	w->cap = LATER_CAP;
 	luaL_setmetatable(L, LATER_MT);
+	struct rlimit fsize;
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY &&
+	    fsize.rlim_cur < w->cap)
+		w->cap = (size_t)fsize.rlim_cur;
+	if (w->cap <= sizeof(uint64_t))
+		return lnono_push_error(L, EFBIG, "the file size limit");
 	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return lnono_push_error(L, errno, "memfd_create");
 	f->fd = fd;
 	const char *step = "ftruncate";
-	if (ftruncate(fd, (off_t)LATER_CAP) == 0) {
+	if (ftruncate(fd, (off_t)w->cap) == 0) {
 		step = "mmap";
-		w->map = mmap(NULL, LATER_CAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		w->map = mmap(NULL, w->cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	}
 	if (w->map != MAP_FAILED) {
 		step = "madvise";
-		if (madvise(w->map, LATER_CAP, MADV_DONTFORK) == 0) {
+		if (madvise(w->map, w->cap, MADV_DONTFORK) == 0) {
 			step = "sealing";
 			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 							   F_SEAL_FUTURE_WRITE) == 0) {
@@ -538,9 +551,7 @@ static int l_sealed_later(lua_State *L)
 		}
 	}
 	int err = errno;
-	if (w->map != MAP_FAILED)
-		munmap(w->map, LATER_CAP);
-	w->map = MAP_FAILED;
+	later_unmap(w);
 	f->fd = -1;
 	close(fd);
 	return lnono_push_error(L, err, step);
@@ -581,8 +592,10 @@ static int l_read_sealed(lua_State *L)
 	int bounded = (seals & F_SEAL_FUTURE_WRITE) != 0;
 	uint64_t left = UINT64_MAX;
 	if (bounded) {
-		if (pread((int)fd, &left, sizeof(left), 0) != (ssize_t)sizeof(left) ||
-		    left > LATER_CAP - sizeof(left))
+		struct stat st;
+		if (fstat((int)fd, &st) < 0 ||
+		    pread((int)fd, &left, sizeof(left), 0) != (ssize_t)sizeof(left) ||
+		    left > (uint64_t)st.st_size - sizeof(left))
 			return lnono_push_error(L, EIO, "the sealed policy");
 		off = sizeof(left);
 	}

@@ -509,6 +509,28 @@ for _, user in ipairs(H.users) do
       assert.matches("not inside a nono sandbox", err2)
     end)
 
+    it("keeps the sealed policy within the file size limit, and runs the command where it does not fit", function()
+      -- (a memory file larger than RLIMIT_FSIZE would not be made, and
+      -- its SIGXFSZ would end nono; dash counts 512-byte blocks)
+      H.ready(user)
+      local script = "export ASAN_OPTIONS=detect_leaks=0\n" .. H.q(w.nono) .. " why --self --path file.txt --op write"
+      local function limited(blocks)
+        return function(cmd) return "ulimit -f " .. blocks .. " && " .. cmd end
+      end
+      local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script },
+        { wrap = limited(256) })
+      assert.equal(0, code, err)
+      assert.matches("ALLOWED write", out)
+      assert.not_matches("cannot answer", err)
+      -- 4 KiB: less than the policy's text; the command runs all the same
+      local out2, err2, code2 = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c",
+        "echo RAN; " .. script }, { wrap = limited(8) })
+      assert.matches("RAN", out2)
+      assert.matches("nono why %-%-self cannot answer in this session: .*File too large", err2)
+      assert.not_matches("ALLOWED", out2)
+      assert.equal(126, code2) -- why's own: it found no policy to answer from
+    end)
+
     it("writes the sealed policy before the start where the kernel cannot keep it unwritable until later", function()
       -- (kernels before 5.1 lack F_SEAL_FUTURE_WRITE: nono-no-landlock
       -- refuses it; the policy is then written and sealed first)
