@@ -235,6 +235,14 @@ end
 -- The commands that take --no-namespaces, and where it goes in their words.
 local FLAG_AT = { run = 2, shell = 2, why = 2, setup = 2 }
 
+--- A shell script to run inside a sandbox of world `w`: `lines`, one
+-- after the other, where $N is this nono (for `$N why --self`).
+-- LeakSanitizer needs ptrace, which the sandbox refuses: the sanitizer
+-- build of the suite runs this nono inside it with leak checks off.
+function H.inside_script(w, lines)
+  return "export ASAN_OPTIONS=detect_leaks=0\nN=" .. H.q(w.nono) .. "\n" .. table.concat(lines, "\n")
+end
+
 --- How H.nono runs `nono ARGS...` in world `w` on `floor` (nil: H.floor;
 -- false: never): the program (with the injector before it) and the
 -- arguments, each quoted for the shell.

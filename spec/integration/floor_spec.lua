@@ -155,14 +155,11 @@ for _, user in ipairs(H.users) do
 
       it("answers why --self inside from the narrowed rules, as the kernel does", function()
         H.ready(user)
-        local script = table.concat({
-          -- (LeakSanitizer needs ptrace, which the sandbox refuses)
-          "export ASAN_OPTIONS=detect_leaks=0",
-          "N=" .. H.q(w.nono),
+        local script = H.inside_script(w, {
           "$N why --self --path " .. H.q(w.home .. "/.bashrc") .. " --op write",
           "$N why --self --path " .. H.q(w.home .. "/notes.txt") .. " --op write",
           H.q(w.probe) .. " write " .. H.q(w.home .. "/.bashrc"),
-        }, "\n")
+        })
         -- the control: where namespaces work, a read-only mount answers
         local run = { "run", "--allow", "~", "--read-file", w.probe, "--", "sh", "-c", script }
         local out, err, code = floor(run, true)

@@ -476,18 +476,14 @@ for _, user in ipairs(H.users) do
     it("answers why --self inside the sandbox from the sealed policy, which the sandbox cannot change", function()
       H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--allow", w.timed .. ":2s",
-        "--", "sh", "-c", table.concat({
-          -- (LeakSanitizer needs ptrace, which the sandbox refuses: the
-          -- sanitizer build of the suite runs this nono inside it)
-          "export ASAN_OPTIONS=detect_leaks=0",
-          "N=" .. H.q(w.nono),
+        "--", "sh", "-c", H.inside_script(w, {
           "$N why --self --path file.txt --op write",
           "$N why --self --path " .. H.q(w.secret),
           "$N why --self --path " .. H.q(w.timed .. "/f"),
           "echo '{}' > /proc/self/fd/$NONO_POLICY_FD && echo CHANGED",
           "sleep 3",
           "$N why --self --path " .. H.q(w.timed .. "/f"),
-        }, "\n") })
+        }) })
       assert.equal(1, code, err) -- why's status: DENIED
       local answers = {}
       for verdict in out:gmatch("(%u+) %a+ /") do answers[#answers + 1] = verdict end
@@ -513,7 +509,7 @@ for _, user in ipairs(H.users) do
       -- (a memory file larger than RLIMIT_FSIZE would not be made, and
       -- its SIGXFSZ would end nono; dash counts 512-byte blocks)
       H.ready(user)
-      local script = "export ASAN_OPTIONS=detect_leaks=0\n" .. H.q(w.nono) .. " why --self --path file.txt --op write"
+      local script = H.inside_script(w, { "$N why --self --path file.txt --op write" })
       local function limited(blocks)
         return function(cmd) return "ulimit -f " .. blocks .. " && " .. cmd end
       end
@@ -535,13 +531,11 @@ for _, user in ipairs(H.users) do
       -- (kernels before 5.1 lack F_SEAL_FUTURE_WRITE: nono-no-landlock
       -- refuses it; the policy is then written and sealed first)
       H.ready(user)
-      local script = table.concat({
-        "export ASAN_OPTIONS=detect_leaks=0",
-        "N=" .. H.q(w.nono),
+      local script = H.inside_script(w, {
         "$N why --self --path file.txt --op write",
         "$N why --self --path " .. H.q(w.secret),
         "echo x >> /proc/self/fd/$NONO_POLICY_FD && echo CHANGED",
-      }, "\n")
+      })
       for _, opts in ipairs { {}, { floor = "NOFUTUREWRITE" } } do
         local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", "sh", "-c", script }, opts)
         assert.equal(1, code, err)
