@@ -298,13 +298,17 @@ int main(int argc, char **argv)
 		return EXIT_SETUP_FAILED;
 	}
 	checked_stdout();
-	/* Start-up makes objects that stay live (the modules, the policy):
-	 * collecting while they are made is wasted work, about 8 % of the CPU
-	 * time of `nono run --allow .`.  A pause of 1000 % lets the heap grow
-	 * tenfold between cycles, so it stays bounded; cli.lua puts Lua's
-	 * defaults back before anything that allocates as it goes (a
-	 * snapshot's walk, the supervisor's wait, the other commands). */
-	lua_gc(L, LUA_GCINC, 1000, 0, 0);
+	/* Start-up makes objects that stay live (the modules, the policy),
+	 * and little garbage, bounded by what it is given: collecting while
+	 * they are made is wasted work (0.1-0.2 ms of `nono run --allow .`),
+	 * and once the command has started each page a collection writes is
+	 * copied, the pid namespace's init being a copy of this process.  So
+	 * the collector is stopped.  cli.lua turns it on before anything that
+	 * allocates as it goes (a snapshot's walk, the supervisor's wait once
+	 * something wakes it, the walks at the end of a session, the other
+	 * commands).  Meanwhile Lua still collects when memory runs out: a
+	 * profile's memory limit (core.run_budgeted) is met by collecting. */
+	lua_gc(L, LUA_GCSTOP);
 	lua_atpanic(L, panic);
 	lua_pushcfunction(L, msghandler);
 	lua_pushcfunction(L, pmain);

@@ -31,10 +31,17 @@ local environment, profile_ctx = compose.environment, compose.profile_ctx
 
 -- Loaded when used: the help texts and did-you-mean.
 local function help() return require "nono.help" end
--- Lua 5.4's own collector settings (lgc.h), which main.c relaxes for
--- start-up: back before anything that allocates as it goes (a snapshot's
--- walk of the tree, the supervisor's wait of hours, the other commands).
-local function gc_defaults() collectgarbage("incremental", 200, 100, 13) end
+-- Lua's collector, which main.c stops for start-up: on before anything
+-- that allocates as it goes (a snapshot's walk of the tree, the
+-- supervisor's wait of hours once something wakes it, the walks at the
+-- end of a session, the other commands).  Lua's own pause and step
+-- multiplier (lgc.h), but steps of 256 bytes, not 8 KiB: the first step
+-- comes at once, and a step over a large part of the heap, before the
+-- little the rest of a short session allocates, cost 0.3-0.4 ms.
+local function gc_on()
+  collectgarbage("incremental", 200, 100, 8)
+  collectgarbage("restart")
+end
 
 local function say(fmt, ...)
   io.stderr:write("nono: ", string.format(fmt, ...), "\n")
@@ -310,7 +317,7 @@ local function run_once(args, i, shell, probed)
   -- cannot be, as any other part of the session asked for.
   local recorded
   if record then
-    gc_defaults()
+    gc_on()
     local ok, msg = rollback_cli.check_out_of_reach(p)
     if ok then recorded, msg = rollback_cli.begin(record) end
     if not recorded then
@@ -385,11 +392,12 @@ local function run_once(args, i, shell, probed)
       on_expire = on_expire, rules = #p:rules(), grants = grants, enforcement = report.enforcement(p),
       environment_removed = json.array(dropped) }
   end
-  -- Lua's collector back to its defaults once the command is on its way:
-  -- a collection writes to every object, and each page it writes is then
-  -- copied, the pid namespace's init being a copy of this process.  The
-  -- proxy, a copy too and as long-lived as the session, starts with them.
-  if proxy then gc_defaults() end
+  -- Lua's collector comes on once something other than the command's end
+  -- wakes the supervisor (a signal, an expiry): a collection writes to
+  -- every object, and each page it writes is then copied while the pid
+  -- namespace's init, a copy of this process, runs.  (The proxy runs no
+  -- Lua itself: each connection's process, a copy that ends with it, runs
+  -- its few hooks.)
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
@@ -400,9 +408,12 @@ local function run_once(args, i, shell, probed)
         if ok then ok, fmsg = fill(text) end
         if not ok then say("nono why --self cannot answer in this session: %s", fmsg) end
       end
-      gc_defaults()
     end,
+    woken = gc_on,
   })
+  -- (what the session left in its /tmp, its overlay or its record is
+  -- walked below)
+  if p.session_tmp or eph or recorded then gc_on() end
   if assume and result.kind == "setup_failed" and NAMESPACE_STEPS[result.stage_id] then
     -- The namespaces were assumed and a step of theirs failed, before the
     -- command's execve: where the probe finds them missing, the command
@@ -577,7 +588,7 @@ end
 
 function M.main(args)
   local cmd = args[1]
-  if cmd ~= "run" then gc_defaults() end
+  if cmd ~= "run" then gc_on() end
   if cmd == "run" then
     return run(args, 2)
   elseif cmd == "shell" then

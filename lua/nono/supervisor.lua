@@ -173,7 +173,8 @@ end
 --      "report", log = an open Log or nil, start = fields for the start
 --      event, verbose, say = function(fmt, ...) for messages, started =
 --      a function called once the command is on its way (nothing waits
---      for it) }
+--      for it), woken = one called the first time anything but the
+--      command's end wakes the supervisor }
 -- Returns the outcome (as plan:spawn's) and, for a session ended because a
 -- grant could not be taken back, a message.
 function M.run(plan, command, o)
@@ -234,6 +235,7 @@ function M.run(plan, command, o)
   if o.started then o.started() end
 
   local result, failure
+  local woken = o.woken
   local hidden = {} -- grants already mounted over
   local stopped = false -- the tree was stopped with nono (Ctrl-Z)
   local function deadline(g) return t0 + g.ttl * 1000 end
@@ -274,6 +276,10 @@ function M.run(plan, command, o)
     end
     local timeout = (not failure and pending[1]) and deadline(pending[1]) - now or -1
     local what, x = session:wait(timeout, true)
+    if what ~= "exited" and woken then
+      woken()
+      woken = nil
+    end
     if what == "exited" then
       result = x
       break
