@@ -199,9 +199,14 @@ end
 function Policy:resolve_protections()
   local all = {}
   for _, p in ipairs(self.protections) do all[#all + 1] = p end
-  for _, p in ipairs(self:command_protections()) do all[#all + 1] = p end
-  -- (one resolution per existing directory: the protections' parents)
+  -- (one resolution per existing directory: the protections' parents; the
+  -- blocked commands' files are canonical as found, core.resolve's or a
+  -- regular file in a canonical directory)
   local seen = {}
+  for _, p in ipairs(self:command_protections()) do
+    all[#all + 1] = p
+    seen[p.path] = p.path
+  end
   for _, p in ipairs(all) do
     local real, exists = paths.canonical(p.path, seen)
     p.canonical, p.exists = real or p.path, real and exists or false
