@@ -347,6 +347,15 @@ static int l_session_wait(lua_State *L)
 	return 1;
 }
 
+/* session:ended() -> whether its process has exited (exec_ended); wait
+ * still reports it. */
+static int l_session_ended(lua_State *L)
+{
+	struct session *sn = session_check(L);
+	lua_pushboolean(L, !sn->open || exec_ended(&sn->s));
+	return 1;
+}
+
 static int l_session_pid(lua_State *L)
 {
 	lua_pushinteger(L, session_check(L)->s.pid);
@@ -458,6 +467,7 @@ static const luaL_Reg plan_meta[] = {
 static const luaL_Reg session_methods[] = {
 	{ "wait", l_session_wait },
 	{ "pid", l_session_pid },
+	{ "ended", l_session_ended },
 	{ "finish", l_session_finish },
 	{ NULL, NULL },
 };

@@ -401,9 +401,12 @@ local function run_once(args, i, shell, probed)
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
-    started = function()
+    started = function(session)
       if fill then
-        local ok, text = pcall(p.export, p)
+        -- (given up if the session ends first: nothing is left to ask,
+        -- and a large policy's export would keep nono from returning)
+        local ok, text = pcall(p.export, p, function() return not session:ended() end)
+        if ok and text == nil then return end
         local fmsg = text
         if ok then ok, fmsg = fill(text) end
         if not ok then say("nono why --self cannot answer in this session: %s", fmsg) end

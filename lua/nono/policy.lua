@@ -552,8 +552,8 @@ end
 
 --- The resolved policy as the sealed text `nono why --self` reads
 -- (nono.sealed).
-function Policy:export()
-  return sealed.export(self)
+function Policy:export(going)
+  return sealed.export(self, going)
 end
 
 --- A policy rebuilt from `export()`'s text (nono.sealed).

@@ -172,9 +172,9 @@ end
 -- o: { policy = the resolved Policy, environ = {...}, on_expire = "kill" |
 --      "report", log = an open Log or nil, start = fields for the start
 --      event, verbose, say = function(fmt, ...) for messages, started =
---      a function called once the command is on its way (nothing waits
---      for it), woken = one called the first time anything but the
---      command's end wakes the supervisor }
+--      a function called with the session once the command is on its way
+--      (nothing waits for it), woken = one called the first time anything
+--      but the command's end wakes the supervisor }
 -- Returns the outcome (as plan:spawn's) and, for a session ended because a
 -- grant could not be taken back, a message.
 function M.run(plan, command, o)
@@ -232,7 +232,7 @@ function M.run(plan, command, o)
   log:event("start", start)
   -- (what can wait until the command is on its way, the sealed policy:
   -- after the start event, which the proxy's first may not precede)
-  if o.started then o.started() end
+  if o.started then o.started(session) end
 
   local result, failure
   local woken = o.woken
