@@ -37,7 +37,7 @@ local function help() return require "nono.help" end
 -- end of a session, the other commands).  Lua's own pause and step
 -- multiplier (lgc.h), but steps of 256 bytes, not 8 KiB: the first step
 -- comes at once, and a step over a large part of the heap, before the
--- little the rest of a short session allocates, cost 0.3-0.4 ms.
+-- little the rest of a short session allocates, cost a profile run 0.3 ms.
 local function gc_on()
   collectgarbage("incremental", 200, 100, 8)
   collectgarbage("restart")
