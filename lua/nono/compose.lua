@@ -105,8 +105,11 @@ local function build_policy(opts, create_missing, ns)
     if GRANT_FLAGS[o.option] then
       local g, msg = POLICY[o.option](p, o.value, o.option .. " " .. o.value)
       if not g then return nil, msg, EXIT_USAGE end
-      granted[#granted + 1] = { path = g.path, access = g.access:gsub("%+", ","), kind = g.kind,
-        ttl = g.ttl, source = g.source }
+      -- (what a profile sees of them: only asked for with one)
+      if opts.profile then
+        granted[#granted + 1] = { path = g.path, access = g.access:gsub("%+", ","), kind = g.kind,
+          ttl = g.ttl, source = g.source }
+      end
     else
       rest[#rest + 1] = o
     end
