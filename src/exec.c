@@ -190,6 +190,7 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
 	s->stop_fd = -1;
 	s->status_read = 0;
 	s->relay = NULL;
+	s->watch_fd = -1;
 	/* Row 29: the launcher's terminal relayed, not handed over */
 	int relay = policy_private_mounts(p) && policy_pty_relay(p) &&
 		    (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) ||
@@ -442,7 +443,7 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 	      struct exec_outcome *out, int *signo)
 {
 	struct timespec ts, *tsp = NULL;
-	struct pollfd fds[4];
+	struct pollfd fds[5];
 	int status, stopped = 0;
 
 	if (timeout_ms >= 0) {
@@ -498,9 +499,15 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 		}
 		if (waited && tsp && ts.tv_sec == 0 && ts.tv_nsec == 0)
 			return EXEC_WAIT_TIMEOUT;
-		int nfds = 0, status_at = -1;
+		int nfds = 0, status_at = -1, watch_at = -1;
+		if (s->watch_fd >= 0) {
+			watch_at = nfds++;
+			fds[watch_at].fd = s->watch_fd;
+			fds[watch_at].events = POLLIN;
+			fds[watch_at].revents = 0;
+		}
 		if (s->relay) {
-			nfds = pty_fill(s->relay, fds);
+			nfds += pty_fill(s->relay, fds + nfds);
 			if (s->status_fd >= 0 && s->status_read == 0) {
 				status_at = nfds++;
 				fds[status_at].fd = s->status_fd;
@@ -517,10 +524,12 @@ int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 		if (r == 0)
 			return EXEC_WAIT_TIMEOUT;
 		if (r > 0 && s->relay) {
-			pty_handle(s->relay, fds);
+			pty_handle(s->relay, fds + (watch_at + 1));
 			if (status_at >= 0 && fds[status_at].revents)
 				stopped = read_init_status(s);
 		}
+		if (r > 0 && watch_at >= 0 && fds[watch_at].revents)
+			return EXEC_WAIT_READY;
 		if (tsp) {
 			clock_gettime(CLOCK_MONOTONIC, &after);
 			long long left = (long long)ts.tv_sec * 1000000000LL +

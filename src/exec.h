@@ -47,6 +47,7 @@ struct exec_session {
 			  * -1: it ended without one; 0: neither */
 	int st_kind, st_code, st_killed; /* what it said (INIT_STOPPED aside) */
 	struct pty_relay *relay; /* the relayed terminal (pty.h), or NULL */
+	int watch_fd; /* exec_wait returns when this is readable; or -1 */
 	sigset_t oldmask;
 	struct sigaction saved[7], saved_chld;
 };
@@ -100,9 +101,10 @@ int exec_start(struct nono_policy *p, char *const argv[], char *const envp[],
  *   EXEC_WAIT_EXITED   the command ended; `out` holds its status
  *   EXEC_WAIT_SIGNAL   signal `*signo` was forwarded to it
  *   EXEC_WAIT_TIMEOUT  the time is up
+ *   EXEC_WAIT_READY    s->watch_fd is readable
  * `reap_orphans`: reap any child of this process on the way (the session's
  * subreaper), not only the command. */
-enum { EXEC_WAIT_EXITED, EXEC_WAIT_SIGNAL, EXEC_WAIT_TIMEOUT };
+enum { EXEC_WAIT_EXITED, EXEC_WAIT_SIGNAL, EXEC_WAIT_TIMEOUT, EXEC_WAIT_READY };
 int exec_wait(struct exec_session *s, int timeout_ms, int reap_orphans,
 	      struct exec_outcome *out, int *signo);
 

@@ -318,7 +318,7 @@ static _Noreturn void init_run(const struct child *c, int proc_answer)
 		_exit(126);
 
 	struct exec_session own = { .pid = cmd, .oldmask = *c->oldmask,
-				    .status_fd = -1,
+				    .status_fd = -1, .watch_fd = -1,
 				    .stop_fd = c->pty_ctty ? c->status_fd : -1 };
 	struct exec_outcome out;
 	int signo;

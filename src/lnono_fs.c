@@ -3,6 +3,7 @@
  * policy the command can read back, and the audit log. */
 #define _GNU_SOURCE
 #include "lnono.h"
+#include "fdpass.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,12 +11,14 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -425,12 +428,18 @@ static int l_held_path(lua_State *L)
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* core.sealed_memfd(text) -> fd: a memory file holding `text` that nobody,
- * not even its creator, can change again (every seal set). */
+ * not even its creator, can change again (every seal set); or nil, msg,
+ * errno.  EFBIG for a text beyond RLIMIT_FSIZE: the write would raise
+ * SIGXFSZ, which ends nono. */
 static int l_sealed_memfd(lua_State *L)
 {
 	size_t len;
 	const char *text = luaL_checklstring(L, 1, &len);
 	struct lfd *f = newfd(L, close_plain, "close");
+	struct rlimit fsize;
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY &&
+	    len > fsize.rlim_cur)
+		return lnono_push_error(L, EFBIG, "the file size limit");
 	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return lnono_push_error(L, errno, "memfd_create");
@@ -455,154 +464,119 @@ static int l_sealed_memfd(lua_State *L)
 	return 1;
 }
 
-/* -- a sealed memory file written after the command has started -- */
+/* -- the sealed policy, handed over when asked for --
+ *
+ * `nono why --self` answers from the policy of the sandbox it runs in.
+ * nono run hands the command one end of a socket pair (NONO_POLICY_FD);
+ * a reader sends a byte on it, and the supervisor answers with the sealed
+ * memory file (SCM_RIGHTS), made the first time it is asked for.  A run
+ * nobody asks makes none: the export costs about as much as the rest of
+ * the policy did to build.  A reply without a descriptor says the
+ * supervisor could not make it. */
 
-/* Its size, fixed before anyone else holds it: the text's length (8 bytes,
- * this machine's order), then the text.  Only the pages written take
- * memory.  Within RLIMIT_FSIZE: a larger size would not be set, and its
- * SIGXFSZ would end nono. */
-#define LATER_CAP ((size_t)1 << 30)
-#define LATER_MT "nono.core.later"
-
-struct later {
-	char *map;  /* this process's writable view; MAP_FAILED once gone */
-	size_t cap; /* the file's size */
-};
-
-static void later_unmap(struct later *w)
+/* core.policy_channel() -> ask, answer: the command's end (blocking) and
+ * the supervisor's (non-blocking: a reader that never takes its answer
+ * cannot stall it); or nil, msg, errno. */
+static int l_policy_channel(lua_State *L)
 {
-	if (w->map != MAP_FAILED)
-		munmap(w->map, w->cap);
-	w->map = MAP_FAILED;
+	int sv[2];
+	struct lfd *ask = newfd(L, close_plain, "close");
+	struct lfd *answer = newfd(L, close_plain, "close");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return lnono_push_error(L, errno, "socketpair");
+	ask->fd = sv[0];
+	answer->fd = sv[1];
+	if (fcntl(sv[1], F_SETFL, O_NONBLOCK) < 0)
+		return lnono_push_error(L, errno, "fcntl");
+	return 2;
 }
 
-static int l_later_gc(lua_State *L)
+/* core.answer_asks(answer, fd) -> n: a reply to each request waiting on
+ * `answer`: `fd` (a sealed memory file), or a refusal when it is nil.
+ * A reply the asking end has no room for is dropped (its reader times
+ * out); so is one the kernel refuses (too many descriptors in flight). */
+static int l_answer_asks(lua_State *L)
 {
-	later_unmap(luaL_checkudata(L, 1, LATER_MT));
-	return 0;
-}
+	int sock = lnono_checkfd(L, 1);
+	int fd = lua_isnoneornil(L, 2) ? -1 : lnono_checkfd(L, 2);
+	lua_Integer n = 0;
+	char byte;
 
-/* fill(text) -> true, or nil, message, errno: `text` into the file, then
- * every seal (upvalues: the view, the fd object).  Once only. */
-static int l_later_fill(lua_State *L)
-{
-	size_t len;
-	const char *text = luaL_checklstring(L, 1, &len);
-	struct later *w = luaL_checkudata(L, lua_upvalueindex(1), LATER_MT);
-	int fd = lnono_checkfd(L, lua_upvalueindex(2));
-	luaL_argcheck(L, w->map != MAP_FAILED, 1, "filled already");
-	uint64_t have = len;
-	int err = len <= w->cap - sizeof(have) ? 0 : EFBIG;
-	if (!err) {
-		memcpy(w->map + sizeof(have), text, len);
-		memcpy(w->map, &have, sizeof(have));
+	while (recv(sock, &byte, 1, MSG_DONTWAIT) == 1) {
+		n++;
+		if (fd >= 0)
+			fdpass_send(sock, &fd, 1);
+		else
+			send(sock, "-", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
-	later_unmap(w);
-	/* (no writable mapping is left: F_SEAL_WRITE takes) */
-	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0 && !err)
-		err = errno;
-	if (err)
-		return lnono_push_error(L, err, "the sealed policy");
-	lua_pushboolean(L, 1);
+	lua_pushinteger(L, n);
 	return 1;
 }
 
-/* core.sealed_later() -> fd, fill; or nil, message, errno: a memory file
- * to hand on now and fill once, later: fill(text), after which it is
- * sealed as sealed_memfd's are (F_SEAL_FUTURE_WRITE besides).  Until then
- * nobody but this process can write it: its size is sealed, and
- * F_SEAL_FUTURE_WRITE refuses write(2) and every new shared writable
- * mapping, so only the one made here writes.  That view is not inherited
- * by a fork (MADV_DONTFORK), so the last seal, which needs it gone, is
- * this process's to set.  Kernels before 5.1 lack the seal: the caller
- * then writes first (sealed_memfd). */
-static int l_sealed_later(lua_State *L)
+/* The policy behind `fd`, asked for: a descriptor to close, or -errno. */
+static int ask_policy(int fd, int wait_ms)
 {
-	struct lfd *f = newfd(L, close_plain, "close");
-	struct later *w = lua_newuserdatauv(L, sizeof(*w), 0);
-	w->map = MAP_FAILED;
-	w->cap = LATER_CAP;
-	luaL_setmetatable(L, LATER_MT);
-	struct rlimit fsize;
-	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY &&
-	    fsize.rlim_cur < w->cap)
-		w->cap = (size_t)fsize.rlim_cur;
-	if (w->cap <= sizeof(uint64_t))
-		return lnono_push_error(L, EFBIG, "the file size limit");
-	int fd = memfd_create("nono-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return lnono_push_error(L, errno, "memfd_create");
-	f->fd = fd;
-	const char *step = "ftruncate";
-	if (ftruncate(fd, (off_t)w->cap) == 0) {
-		step = "mmap";
-		w->map = mmap(NULL, w->cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	}
-	if (w->map != MAP_FAILED) {
-		step = "madvise";
-		if (madvise(w->map, w->cap, MADV_DONTFORK) == 0) {
-			step = "sealing";
-			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-							   F_SEAL_FUTURE_WRITE) == 0) {
-				lua_pushvalue(L, -2);
-				lua_pushcclosure(L, l_later_fill, 2); /* fd, fill */
-				return 2;
-			}
-		}
-	}
-	int err = errno;
-	later_unmap(w);
-	f->fd = -1;
-	close(fd);
-	return lnono_push_error(L, err, step);
+	struct pollfd reply = { .fd = fd, .events = POLLIN };
+	int got;
+	ssize_t n;
+
+	do
+		n = send(fd, "?", 1, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	do
+		n = poll(&reply, 1, wait_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	/* (a refusal carries no descriptor) */
+	int err = fdpass_recv(fd, &got, 1, 0);
+	return err == -EPROTO ? -ENODATA : err < 0 ? err : got;
 }
 
-/* core.read_sealed(fd [, wait_ms]) -> text, or nil, msg, errno when `fd`
- * is not a memory file sealed as sealed_memfd leaves it.  One that
- * sealed_later made and its maker has not filled yet (the command can get
- * there first) is waited for, up to `wait_ms` (default 10 s). */
+/* core.read_sealed(fd [, wait_ms]) -> text, or nil, msg, errno: what a
+ * sealed memory file holds, as sealed_memfd leaves it; `fd` is that file,
+ * or the socket nono run hands down, which is asked for it (up to
+ * `wait_ms`, default 10 s). */
 static int l_read_sealed(lua_State *L)
 {
-	lua_Integer fd = luaL_checkinteger(L, 1);
+	lua_Integer given = luaL_checkinteger(L, 1);
 	lua_Integer wait_ms = luaL_optinteger(L, 2, 10000);
 	luaL_Buffer b;
 	char chunk[4096];
 	off_t off = 0;
 	ssize_t n;
+	struct stat st;
 
-	luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1, "expected a descriptor");
-	const int pending = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE;
-	int seals;
-	for (int waited = 0;; waited++) {
-		seals = fcntl((int)fd, F_GET_SEALS);
-		if (seals < 0)
-			return lnono_push_error(L, errno, "not a sealed policy");
-		if ((seals & SEALS) == SEALS)
-			break;
-		/* (sealed against more seals before it was filled: it never
-		 * will be) */
-		if ((seals & (pending | F_SEAL_WRITE | F_SEAL_SEAL)) != pending)
-			return lnono_push_error(L, EPERM, "not a sealed policy");
-		if (waited >= wait_ms)
-			return lnono_push_error(L, ETIMEDOUT, "the sealed policy was never completed");
-		struct timespec ms = { 0, 1000000 };
-		nanosleep(&ms, NULL);
+	luaL_argcheck(L, given >= 0 && given <= INT_MAX, 1, "expected a descriptor");
+	luaL_argcheck(L, wait_ms >= 0 && wait_ms <= INT_MAX, 2, "expected milliseconds");
+	int fd = (int)given;
+	if (fstat(fd, &st) < 0)
+		return lnono_push_error(L, errno, "not a sealed policy");
+	if (S_ISSOCK(st.st_mode)) {
+		int *owned = lnono_newfd(L); /* (closed with it, whatever happens) */
+		*owned = ask_policy(fd, (int)wait_ms);
+		if (*owned < 0) {
+			int err = -*owned;
+			*owned = -1;
+			return lnono_push_error(L, err, err == ENODATA
+				? "nono run could not hand over its policy"
+				: err == ETIMEDOUT ? "nono run did not answer"
+				: "asking nono run for its policy");
+		}
+		fd = *owned;
 	}
-	/* sealed_later's: its length first; sealed_memfd's: all of it */
-	int bounded = (seals & F_SEAL_FUTURE_WRITE) != 0;
-	uint64_t left = UINT64_MAX;
-	if (bounded) {
-		struct stat st;
-		if (fstat((int)fd, &st) < 0 ||
-		    pread((int)fd, &left, sizeof(left), 0) != (ssize_t)sizeof(left) ||
-		    left > (uint64_t)st.st_size - sizeof(left))
-			return lnono_push_error(L, EIO, "the sealed policy");
-		off = sizeof(left);
-	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return lnono_push_error(L, errno, "not a sealed policy");
+	if ((seals & SEALS) != SEALS)
+		return lnono_push_error(L, EPERM, "not a sealed policy");
 	luaL_buffinit(L, &b);
-	while (left > 0) {
-		size_t want = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
-		n = pread((int)fd, chunk, want, off);
+	for (;;) {
+		n = pread(fd, chunk, sizeof(chunk), off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -611,10 +585,7 @@ static int l_read_sealed(lua_State *L)
 			break;
 		luaL_addlstring(&b, chunk, (size_t)n);
 		off += n;
-		left -= (uint64_t)n;
 	}
-	if (bounded && left > 0)
-		return lnono_push_error(L, EIO, "the sealed policy");
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -695,7 +666,8 @@ static const luaL_Reg fs_funcs[] = {
 	{ "hold_dir", l_hold_dir },
 	{ "held_path", l_held_path },
 	{ "sealed_memfd", l_sealed_memfd },
-	{ "sealed_later", l_sealed_later },
+	{ "policy_channel", l_policy_channel },
+	{ "answer_asks", l_answer_asks },
 	{ "read_sealed", l_read_sealed },
 	{ "log_open", l_log_open },
 	{ "log_write", l_log_write },
@@ -708,11 +680,6 @@ void lnono_open_fs(lua_State *L)
 		luaL_setfuncs(L, fd_meta, 0);
 		luaL_newlib(L, fd_methods);
 		lua_setfield(L, -2, "__index");
-	}
-	lua_pop(L, 1);
-	if (luaL_newmetatable(L, LATER_MT)) {
-		lua_pushcfunction(L, l_later_gc);
-		lua_setfield(L, -2, "__gc");
 	}
 	lua_pop(L, 1);
 	luaL_setfuncs(L, fs_funcs, 0);

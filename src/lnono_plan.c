@@ -321,7 +321,8 @@ static struct session *session_check(lua_State *L)
 }
 
 /* session:wait(timeout_ms) -> "exited", outcome | "signal", number |
- * "timeout".  A negative timeout waits for as long as it takes. */
+ * "timeout" | "ready" (the descriptor given to session:watch is
+ * readable).  A negative timeout waits for as long as it takes. */
 static int l_session_wait(lua_State *L)
 {
 	struct session *sn = session_check(L);
@@ -342,6 +343,9 @@ static int l_session_wait(lua_State *L)
 		lua_pushliteral(L, "signal");
 		lua_pushinteger(L, signo);
 		return 2;
+	case EXEC_WAIT_READY:
+		lua_pushliteral(L, "ready");
+		return 1;
 	}
 	lua_pushliteral(L, "timeout");
 	return 1;
@@ -354,6 +358,15 @@ static int l_session_ended(lua_State *L)
 	struct session *sn = session_check(L);
 	lua_pushboolean(L, !sn->open || exec_ended(&sn->s));
 	return 1;
+}
+
+/* session:watch(fd | nil): wait also returns ("ready") when `fd` is
+ * readable; nil stops that.  The caller keeps `fd` open meanwhile. */
+static int l_session_watch(lua_State *L)
+{
+	struct session *sn = session_check(L);
+	sn->s.watch_fd = lua_isnoneornil(L, 2) ? -1 : lnono_checkfd(L, 2);
+	return 0;
 }
 
 static int l_session_pid(lua_State *L)
@@ -468,6 +481,7 @@ static const luaL_Reg session_methods[] = {
 	{ "wait", l_session_wait },
 	{ "pid", l_session_pid },
 	{ "ended", l_session_ended },
+	{ "watch", l_session_watch },
 	{ "finish", l_session_finish },
 	{ NULL, NULL },
 };

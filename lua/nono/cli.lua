@@ -339,7 +339,7 @@ local function run_once(args, i, shell, probed)
     end
   end
   local plan <close>, emsg = p:plan()
-  local sealed, fill, eph_ok = nil, nil, true
+  local ask, reply, eph_ok = nil, nil, true
   if plan and eph then
     eph_ok, emsg = ephemeral.create(eph, opts.command)
     if eph_ok then eph_ok, emsg = ephemeral.add_to_plan(eph, plan, p) end
@@ -348,27 +348,25 @@ local function run_once(args, i, shell, probed)
     if #p:timed_grants() > 0 then plan:set_private_mounts() end
     if p:net_namespace() then plan:set_private_net() end
     if proxy and proxy.send_fd then plan:set_netns(proxy.port, proxy.send_fd) end
-    -- The sealed policy `nono why --self` answers from inside (read-only:
-    -- a memory file no one can write once sealed).  Written once the
-    -- command has started, beside its start (supervisor.run's `started`):
-    -- until then only nono can write it.  Where the kernel cannot keep it
-    -- so (before 5.1), written first.
+    -- The sealed policy `nono why --self` answers from inside: a memory
+    -- file no one can write, handed over on the socket the command gets
+    -- when a reader asks (supervisor.run's `asked`), and made then: most
+    -- sessions never ask, and its export costs about what building the
+    -- policy did.
     p:start_clock(core.time_ms() / 1000)
-    sealed, fill = core.sealed_later()
-    if not sealed then
-      fill = nil
-      sealed, emsg = core.sealed_memfd(p:export())
-    end
-    if sealed then
-      plan:set_inherit_fd(sealed)
+    ask, reply = core.policy_channel()
+    if ask then
+      plan:set_inherit_fd(ask)
       -- (one inherited from an outer nono names a descriptor closed now)
       for j = #environ, 1, -1 do
         if environ[j]:find("^NONO_POLICY_FD=") then table.remove(environ, j) end
       end
-      environ[#environ + 1] = "NONO_POLICY_FD=" .. sealed:fileno()
+      environ[#environ + 1] = "NONO_POLICY_FD=" .. ask:fileno()
+    else
+      emsg = reply
     end
   end
-  if not plan or not eph_ok or not sealed then
+  if not plan or not eph_ok or not ask then
     if eph then ephemeral.abandon(eph) end
     say("cannot set up the sandbox: %s", emsg)
     say("the command was not run")
@@ -376,7 +374,8 @@ local function run_once(args, i, shell, probed)
     return EXIT_SETUP
   end
   -- closed when this returns: the command has its own copy by then
-  local sealed_owned <close> = sealed
+  local ask_owned <close> = ask
+  local reply_owned <close> = reply
   io.stdout:flush()
   io.stderr:flush()
   local start
@@ -398,22 +397,22 @@ local function run_once(args, i, shell, probed)
   -- namespace's init, a copy of this process, runs.  (The proxy runs no
   -- Lua itself: each connection's process, a copy that ends with it, runs
   -- its few hooks.)
+  local sealed -- the policy's memory file, made when first asked for
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
-    started = function(session)
-      if fill then
-        -- (given up if the session ends first: nothing is left to ask,
-        -- and a large policy's export would keep nono from returning)
-        local ok, text = pcall(p.export, p, function() return not session:ended() end)
-        if ok and text == nil then return end
-        local fmsg = text
-        if ok then ok, fmsg = fill(text) end
-        if not ok then say("nono why --self cannot answer in this session: %s", fmsg) end
+    asked = { fd = reply, answer = function()
+      -- (made once, the first time: the policy does not change)
+      if sealed == nil then
+        local ok, fd, fmsg = pcall(function() return core.sealed_memfd(p:export()) end)
+        sealed = ok and fd or false
+        if not sealed then say("nono why --self cannot answer in this session: %s", ok and fmsg or fd) end
       end
-    end,
+      core.answer_asks(reply, sealed or nil)
+    end },
     woken = gc_on,
   })
+  if sealed then sealed:close() end
   -- (what the session left in its /tmp, its overlay or its record is
   -- walked below)
   if p.session_tmp or eph or recorded then gc_on() end

@@ -19,7 +19,7 @@ local narrow = require "nono.narrow"
 local lazy = require "nono.lazy"
 local why = lazy "nono.why"
 local report = lazy "nono.report"
-local sealed = lazy "nono.sealed" -- (nono run writes it once the command has started)
+local sealed = lazy "nono.sealed" -- (nono run writes it when a command inside asks)
 
 local A = core.access
 local M = {}
@@ -552,8 +552,8 @@ end
 
 --- The resolved policy as the sealed text `nono why --self` reads
 -- (nono.sealed).
-function Policy:export(going)
-  return sealed.export(self, going)
+function Policy:export()
+  return sealed.export(self)
 end
 
 --- A policy rebuilt from `export()`'s text (nono.sealed).

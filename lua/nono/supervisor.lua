@@ -171,10 +171,11 @@ end
 --- Run `command` under `plan` and supervise it to the end.
 -- o: { policy = the resolved Policy, environ = {...}, on_expire = "kill" |
 --      "report", log = an open Log or nil, start = fields for the start
---      event, verbose, say = function(fmt, ...) for messages, started =
---      a function called with the session once the command is on its way
---      (nothing waits for it), woken = one called the first time anything
---      but the command's end wakes the supervisor }
+--      event, verbose, say = function(fmt, ...) for messages, asked =
+--      { fd = a descriptor, answer = a function called whenever it is
+--      readable while the command runs } (the sealed policy's socket),
+--      woken = one called the first time anything but the command's end
+--      wakes the supervisor }
 -- Returns the outcome (as plan:spawn's) and, for a session ended because a
 -- grant could not be taken back, a message.
 function M.run(plan, command, o)
@@ -230,9 +231,7 @@ function M.run(plan, command, o)
   local start = o.start or {}
   start.pid, start.supervisor_pid = session:pid(), core.getpid()
   log:event("start", start)
-  -- (what can wait until the command is on its way, the sealed policy:
-  -- after the start event, which the proxy's first may not precede)
-  if o.started then o.started(session) end
+  if o.asked then session:watch(o.asked.fd) end
 
   local result, failure
   local woken = o.woken
@@ -283,6 +282,8 @@ function M.run(plan, command, o)
     if what == "exited" then
       result = x
       break
+    elseif what == "ready" then
+      o.asked.answer()
     elseif what == "signal" and x == SIGTSTP then
       -- Ctrl-Z: the whole tree stops, then nono (its job is what the shell
       -- sees); a command in a session of its own never gets the terminal's.

@@ -25,8 +25,6 @@
  *               mount_setattr), as under an LSM or a filter that allows the
  *               namespace but not mounting in it; unshare and the id maps
  *               work.
- *   NOFUTUREWRITE  fcntl(F_ADD_SEALS) with F_SEAL_FUTURE_WRITE fails with
- *               EINVAL, as on kernels before 5.1, which lack that seal.
  *
  * This is a test helper, not a security boundary: a process of another
  * architecture (or an x32 syscall) gets through the filter untouched.
@@ -68,10 +66,6 @@
 #define NR_FSMOUNT 432
 #define NR_FSPICK 433
 #define NR_MOUNT_SETATTR 442
-#define NR_FCNTL 72
-/* fcntl's command and seal, fixed by the kernel's uapi */
-#define ADD_SEALS 1033
-#define SEAL_FUTURE_WRITE 0x10
 
 #if defined(__x86_64__) && defined(__NR_mount_setattr)
 _Static_assert(__NR_landlock_create_ruleset == NR_LANDLOCK_CREATE_RULESET,
@@ -92,10 +86,6 @@ _Static_assert(__NR_fsmount == NR_FSMOUNT, "fsmount is not 432");
 _Static_assert(__NR_fspick == NR_FSPICK, "fspick is not 433");
 _Static_assert(__NR_mount_setattr == NR_MOUNT_SETATTR,
 	       "mount_setattr is not 442");
-_Static_assert(__NR_fcntl == NR_FCNTL, "fcntl is not 72");
-_Static_assert(F_ADD_SEALS == ADD_SEALS, "F_ADD_SEALS is not 1033");
-_Static_assert(F_SEAL_FUTURE_WRITE == SEAL_FUTURE_WRITE,
-	       "F_SEAL_FUTURE_WRITE is not 0x10");
 #endif
 
 #define MAX_CALLS 16
@@ -111,9 +101,7 @@ static void usage(void)
 		"                      off, Docker's default seccomp profile)\n"
 		"  NOUIDMAP            unshare(2) works, writing uid_map fails with\n"
 		"                      EACCES (like Ubuntu's AppArmor restriction)\n"
-		"  NOMOUNT             every mount call fails with EPERM\n"
-		"  NOFUTUREWRITE       fcntl(F_ADD_SEALS) with F_SEAL_FUTURE_WRITE\n"
-		"                      fails with EINVAL (kernels before 5.1)\n");
+		"  NOMOUNT             every mount call fails with EPERM\n");
 }
 
 /* No_new_privs first: without it an unprivileged process may add neither
@@ -175,26 +163,6 @@ static int install_filter(const unsigned int *nr, size_t n, unsigned int err)
 	prog[k++] = (struct sock_filter)BPF_STMT(
 		BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA));
 	return load_filter(prog, k);
-}
-
-/* Fail fcntl(fd, F_ADD_SEALS, seals) with EINVAL where `seals` holds
- * F_SEAL_FUTURE_WRITE: the command and the seals are the low 32 bits of
- * arguments 1 and 2. */
-static int refuse_future_write(void)
-{
-	struct sock_filter prog[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 6),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FCNTL, 0, 4),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ADD_SEALS, 0, 2),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, SEAL_FUTURE_WRITE, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
-	};
-	return load_filter(prog, sizeof(prog) / sizeof(prog[0]));
 }
 
 /* A Landlock domain in which nothing under /proc can be opened for
@@ -297,8 +265,6 @@ int main(int argc, char **argv)
 		r = deny_proc_writes();
 	} else if (strcmp(argv[1], "NOMOUNT") == 0) {
 		r = install_filter(CALLS(mounts), EPERM);
-	} else if (strcmp(argv[1], "NOFUTUREWRITE") == 0) {
-		r = refuse_future_write();
 	} else {
 		fprintf(stderr, "nono-no-landlock: unknown mode '%s'\n", argv[1]);
 		usage();

@@ -305,7 +305,7 @@ for _, user in ipairs(H.users) do
     it("answers why --self with a message for a policy descriptor nono did not write", function()
       H.ready(user)
       -- inside the sandbox, a process hands nono a sealed memory file of
-      -- its own, or a descriptor that is something else
+      -- its own, a socket of its own, or a descriptor that is something else
       local script = table.concat({
         "import fcntl, os, subprocess, sys",
         "nono = sys.argv[1]",
@@ -328,22 +328,29 @@ for _, user in ipairs(H.users) do
         "ask('abc')",
         "d = os.open('.', os.O_RDONLY)",
         "ask(str(d), (d,))",
+        "import socket",
+        "a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+        "u = os.memfd_create('x', os.MFD_ALLOW_SEALING)",
+        "socket.send_fds(b, [b'F'], [u])",
+        "ask(str(a.fileno()), (a.fileno(),))",
         "ask(os.environ['NONO_POLICY_FD'], (int(os.environ['NONO_POLICY_FD']),))",
       }, "\n")
       local out, err, code = H.nono(w, user, { "run", "--allow", ".", "--", PY, "-c", script, w.nono })
       assert.equal(0, code, err)
       local lines = {}
       for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
-      assert.equal(10, #lines, out)
-      for i = 1, 9 do
+      assert.equal(11, #lines, out)
+      for i = 1, 10 do
         assert.matches("^126 nono: %-%-self: ", lines[i])
         assert.not_matches("internal error", lines[i], 1, true)
         assert.not_matches("traceback", lines[i], 1, true)
       end
       assert.matches("does not hold a policy nono run wrote", lines[2], 1, true)
       assert.matches("not a descriptor number", lines[7], 1, true)
+      -- a socket of its own that hands an unsealed file
+      assert.matches("not a sealed policy", lines[10], 1, true)
       -- the control: the descriptor nono run handed down answers
-      assert.matches("^0 $", lines[10])
+      assert.matches("^0 $", lines[11])
     end)
 
     it("exits 0 when why answers ALLOWED and 1 when DENIED, as the kernel answers", function()

@@ -48,59 +48,52 @@ describe("nono.core descriptors", function()
     assert.is_false(is_open(n))
   end)
 
-  it("keeps a policy file to fill later unwritable to all but its view, then seals it", function()
-    local fd <close>, fill = assert(core.sealed_later())
+  it("makes a sealed policy file nobody can write, and refuses what is no sealed file", function()
+    local fd <close> = assert(core.sealed_memfd("line one\nline two\0with a NUL"))
     local n = fd:fileno()
     local path = "/proc/self/fd/" .. n
-    -- not filled yet: a reader waits for it, and gives up
-    local text, msg, err = core.read_sealed(n, 30)
-    assert.is_nil(text)
-    assert.matches("never completed", msg)
-    assert.is_number(err)
+    assert.equal("line one\nline two\0with a NUL", core.read_sealed(n))
     -- whoever holds it (the command, through /proc) cannot write it, nor
-    -- truncate it, nor grow it: only the view made with it writes
+    -- truncate it
     local f = assert(io.open(path, "r+"))
     local ok, werr = f:write("forged")
     if ok then ok, werr = f:flush() end
     assert.is_nil(ok)
     assert.matches("Operation not permitted", werr)
     f:close()
-    local w, oerr = io.open(path, "w")
-    assert.is_nil(w)
+    local t, oerr = io.open(path, "w")
+    assert.is_nil(t)
     assert.matches("Operation not permitted", oerr)
-    -- filled once: the text, whole, and every seal
-    assert.is_true(fill("line one\nline two\0with a NUL"))
     assert.equal("line one\nline two\0with a NUL", core.read_sealed(n))
-    assert.has_error(function() fill("again") end)
-    local a = assert(io.open(path, "r+"))
-    assert.is_nil((a:write("x") and a:flush()))
-    a:close()
-    assert.equal("line one\nline two\0with a NUL", core.read_sealed(n))
-    -- a memory file with none of the seals is no sealed policy
+    -- a descriptor that is no sealed memory file is no sealed policy
     local _, pmsg, perr = core.read_sealed(0)
     assert.matches("not a sealed policy", pmsg)
     assert.is_number(perr)
   end)
 
-  it("does not wait for a policy file sealed against its last seals before it was filled", function()
-    -- whoever reopens it for writing may add F_SEAL_SEAL (it cannot
-    -- write): the file can never be completed, so no reader waits for it
-    local fd <close>, fill = assert(core.sealed_later())
-    local path = string.format("/proc/%d/fd/%d", core.getpid(), fd:fileno())
-    local _, err, code = H.sh("/usr/bin/python3 -c " .. H.q(table.concat({
-      "import fcntl, os, sys",
-      "fd = os.open(sys.argv[1], os.O_RDWR)",
-      "fcntl.fcntl(fd, 1033, 1)", -- F_ADD_SEALS, F_SEAL_SEAL
-    }, "\n")) .. " " .. H.q(path))
-    assert.equal(0, code, err)
-    local before = core.monotonic_ms()
-    local text, msg = core.read_sealed(fd:fileno(), 5000)
+  it("hands the sealed policy over on its socket to each request, or says it has none", function()
+    local ask, reply = assert(core.policy_channel())
+    local ask_owned <close> = ask
+    local reply_owned <close> = reply
+    local n = ask:fileno()
+    assert.equal(0, core.answer_asks(reply, nil)) -- nobody asked
+    -- not answered in time: the reader says so (its request stays)
+    local text, msg, err = core.read_sealed(n, 30)
     assert.is_nil(text)
-    assert.matches("not a sealed policy", msg)
-    assert.is_true(core.monotonic_ms() - before < 4000)
-    local ok, fmsg = fill("text")
-    assert.is_nil(ok)
-    assert.matches("Operation not permitted", fmsg)
+    assert.matches("did not answer", msg)
+    assert.is_number(err)
+    local fd <close> = assert(core.sealed_memfd("the policy"))
+    assert.equal(1, core.answer_asks(reply, fd))
+    -- (that answer waits on the reader's end: the next request takes it)
+    assert.equal("the policy", core.read_sealed(n, 1000))
+    assert.equal(1, core.answer_asks(reply, fd))
+    assert.equal("the policy", core.read_sealed(n, 1000))
+    -- one answer each, to as many requests as there were
+    assert.equal(1, core.answer_asks(reply, nil))
+    local _, nmsg = core.read_sealed(n, 1000)
+    assert.matches("could not hand over its policy", nmsg)
+    assert.equal(1, core.answer_asks(reply, nil))
+    assert.equal(0, core.answer_asks(reply, nil))
   end)
 
   it("closes a forgotten descriptor when it is collected", function()

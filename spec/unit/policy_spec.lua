@@ -227,25 +227,6 @@ describe("nono.policy", function()
       assert.matches("time%-limited", copy:why(w.outside .. "/file.txt", "read").note)
     end)
 
-    it("stops the export when told the session has ended, and exports the same text otherwise", function()
-      local many = w.project .. "/many"
-      assert(lfs.mkdir(many))
-      local p = policy.new { abi = 7, home = w.home, cwd = w.project, system = false, commands = false }
-      for i = 1, 600 do
-        assert(lfs.mkdir(many .. "/" .. i))
-        assert(p:grant(many .. "/" .. i, "read", { kind = "dir", source = "--read " .. i }))
-      end
-      assert(p:resolve())
-      local asked = 0
-      assert.is_nil(p:export(function() asked = asked + 1 return false end))
-      assert.equal(1, asked) -- (at the 512th grant)
-      local text = assert(p:export())
-      asked = 0
-      assert.equal(text, p:export(function() asked = asked + 1 return true end))
-      assert.equal(2, asked) -- (the 512th grant, the 512th rule)
-      assert.equal(600, #assert(policy.import(text)).grants)
-    end)
-
     it("carries every protection in force, field for field, through the exported policy", function()
       local p = policy.new { abi = 7, home = w.home, cwd = w.project, binds = true }
       assert(p:grant("~", "read,write", { kind = "dir", source = "--allow ~" }))
