@@ -413,9 +413,9 @@ local function run_once(args, i, shell, probed)
     woken = gc_on,
   })
   if sealed then sealed:close() end
-  -- (what the session left in its /tmp, its overlay or its record is
-  -- walked below)
-  if p.session_tmp or eph or recorded then gc_on() end
+  -- (what the session left in its overlay or its record is walked below;
+  -- its /tmp only when something is left there, mounts.finish)
+  if eph or recorded then gc_on() end
   if assume and result.kind == "setup_failed" and NAMESPACE_STEPS[result.stage_id] then
     -- The namespaces were assumed and a step of theirs failed, before the
     -- command's execve: where the probe finds them missing, the command
@@ -429,7 +429,7 @@ local function run_once(args, i, shell, probed)
   end
   if log then log:close() end
   if failure then say("%s", failure) end
-  mounts.finish(p, opts.discard_tmp, say)
+  mounts.finish(p, opts.discard_tmp, say, gc_on)
   if recorded then rollback_cli.finish(recorded, say) end
   local status = session_status(result, opts, p)
   if eph then

@@ -397,8 +397,10 @@ end
 --- When the session has ended: the mount points made for it go; then the
 -- session's directory is removed if the command left nothing there, or
 -- with everything in it if `discard` (--discard-tmp), and otherwise kept
--- and its path said (`say`, printf-like).
-function M.finish(policy, discard, say)
+-- and its path said (`say`, printf-like).  `walking` (optional) is called
+-- once before anything the command left is walked (nono run turns Lua's
+-- collector on then: a walk allocates as it goes).
+function M.finish(policy, discard, say, walking)
   local st = policy.session_tmp
   if not st then return end
   policy.session_tmp = nil
@@ -411,6 +413,13 @@ function M.finish(policy, discard, say)
       os.remove(path)
     end
   end
+  -- (the usual end: the command left nothing, and nothing is walked)
+  local left = {}
+  for _, sub in ipairs(st.subdirs) do
+    if not lfs.rmdir(sub) and lfs.symlinkattributes(sub) then left[#left + 1] = sub end
+  end
+  if #left == 0 and lfs.rmdir(st.dir) then return end
+  if walking then walking() end
   if discard then
     if not remove_tree(st.dir) then say("could not remove all of the session's /tmp, %s", st.dir) end
     return
@@ -429,7 +438,7 @@ function M.finish(policy, discard, say)
     return lfs.rmdir(dir)
   end
   local empty = true
-  for _, sub in ipairs(st.subdirs) do
+  for _, sub in ipairs(left) do
     if not prune(sub) then empty = false end
   end
   if empty and lfs.rmdir(st.dir) then return end
