@@ -30,9 +30,9 @@ local core = require "nono.core"
 local policy = require "nono.policy"
 
 local sum, order = {}, {}
--- (the one phase nono run does once the command has started)
-local AFTER = "export, once the command has started: the sealed policy (a JSON head, a line per grant, "
-  .. "rule and protection) into the memfd handed to it"
+-- (the one phase nono run does only when the command asks: why --self)
+local AFTER = "export, when why --self asks for it: the sealed policy (a JSON head, a line per grant, "
+  .. "rule and protection) into the memfd handed over"
 local function add(name, t)
   if not sum[name] then sum[name] = 0; order[#order + 1] = name end
   sum[name] = sum[name] + t
@@ -41,7 +41,7 @@ end
 -- 1. Loading every module `nono run` requires the way the host does: the
 -- bytecode the build compiled (BUILD/luac, next to LIB_DIR), else source.
 -- (the modules `nono run --allow .` loads before the command starts; the
--- sealed policy's, nono.sealed and nono.json, once it has started; the
+-- sealed policy's, nono.sealed and nono.json, when why --self asks; the
 -- report, profiles, rollback and ephemeral sessions on first use,
 -- nono.lazy)
 local MODULES = { "cli", "compose", "env", "exits", "git", "paths", "net", "policy", "defaults", "mounts",
@@ -103,8 +103,7 @@ for _ = 1, n do
   add("plan:spawn (seccomp filter, fork, wait: the parent's side)", os.clock() - t)
 
   t = os.clock()
-  local fd, fill = assert(core.sealed_later())
-  assert(fill(p:export()))
+  local fd = assert(core.sealed_memfd(p:export()))
   fd:close()
   add(AFTER, os.clock() - t)
 end
