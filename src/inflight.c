@@ -172,7 +172,8 @@ static long scm_fds(pid_t pid, const char *tid, const char *fd)
 /* The sockets with descriptors queued in one descriptor table (that of
  * task `tid` of `pid`): how many found, or -errno (-ENOENT: gone). */
 static int scan_table(pid_t pid, const char *tid, const struct unix_inodes *u,
-		      void (*found)(pid_t, const char *, void *), void *ctx)
+		      unsigned long own, void (*found)(pid_t, const char *, void *),
+		      void *ctx)
 {
 	char path[96 + 2 * NAME_MAX], link[64], what[128 + 2 * NAME_MAX];
 	int hits = 0, leader = atol(tid) == pid;
@@ -194,6 +195,8 @@ static int scan_table(pid_t pid, const char *tid, const struct unix_inodes *u,
 		if (sscanf(link, "socket:[%lu]", &ino) != 1 ||
 		    !bsearch(&ino, u->v, u->n, sizeof(*u->v), cmp_ulong))
 			continue; /* not a unix socket */
+		if (ino == own)
+			continue; /* why --self's: the supervisor's policy alone */
 		long queued = scm_fds(pid, tid, de->d_name);
 		if (queued == 0 || queued == -ENOENT - 1000)
 			continue;
@@ -214,6 +217,7 @@ static int scan_table(pid_t pid, const char *tid, const struct unix_inodes *u,
 
 struct scan {
 	const struct unix_inodes *u;
+	unsigned long own;
 	void (*found)(pid_t, const char *, void *);
 	void *ctx;
 };
@@ -230,10 +234,11 @@ static int scan_thread(pid_t pid, const char *tid, int state, void *arg)
 	/* (an exited leader has no table: kcmp tells them apart) */
 	if (t != pid && syscall(SYS_kcmp, pid, t, KCMP_FILES, 0, 0) == 0)
 		return 0; /* the leader's table, scanned with it */
-	return scan_table(pid, tid, sc->u, sc->found, sc->ctx);
+	return scan_table(pid, tid, sc->u, sc->own, sc->found, sc->ctx);
 }
 
-int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
+int supervisor_in_flight(unsigned long own,
+			 void (*found)(pid_t pid, const char *what, void *ctx),
 			 void *ctx)
 {
 	struct unix_inodes u = { .ns = "" };
@@ -245,7 +250,7 @@ int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
 		int r = load_unix(&u, d[i]);
 		if (r == 0)
 			r = supervisor_each_task(d[i], scan_thread,
-						 &(struct scan){ &u, found, ctx });
+						 &(struct scan){ &u, own, found, ctx });
 		if (r == -ENOENT || r == -ESRCH)
 			continue; /* ended meanwhile: holds nothing */
 		if (r < 0) {

@@ -491,10 +491,17 @@ static int l_policy_channel(lua_State *L)
 	return 2;
 }
 
+/* At most this many requests are answered per call: a command that asks
+ * without end must not keep the supervisor from its other work (a
+ * time-limited grant's expiry, threat row 30). */
+#define ASKS_PER_CALL 64
+
 /* core.answer_asks(answer, fd) -> n: a reply to each request waiting on
- * `answer`: `fd` (a sealed memory file), or a refusal when it is nil.
- * A reply the asking end has no room for is dropped (its reader times
- * out); so is one the kernel refuses (too many descriptors in flight). */
+ * `answer` (ASKS_PER_CALL at most; the rest wait for the next call):
+ * `fd` (a sealed memory file), or a refusal when it is nil.  A reply the
+ * asking end has no room for is dropped (its reader times out); so is one
+ * the kernel refuses (too many descriptors in flight).  Descriptors sent
+ * with a request are not taken (no room is given for them). */
 static int l_answer_asks(lua_State *L)
 {
 	int sock = lnono_checkfd(L, 1);
@@ -502,7 +509,7 @@ static int l_answer_asks(lua_State *L)
 	lua_Integer n = 0;
 	char byte;
 
-	while (recv(sock, &byte, 1, MSG_DONTWAIT) == 1) {
+	while (n < ASKS_PER_CALL && recv(sock, &byte, 1, MSG_DONTWAIT) == 1) {
 		n++;
 		if (fd >= 0)
 			fdpass_send(sock, &fd, 1);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -387,11 +388,20 @@ static int l_holders(lua_State *L)
 	return 1;
 }
 
-/* core.in_flight() -> { {pid=, what=}, ... } (supervisor_in_flight). */
+/* core.in_flight([own]) -> { {pid=, what=}, ... } (supervisor_in_flight):
+ * `own`, a descriptor object, is why --self's socket, whose queue is
+ * not counted. */
 static int l_in_flight(lua_State *L)
 {
+	unsigned long own = 0;
+	if (!lua_isnoneornil(L, 1)) {
+		struct stat st;
+		if (fstat(lnono_checkfd(L, 1), &st) < 0)
+			return lnono_push_error(L, errno, "fstat");
+		own = (unsigned long)st.st_ino;
+	}
 	lua_newtable(L);
-	int n = supervisor_in_flight(holder_found, L);
+	int n = supervisor_in_flight(own, holder_found, L);
 	if (n < 0)
 		return lnono_push_error(L, -n, "/proc");
 	return 1;

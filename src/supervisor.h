@@ -85,8 +85,12 @@ int supervisor_stop_tree(void);
  * supervisor_holders cannot see it: every one is in the queue of some
  * socket a process holds, or of one itself in flight there.  A process or
  * socket that cannot be read counts ("not inspectable"; fail closed).
- * Returns the number found, or -errno. */
-int supervisor_in_flight(void (*found)(pid_t pid, const char *what, void *ctx),
+ * But for the socket whose inode is `own` (0: none), the end of
+ * `why --self`'s socket pair the command holds: only its peer, which the
+ * supervisor alone holds, can queue anything there, so what is queued is
+ * the supervisor's sealed policy.  Returns the number found, or -errno. */
+int supervisor_in_flight(unsigned long own,
+			 void (*found)(pid_t pid, const char *what, void *ctx),
 			 void *ctx);
 
 #endif

@@ -401,7 +401,7 @@ local function run_once(args, i, shell, probed)
   local result, failure = supervisor.run(plan, opts.command, {
     policy = p, environ = environ, on_expire = on_expire, log = log, verbose = opts.verbose, say = say,
     start = start, proxy = proxy,
-    asked = { fd = reply, answer = function()
+    asked = { fd = reply, own = ask, answer = function()
       -- (made once, the first time: the policy does not change)
       if sealed == nil then
         local ok, fd, fmsg = pcall(function() return core.sealed_memfd(p:export()) end)

@@ -138,7 +138,9 @@ local function expire(session, g, o, log, stopped)
   -- one opened beneath the path, and which file they are the kernel does
   -- not say.  It cannot be ruled out, so the session ends (or, with
   -- --on-expire report, it is reported).
-  local flight, fmsg = core.in_flight()
+  -- (not why --self's socket: only nono's own sealed policy is queued
+  -- there, sent by the supervisor, which alone holds its peer)
+  local flight, fmsg = core.in_flight(o.asked and o.asked.own)
   flight = flight or { { pid = session:pid(), what = "not inspectable: " .. tostring(fmsg) } }
   if #flight > 0 and o.on_expire == "kill" then
     msg = "descriptors in flight in unix sockets, any of which could be of the path: " .. where(flight)
@@ -173,7 +175,8 @@ end
 --      "report", log = an open Log or nil, start = fields for the start
 --      event, verbose, say = function(fmt, ...) for messages, asked =
 --      { fd = a descriptor, answer = a function called whenever it is
---      readable while the command runs } (the sealed policy's socket),
+--      readable while the command runs, own = the command's end } (the
+--      sealed policy's socket pair),
 --      woken = one called the first time anything but the command's end
 --      wakes the supervisor }
 -- Returns the outcome (as plan:spawn's) and, for a session ended because a

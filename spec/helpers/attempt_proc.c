@@ -270,6 +270,28 @@ static int v_park_fd(char **argv)
 }
 
 
+/* Sends one-byte requests on descriptor FD (why --self's socket,
+ * NONO_POLICY_FD) as fast as it can for SECONDS, never taking an answer:
+ * "asked N".  The supervisor must go on seeing to its expiries. */
+static int v_ask_flood(char **argv)
+{
+	int fd = atoi(argv[0]);
+	struct timespec now, end;
+	long n = 0;
+	if (clock_gettime(CLOCK_MONOTONIC, &end) < 0)
+		return A_ERR;
+	end.tv_sec += atoi(argv[1]);
+	do {
+		for (int i = 0; i < 1024; i++)
+			if (send(fd, "?", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+				n++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec < end.tv_sec ||
+		 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+	printf("asked %ld\n", n);
+	return A_PRINTED;
+}
+
 const struct vector attempt_proc_vectors[] = {
 	{ "prlimit-parent", v_prlimit_parent, 0, "" },
 	{ "prlimit", v_prlimit, 1, "PID [N]" },
@@ -284,5 +306,6 @@ const struct vector attempt_proc_vectors[] = {
 	{ "files-thread", v_files_thread, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 	{ "leader-exit", v_leader_exit, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
 	{ "park-fd", v_park_fd, 2, "PATH SECONDS (prints: ready, then ok LINE)" },
+	{ "ask-flood", v_ask_flood, 2, "FD SECONDS (prints: asked N)" },
 	{ NULL, NULL, 0, NULL },
 };

@@ -97,6 +97,36 @@ for _, user in ipairs(H.users) do
       assert.equal("timed secret\n", H.slurp(w.timed .. "/f")) -- hidden, not touched
     end)
 
+    it("takes back a time-limited grant while the command asks for the sealed policy without end", function()
+      if not timed_ready(user) then return end
+      -- (row 30: nono answers a few requests at a time, then sees to its
+      -- expiries, so commands asking faster than it answers cannot hold it
+      -- off; and the answers they leave queued on their end of the socket,
+      -- nono's own sealed policy, are not taken for descriptors in flight)
+      H.add_attempt(w)
+      local flood = H.q(w.attempt) .. " ask-flood $NONO_POLICY_FD 3"
+      local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--read-file", w.probe,
+        "--read-file", w.attempt, "--", "sh", "-c", table.concat({
+          "P=" .. H.q(w.probe) .. "; T=" .. H.q(w.timed),
+          "$P read $T/f",
+          flood .. " & " .. flood .. " &",
+          "sleep 2",
+          "$P read $T/f",
+          "wait",
+        }, "\n") })
+      assert.equal(0, code, err)
+      local first, second, rest = out:match("^(%S+)\n(%S+)\n(.*)$")
+      assert(first, out)
+      assert.equal("ok", first)
+      assert.equal("EACCES", second)
+      local n = 0
+      for asked in rest:gmatch("asked (%d+)") do
+        n = n + 1
+        assert.is_true(tonumber(asked) > 10000, out)
+      end
+      assert.equal(2, n, out)
+    end)
+
     it("takes back nested time-limited grants, the inner one already hidden by the outer", function()
       H.ready(user)
       local out, err, code = H.nono(w, user, { "run", "--allow", w.timed .. ":1s", "--allow",
