@@ -68,11 +68,28 @@ function H.as(user, cmdline)
   return cmdline
 end
 
+--- Mark the running test pending with `reason`.  busted gives `pending`
+-- to the spec files' functions (through their _ENV), not to a module such
+-- as this one: it is taken from the nearest caller on the stack that has
+-- it.  Does not return.
+local function mark_pending(reason)
+  for level = 3, 20 do
+    local info = debug.getinfo(level, "f")
+    if not info then break end
+    for i = 1, 255 do
+      local name, env = debug.getupvalue(info.func, i)
+      if not name then break end
+      if name == "_ENV" and type(env) == "table" and env ~= _G and env.pending then env.pending(reason) end
+    end
+  end
+  error("not pending (no busted test on the stack): " .. reason, 2)
+end
+
 --- Mark the running test pending (with the reason) when it cannot run here.
 -- Returns true when the test should go on.
 function H.can_run_as(user)
   if user == "nobody" and not H.is_root then
-    pending("running as uid 65534 needs root (setpriv); this run is uid " .. io.popen("id -u"):read("l"))
+    mark_pending("running as uid 65534 needs root (setpriv); this run is uid " .. io.popen("id -u"):read("l"))
     return false
   end
   return true
@@ -85,7 +102,7 @@ function H.require_landlock()
   if out:find("Landlock ABI %d") then return true end
   local reason = "Landlock is unavailable on this kernel: " .. out
   if H.in_ci then error(reason .. " (CI must run where Landlock works)") end
-  pending(reason)
+  mark_pending(reason)
   return false
 end
 
@@ -276,7 +293,7 @@ function H.agent_installed(bin)
   if io.open(H.agents_bin .. bin, "r") then return true end
   local reason = H.agents_bin .. bin .. " is not installed (sh scripts/agents.sh installs the agents from npm)"
   if H.in_ci then error(reason) end
-  pending(reason)
+  mark_pending(reason)
   return false
 end
 
