@@ -398,18 +398,6 @@ static void take_init_status(struct exec_session *s, struct exec_outcome *out)
 	left_behind += st.killed;
 }
 
-int exec_ended(const struct exec_session *s)
-{
-	siginfo_t si;
-
-	if (s->pid <= 0)
-		return 1;
-	si.si_pid = 0;
-	if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return errno == ECHILD;
-	return si.si_pid == s->pid;
-}
-
 int exec_take_left_behind(void)
 {
 	int n = left_behind;

@@ -120,11 +120,6 @@ void exec_finish(struct exec_session *s);
  * where there is no pid namespace. */
 int exec_take_left_behind(void);
 
-/* Whether the session's process (the pid namespace's init, or the command)
- * has exited, not reaping it: exec_wait still takes its status.  With an
- * init, everything else of the tree has ended before it. */
-int exec_ended(const struct exec_session *s);
-
 /* exec_start (ending the tree), exec_wait until the command ends,
  * exec_finish: fills `out`.  Nothing the command started is left running
  * when it returns (but on the floor, a process that cannot be found).

@@ -351,15 +351,6 @@ static int l_session_wait(lua_State *L)
 	return 1;
 }
 
-/* session:ended() -> whether its process has exited (exec_ended); wait
- * still reports it. */
-static int l_session_ended(lua_State *L)
-{
-	struct session *sn = session_check(L);
-	lua_pushboolean(L, !sn->open || exec_ended(&sn->s));
-	return 1;
-}
-
 /* session:watch(fd | nil): wait also returns ("ready") when `fd` is
  * readable; nil stops that.  The caller keeps `fd` open meanwhile. */
 static int l_session_watch(lua_State *L)
@@ -480,7 +471,6 @@ static const luaL_Reg plan_meta[] = {
 static const luaL_Reg session_methods[] = {
 	{ "wait", l_session_wait },
 	{ "pid", l_session_pid },
-	{ "ended", l_session_ended },
 	{ "watch", l_session_watch },
 	{ "finish", l_session_finish },
 	{ NULL, NULL },

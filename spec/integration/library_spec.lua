@@ -485,36 +485,6 @@ describe("spawn, as nono run does #landlock", function()
   end
 
   for _, user in ipairs(H.users) do
-    -- nono run stops writing the sealed policy once the session has ended
-    -- (cli.lua): session:ended() tells it, and leaves the status to wait.
-    it("tells that a session has ended before its status is taken, and the status stays whole, as "
-        .. user, function()
-      if not H.ready(user) then return end
-      local out, err, code = program(w, user, [[
-        local policy = require "nono.policy"
-        local p = policy.new { home = HOME, cwd = PROJECT }
-        assert(p:resolve())
-        local plan <close> = assert(p:plan("new"))
-        local s = plan:start({ "sh", "-c", "while [ ! -e go ]; do sleep 0.01; done; exit 3" },
-          { "PATH=/usr/bin:/bin" })
-        assert(s.ended, "no session: " .. tostring(s.message))
-        os.execute("sleep 0.2")
-        print("running " .. tostring(s:ended()))
-        assert(io.open(PROJECT .. "/go", "w")):close()
-        local n = 0
-        while not s:ended() and n < 1000 do os.execute("sleep 0.01") n = n + 1 end
-        print("after " .. tostring(s:ended()))
-        local what, r = s:wait(-1)
-        print("wait " .. what .. " " .. r.kind .. " " .. r.code)
-        s:finish()
-        print("finished " .. tostring(s:ended()))
-      ]])
-      assert.are.equal(0, code, out .. err)
-      assert.matches("running false\nafter true\nwait exited exited 3\nfinished true\n", out)
-    end)
-  end
-
-  for _, user in ipairs(H.users) do
     -- Row 29: where namespaces work the command's /proc is a new mount,
     -- which no rule for the old one reaches; it gets what the policy gives
     -- /proc, asked of the kernel (exec_child.c).  On the floor it is the
