@@ -4,8 +4,9 @@
 set -eu
 # man-db and groff-base render the man pages, zsh, fish and bash load the
 # completions, pkg-config builds the C example against an installed libnono
-# (spec/integration/conventions_spec.lua).
-PACKAGES="make gcc libc6-dev cmake liblua5.4-dev lua5.4 lua-filesystem-dev lua-busted luarocks util-linux bsdutils coreutils git perl-base tmux man-db groff-base bash zsh fish pkgconf"
+# (spec/integration/conventions_spec.lua), socat listens on the sockets and
+# ports the mount and network specs try to reach from inside.
+PACKAGES="make gcc libc6-dev cmake liblua5.4-dev lua5.4 lua-filesystem-dev lua-busted luarocks util-linux bsdutils coreutils git perl-base tmux man-db groff-base bash zsh fish pkgconf socat"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -15,6 +15,9 @@ H.is_root = io.popen("id -u"):read("l") == "0"
 H.built_injector = os.getenv("NONO_NO_LANDLOCK") or (H.source .. "/build/nono-no-landlock")
 H.built_attempt = os.getenv("NONO_ATTEMPT") or (H.source .. "/build/nono-attempt")
 H.built_filter_check = os.getenv("NONO_FILTER_CHECK") or (H.source .. "/build/nono-filter-check")
+H.built_arena_check = os.getenv("NONO_ARENA_CHECK") or (H.source .. "/build/nono-arena-check")
+-- the build under test is instrumented (make test-asan)
+H.sanitized = os.getenv("NONO_SANITIZED") == "1"
 --- NONO_SPEC_FLOOR=MODE (NOUSERNS, NOUIDMAP or NOMOUNT): H.nono runs nono
 -- under `nono-no-landlock MODE`, so the suite runs on the floor: a machine
 -- where nono's user and mount namespace cannot be set up.  MODE FLAG: the
@@ -73,7 +76,7 @@ end
 -- as this one: it is taken from the nearest caller on the stack that has
 -- it.  Does not return.
 local function mark_pending(reason)
-  for level = 3, 20 do
+  for level = 2, 20 do
     local info = debug.getinfo(level, "f")
     if not info then break end
     for i = 1, 255 do
@@ -84,6 +87,10 @@ local function mark_pending(reason)
   end
   error("not pending (no busted test on the stack): " .. reason, 2)
 end
+
+--- Mark the running test pending, with the reason: the machine lacks what
+-- the rest of it needs.  It does not return.
+H.pending = mark_pending
 
 --- Mark the running test pending (with the reason) when it cannot run here.
 -- Returns true when the test should go on.

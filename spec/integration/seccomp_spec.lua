@@ -163,14 +163,26 @@ for _, user in ipairs(H.users) do
 
     it("kills a call made through the i386 entry point or as x32 (row 12)", function()
       H.ready(user)
-      if user == "root" then
-        -- control: unsandboxed, int 0x80 socketcall does create a socket
-        assert.equal("ok", bare({ "int80-socket" }))
+      local answer, code = inside({}, { "x32-getpid" })
+      assert.equal("", answer, "x32-getpid")
+      assert.equal(128 + SIGSYS, code, "x32-getpid")
+      -- control: unsandboxed, int 0x80 socketcall does create a socket
+      if bare({ "int80-socket" }) ~= "ok" then
+        -- Some kernels have no i386 entry point for user space (a
+        -- paravirtualised guest kills the caller with SIGSEGV): nothing
+        -- gets through inside either, but it is not the filter's answer.
+        for _, vector in ipairs { { "int80-socket" }, { "int80-getpid" } } do
+          local got, status = inside({}, vector)
+          assert.equal("", got, vector[1])
+          assert.is_true(status > 128, vector[1])
+        end
+        H.pending("int 0x80 fails here outside nono too (the kernel's i386 entry point is not"
+          .. " reachable on this machine): the filter's own SIGSYS cannot be seen")
       end
-      for _, vector in ipairs { { "int80-socket" }, { "int80-getpid" }, { "x32-getpid" } } do
-        local answer, code = inside({}, vector)
-        assert.equal("", answer, vector[1])
-        assert.equal(128 + SIGSYS, code, vector[1])
+      for _, vector in ipairs { { "int80-socket" }, { "int80-getpid" } } do
+        local got, status = inside({}, vector)
+        assert.equal("", got, vector[1])
+        assert.equal(128 + SIGSYS, status, vector[1])
       end
     end)
 
