@@ -21,6 +21,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "arena.h"
 #include "embedded.h"
 #include "lnono.h"
 #include "ns.h"
@@ -290,7 +291,10 @@ int main(int argc, char **argv)
 		else
 			ns_assume();
 	}
-	lua_State *L = host_state = luaL_newstate();
+	/* (luaL_newstate's, but the allocator: arena.c; warnings stay off,
+	 * as they are there) */
+	arena_init();
+	lua_State *L = host_state = lua_newstate(arena_lua_alloc, NULL);
 	int status;
 
 	if (!L) {
