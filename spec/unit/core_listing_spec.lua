@@ -174,3 +174,55 @@ describe("core.resolve", function()
     assert.same({ w.project .. "/fifo", "other" }, { core.resolve(w.project .. "/fifo") })
   end)
 end)
+
+-- core.present answers the blocklist's look-up in a command directory:
+-- listed where the directory is small and the names many, looked up one by
+-- one otherwise.  Both ways give what lstat gives.
+describe("core.present", function()
+  local w
+  before_each(function() w = H.world() end)
+  after_each(function() H.destroy(w) end)
+
+  local function oracle(dir, names)
+    local found = {}
+    for _, name in ipairs(names) do
+      if not name:find("/", 1, true) then
+        local mode = lfs.symlinkattributes(dir .. "/" .. name, "mode")
+        if mode then found[name] = mode == "file" and "file" or "other" end
+      end
+    end
+    return found
+  end
+
+  it("finds the same names and kinds as lstat in a small and a large directory, with few and many names", function()
+    local small, large = w.project .. "/small", w.project .. "/large"
+    H.sh(table.concat({
+      "mkdir " .. H.q(small) .. " " .. H.q(large),
+      "cd " .. H.q(small),
+      "touch rm mv 'sp ace' && mkdir dd && ln -s rm cp && ln -s nowhere dangling && mkfifo fifo",
+      "cd " .. H.q(large),
+      -- enough long names for the directory to outgrow one block
+      "for i in $(seq 1 300); do touch entry-with-a-rather-long-name-$i; done",
+      "touch rm mv && mkdir dd && ln -s rm cp && ln -s nowhere dangling",
+    }, " && "))
+    assert.is_true(lfs.attributes(small, "size") <= 4096)
+    assert.is_true(lfs.attributes(large, "size") > 4096)
+    local many = { "rm", "mv", "cp", "dd", "dangling", "fifo", "sp ace", "absent", "also-absent",
+      "a/b", "rm/", "entry-with-a-rather-long-name-7", "entry-with-a-rather-long-name-300" }
+    for _, dir in ipairs { small, large } do
+      for _, names in ipairs { many, { "rm", "cp", "absent" }, {} } do
+        assert.same(oracle(dir, names), assert(core.present(dir, names)))
+      end
+    end
+    assert.same({ rm = "file", mv = "file", cp = "other", dd = "other", dangling = "other",
+      fifo = "other", ["sp ace"] = "file" }, core.present(small, many))
+  end)
+
+  it("answers nil, a message and errno for a directory that cannot be opened", function()
+    local found, msg, errno = core.present(w.project .. "/nowhere", { "rm", "mv", "cp", "dd",
+      "a", "b", "c", "d", "e" })
+    assert.is_nil(found)
+    assert.matches("nowhere", msg)
+    assert.are.equal(2, errno)
+  end)
+end)
