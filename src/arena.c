@@ -6,10 +6,10 @@
  * page at a time, `nono run --allow .` took about 150 faults for the
  * 0.6 MiB its modules and policy take, `--profile claude-code` about
  * 240 for its 1 MiB.  Here the state is given a 2 MiB region aligned to
- * a huge page and marked for one (MADV_HUGEPAGE): where the kernel has a huge page free, the first touch
- * maps all of it in one fault.  Where it has none (or transparent huge
- * pages are off) the region is ordinary memory, faulted a page at a time
- * as before.  A huge page is resident whole: the supervisor's RSS is that
+ * a huge page and marked for one (MADV_HUGEPAGE): where the kernel has a
+ * huge page free, the first touch maps all of it in one fault.  Where it
+ * has none (or transparent huge pages are off) the region is ordinary
+ * memory, faulted a page at a time as before.  A huge page is resident whole: the supervisor's RSS is that
  * much more (3.7 MiB for `--allow .`, against the 4 MiB issue 19 allows).
  *
  * Blocks are handed out in order (a bump pointer).  A freed block is taken

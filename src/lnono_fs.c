@@ -65,6 +65,20 @@ static int list_dir_bytes(const void *a, const void *b)
  * With `skip_links`, symlinks are left out (narrowing gives them no rule);
  * with `prefix`, names that do not start with it (the blocklist's "mkfs.*"
  * lists /usr/sbin for a few names out of hundreds). */
+/* An entry's type from readdir's d_type, lstat asked only where the file
+ * system leaves it unknown: DT_DIR, DT_LNK, DT_REG or DT_UNKNOWN (anything
+ * else), or -1 when the entry is gone since it was listed. */
+static int entry_type(int dfd, const char *name, unsigned char type)
+{
+	struct stat st;
+	if (type != DT_UNKNOWN)
+		return type == DT_DIR || type == DT_LNK || type == DT_REG ? type : DT_UNKNOWN;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
+		: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+}
+
 #define DIR_MT "nono.core.dir"
 
 /* The DIR * of a listing under way, closed by the collector if a memory
@@ -108,19 +122,14 @@ static int l_list_dir(lua_State *L)
 	luaL_buffinit(L, &b);
 	errno = 0;
 	while ((e = readdir(d))) {
-		unsigned char type = e->d_type;
 		char kind;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
 		    strncmp(e->d_name, prefix, plen) != 0)
 			continue;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-				errno = 0;
-				continue; /* gone since readdir */
-			}
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
-				: S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		int type = entry_type(dirfd(d), e->d_name, e->d_type);
+		if (type < 0) {
+			errno = 0;
+			continue; /* gone since readdir */
 		}
 		kind = type == DT_DIR ? 0 : type == DT_LNK ? 1 : type == DT_REG ? 2 : 3;
 		if (kind == 1 && skip_links) {
@@ -272,15 +281,9 @@ static int name_order(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void present_mark(lua_State *L, int dfd, const char *name, unsigned char type)
+static void present_mark(lua_State *L, const char *name, int regular)
 {
-	struct stat st;
-	if (type == DT_UNKNOWN) {
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return; /* gone since it was listed */
-		type = S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-	}
-	lua_pushstring(L, type == DT_REG ? "file" : "other");
+	lua_pushstring(L, regular ? "file" : "other");
 	lua_setfield(L, -2, name);
 }
 
@@ -297,8 +300,10 @@ static int present_listed(lua_State *L, int dfd, const char **want, size_t n)
 			struct dirent64 *e = (struct dirent64 *)(buf + off);
 			const char *name = e->d_name;
 			off += e->d_reclen;
-			if (bsearch(&name, want, n, sizeof(*want), name_order))
-				present_mark(L, dfd, name, e->d_type);
+			int type;
+			if (bsearch(&name, want, n, sizeof(*want), name_order) &&
+			    (type = entry_type(dfd, name, e->d_type)) >= 0)
+				present_mark(L, name, type == DT_REG);
 		}
 	}
 	return got < 0 ? -errno : 0;
@@ -340,7 +345,7 @@ static int l_present(lua_State *L)
 	lua_createtable(L, 0, 8);
 	for (size_t i = 0; i < k; i++)
 		if (fstatat(dfd, want[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-			present_mark(L, dfd, want[i], S_ISREG(st.st_mode) ? DT_REG : DT_LNK);
+			present_mark(L, want[i], S_ISREG(st.st_mode));
 	close(dfd);
 	return 1;
 }
